@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VHOSTD_CONFIG_H
+#define VHOSTD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+
+/*
+ * The configuration as parsed from an INI file (libinih).  Plain data: no
+ * DPDK types, so the parser, vhostd -n and the unit tests need no EAL.
+ */
+
+enum guest_mode {
+	GUEST_MODE_SERVER,	/* vhostd listens, QEMU connects */
+	GUEST_MODE_CLIENT,	/* QEMU listens (server=on), vhostd connects and reconnects */
+};
+
+struct config_daemon {
+	uint16_t cores[VHOSTD_MAX_WORKERS];	/* worker CPU ids, ascending, unique */
+	unsigned int nb_cores;
+	unsigned int memory_mb;		/* DPDK memory per NUMA node */
+	bool hugepages;			/* false: --no-huge (tests, tiny hosts) */
+	char huge_dir[VHOSTD_PATH_MAX];	/* "" = EAL's choice */
+	char file_prefix[64];		/* "" = derived from the config path */
+	int log_level;			/* RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8) */
+	char control_socket[VHOSTD_PATH_MAX];
+	unsigned int mbufs;		/* mbufs per pool, 0 = sized automatically */
+	unsigned int stats_interval;	/* seconds between periodic stats logs, 0 = off */
+};
+
+struct config_uplink {
+	char name[VHOSTD_NAME_MAX];
+	char device[VHOSTD_DEVARGS_MAX];	/* PCI address or vdev devargs */
+	unsigned int queues;		/* RX queues (TX queues: one per worker) */
+	unsigned int rx_desc;
+	unsigned int tx_desc;
+	unsigned int mtu;		/* 0 = leave the device's MTU */
+	int line;			/* where the section starts, for messages */
+};
+
+struct config_guest {
+	char name[VHOSTD_NAME_MAX];
+	char socket[VHOSTD_PATH_MAX];
+	enum guest_mode mode;
+	char uplink[VHOSTD_NAME_MAX];
+	bool has_mac;
+	uint8_t mac[6];
+	bool mac_check;			/* drop frames whose source is not mac */
+	unsigned int queues;		/* max queue pairs served */
+	uint64_t features_on;		/* feature policy: offer these on top of defaults */
+	uint64_t features_off;		/* ... and never offer these */
+	int line;
+};
+
+struct config {
+	char path[VHOSTD_PATH_MAX * 2];	/* file the config came from, for messages */
+	struct config_daemon daemon;
+	struct config_uplink uplinks[VHOSTD_MAX_UPLINKS];
+	unsigned int nb_uplinks;
+	struct config_guest guests[VHOSTD_MAX_GUESTS];
+	unsigned int nb_guests;
+};
+
+/* Defaults for the [daemon] section and an empty uplink/guest list. */
+void config_init(struct config *cfg);
+
+/*
+ * Parse an INI file.  Returns 0, or -EINVAL (bad content), -ENOENT/-EACCES
+ * (cannot read) with a message "FILE:LINE: [section] key: what is wrong"
+ * in err.  On error *cfg is unspecified.
+ * (config.c parses into a scratch copy, so today *cfg is left untouched on
+ * error; other errors: -EISDIR, -EFBIG over 1 MiB, -ENAMETOOLONG, -ENOMEM.)
+ */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Same, from a string; name is used in messages in place of a path. */
+int config_parse_string(struct config *cfg, const char *text, const char *name,
+			char *err, size_t errlen);
+
+/* The embedded default (no NIC needed): one net_tap uplink, one guest. */
+extern const char config_embedded_default[];
+
+const struct config_uplink *config_find_uplink(const struct config *cfg, const char *name);
+
+/*
+ * Parse "0-3,6,8-9" into ascending unique CPU ids; -EINVAL on bad syntax.
+ * Also -EINVAL for an id >= VHOSTD_MAX_CPU, a CPU listed twice, a reversed
+ * range or more than max CPUs; cpus and *nb are written only on success.
+ */
+int config_parse_cpu_list(const char *s, uint16_t *cpus, unsigned int max,
+			  unsigned int *nb);
+
+/*
+ * Parse "52:54:00:12:34:56"; -EINVAL on bad syntax.
+ * Syntax only (two hex digits per octet, ':' between): group and all-zero
+ * addresses are accepted here; the [guest] mac key rejects them.
+ */
+int config_parse_mac(const char *s, uint8_t mac[6]);
+
+#endif

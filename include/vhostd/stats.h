@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VHOSTD_STATS_H
+#define VHOSTD_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "limits.h"
+
+/*
+ * Counters.  Every worker writes its own cache-aligned block per guest and
+ * per uplink; readers sum the blocks.  Directions are named from the
+ * object's side: a guest's "rx" is what the guest received (we enqueued),
+ * its "tx" what it sent (we dequeued); an uplink's "rx" came in from the wire.
+ */
+
+enum drop_reason {
+	DROP_GUEST_RING_FULL,	/* guest RX ring had no room */
+	DROP_UPLINK_TX_FULL,	/* uplink TX queue had no room */
+	DROP_NO_MBUF,		/* no mbufs (uplink: counted by the driver) */
+	DROP_UNKNOWN_DST,	/* unicast to a MAC no guest owns */
+	DROP_SPOOFED,		/* guest frame with a source MAC not its own */
+	DROP_NOT_READY,		/* destination guest not connected / queues off */
+	DROP_RUNT,		/* shorter than an Ethernet header */
+	DROP_MAX,
+};
+
+extern const char *const drop_reason_names[DROP_MAX];
+
+struct queue_stats {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t drops[DROP_MAX];
+};
+
+struct port_stats {
+	struct queue_stats q[VHOSTD_MAX_QUEUES];
+} __attribute__((aligned(64)));
+
+/* Sum nb blocks into out. */
+void stats_sum(const struct port_stats *blocks, unsigned int nb, struct port_stats *out);
+
+/* Totals over queues. */
+void stats_total(const struct port_stats *s, unsigned int nb_queues, struct queue_stats *out);
+
+/*
+ * One line per queue and a total line, "key=value" so that both people and
+ * scripts read it:
+ *   guest vm1 q0 rx_pkts=.. rx_bytes=.. tx_pkts=.. tx_bytes=.. drop_ring_full=..
+ */
+void stats_print(FILE *f, const char *kind, const char *name,
+		 const struct port_stats *s, unsigned int nb_queues);
+
+#endif

@@ -1,0 +1,1359 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration file: INI text to struct config.
+ *
+ * libinih splits lines into [section] and key = value; the rest is ours.
+ * We feed it through our own line reader (ini_parse_stream) because:
+ *  - every message must name FILE:LINE, and the handler's line-number
+ *    argument depends on how the library was built (Debian's r55 .so
+ *    passes one that its ini.h does not declare);
+ *  - inline comments must work with both '#' and ';', while the library
+ *    build decides which (if any) it strips;
+ *  - libinih's fixed line buffer (INI_MAX_LINE) would silently split a
+ *    long line in two, and an indented line would become a continuation
+ *    of the previous value: the reader rejects the first and hands over
+ *    lines with no leading blanks, so neither can happen;
+ *  - empty sections ("[guest]", or an [uplink] without keys) never reach
+ *    the handler, so section headers are checked as they are read.
+ *
+ * The whole file is parsed into a scratch struct config and copied out only
+ * when it is valid, so a failed reload leaves the caller's config intact.
+ * Checks that need the whole file (guest -> uplink references, duplicate
+ * sockets, MACs and devices) run after the last line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "vhostd/config.h"
+#include "vhostd/features.h"
+
+#define DEFAULT_CORE		1
+#define DEFAULT_MEMORY_MB	256
+#define DEFAULT_LOG_LEVEL	7	/* info */
+#define DEFAULT_CONTROL_SOCKET	"/run/vhostd/control.sock"
+#define DEFAULT_QUEUES		1
+#define DEFAULT_DESCRIPTORS	1024
+
+/* A config file is a few kilobytes; refuse to slurp /dev/zero. */
+#define CONFIG_FILE_MAX		(1024 * 1024)
+
+#define FILE_PREFIX_MAX		63
+#define FIELD_SIZE(type, field)	sizeof(((type *)0)->field)
+
+const char config_embedded_default[] =
+	"; vhostd built-in configuration (vhostd --print-default-config).\n"
+	";\n"
+	"; It needs no NIC: the uplink is a TAP interface, vhostd0, that DPDK's\n"
+	"; net_tap driver creates in the host kernel, and one guest, vm1, is\n"
+	"; served on /run/vhostd/vm1.sock.  Frames vm1 sends come out of vhostd0\n"
+	"; on the host and the other way round.  Save this output to a file, edit\n"
+	"; it, check it with `vhostd -n -c FILE` and run `vhostd -c FILE`.\n"
+	"; Every key is described in docs/configuration.md.\n"
+	"\n"
+	"[daemon]\n"
+	"; CPUs for the forwarding workers (a list like 1-3,6).  The main lcore,\n"
+	"; which runs the control socket, is chosen apart from them.\n"
+	"cores = 1\n"
+	"; DPDK memory comes from hugepages; set to no on hosts without them.\n"
+	"hugepages = yes\n"
+	"; Where vhostd accepts control requests (status, stats, guests).\n"
+	"control-socket = /run/vhostd/control.sock\n"
+	"\n"
+	"[uplink up0]\n"
+	"; The host side of the switch.  For a NIC or a VF, use its PCI address\n"
+	"; instead, e.g. device = 0000:3b:02.1\n"
+	"device = net_tap0,iface=vhostd0\n"
+	"\n"
+	"[guest vm1]\n"
+	"; vhostd creates this vhost-user socket (mode = server) and QEMU connects:\n"
+	";   -object memory-backend-memfd,id=mem0,size=1G,share=on\n"
+	";   -numa node,memdev=mem0\n"
+	";   -chardev socket,id=chr0,path=/run/vhostd/vm1.sock\n"
+	";   -netdev vhost-user,id=net0,chardev=chr0\n"
+	";   -device virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56\n"
+	"socket = /run/vhostd/vm1.sock\n"
+	"mode = server\n"
+	"uplink = up0\n"
+	"; The guest's MAC: frames from any other source address are dropped\n"
+	"; (mac-check defaults to yes once a mac is set).\n"
+	"mac = 52:54:00:12:34:56\n"
+	"; Queue pairs served; QEMU needs queues=N on -netdev to use more than one.\n"
+	"queues = 1\n";
+
+/* Parser state (one per parse; nothing here outlives config_parse_*). */
+
+struct key_desc;
+
+/* Checks value and, only if it is valid, stores it into obj. */
+typedef int (*key_setter)(void *obj, const struct key_desc *k, const char *value,
+			  char *why, size_t whylen);
+
+struct uint_range {
+	unsigned int min;
+	unsigned int max;
+	bool zero_ok;		/* 0 ("automatic", "off") allowed below min */
+	bool pow2;
+	const char *unit;
+};
+
+struct key_desc {
+	const char *name;
+	key_setter set;
+	size_t offset;			/* field in the section's struct */
+	size_t size;			/* for strings: size of the field */
+	const struct uint_range *range;	/* for set_uint */
+};
+
+struct section_desc {
+	const char *type;
+	bool named;
+	unsigned int max;		/* sections of this type in one file */
+	const struct key_desc *keys;
+	unsigned int nb_keys;
+};
+
+#define MAX_KEYS	16	/* keys per section type; bits of section.seen */
+#define MAX_SECTIONS	(1 + VHOSTD_MAX_UPLINKS + VHOSTD_MAX_GUESTS)
+
+struct section {
+	const struct section_desc *desc;
+	void *obj;			/* config_daemon, _uplink or _guest */
+	char title[sizeof("uplink ") + VHOSTD_NAME_MAX];
+	int line;
+	uint32_t seen;			/* keys set, by index in desc->keys */
+	int key_line[MAX_KEYS];
+};
+
+struct parser {
+	struct config cfg;		/* scratch, copied out on success */
+	const char *name;		/* file name in messages */
+	const char *text;
+	size_t len;
+	size_t pos;
+	int line;			/* line last handed to libinih */
+	struct section sections[MAX_SECTIONS];
+	unsigned int nb_sections;
+	struct section *cur;
+	struct section *uplink_sec[VHOSTD_MAX_UPLINKS];
+	struct section *guest_sec[VHOSTD_MAX_GUESTS];
+	int err;			/* first error; parsing stops there */
+	char *errbuf;
+	size_t errlen;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+report(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Record the first error as "FILE:LINE: [SECTION] KEY: what".  section and
+ * key may each be NULL; later errors are dropped (one message, and what
+ * follows a bad line is often noise).
+ */
+static int __attribute__((format(printf, 5, 6)))
+fail(struct parser *p, int line, const char *section, const char *key,
+     const char *fmt, ...)
+{
+	char what[768];
+	va_list ap;
+
+	if (p->err != 0)
+		return p->err;
+	p->err = -EINVAL;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+
+	if (section != NULL && key != NULL)
+		report(p->errbuf, p->errlen, "%s:%d: [%s] %s: %s",
+		       p->name, line, section, key, what);
+	else if (section != NULL)
+		report(p->errbuf, p->errlen, "%s:%d: [%s]: %s",
+		       p->name, line, section, what);
+	else if (key != NULL)
+		report(p->errbuf, p->errlen, "%s:%d: %s: %s",
+		       p->name, line, key, what);
+	else
+		report(p->errbuf, p->errlen, "%s:%d: %s", p->name, line, what);
+	return p->err;
+}
+
+/* Value syntax, shared by the setters and the public helpers. */
+
+/* Decimal digits only: no sign, no blanks, no 0x.  -ERANGE on overflow. */
+static int
+parse_ulong(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		unsigned int d;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = (unsigned int)(*s - '0');
+		if (v > (~0UL - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Digits at *s, advancing it; *overflow set instead of wrapping. */
+static bool
+scan_digits(const char **s, unsigned long *out, bool *overflow)
+{
+	const char *p = *s;
+	unsigned long v = 0;
+
+	*overflow = false;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned int d = (unsigned int)(*p - '0');
+
+		if (v > (~0UL - d) / 10)
+			*overflow = true;
+		else
+			v = v * 10 + d;
+	}
+	*s = p;
+	*out = v;
+	return true;
+}
+
+static const char *
+skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* config_parse_cpu_list(), with the reason for the config's messages. */
+static int
+cpu_list_parse(const char *s, uint16_t *cpus, unsigned int max, unsigned int *nb,
+	       char *why, size_t whylen)
+{
+	uint64_t set[(VHOSTD_MAX_CPU + 63) / 64] = { 0 };
+	unsigned int count = 0, n = 0;
+	const char *p = s;
+
+	for (;;) {
+		const char *lo_start, *lo_end, *hi_start = NULL;
+		unsigned long lo, hi;
+		bool lo_ovf, hi_ovf = false;
+
+		p = skip_blanks(p);
+		lo_start = p;
+		if (!scan_digits(&p, &lo, &lo_ovf))
+			goto syntax;
+		lo_end = p;
+		hi = lo;
+		p = skip_blanks(p);
+		if (*p == '-') {
+			p = skip_blanks(p + 1);
+			hi_start = p;
+			if (!scan_digits(&p, &hi, &hi_ovf))
+				goto syntax;
+		}
+		if (lo_ovf || lo >= VHOSTD_MAX_CPU || hi_ovf || hi >= VHOSTD_MAX_CPU) {
+			const char *b = lo_ovf || lo >= VHOSTD_MAX_CPU ? lo_start : hi_start;
+			const char *e = b == lo_start ? lo_end : p;
+
+			report(why, whylen, "CPU %.*s is out of range (expected ids 0 to %u)",
+			       (int)(e - b), b, VHOSTD_MAX_CPU - 1);
+			return -EINVAL;
+		}
+		if (hi < lo) {
+			report(why, whylen, "'%lu-%lu' is a reversed range (expected LOW-HIGH)",
+			       lo, hi);
+			return -EINVAL;
+		}
+		for (unsigned long c = lo; c <= hi; c++) {
+			if (set[c / 64] & (1ULL << (c % 64))) {
+				report(why, whylen, "CPU %lu is listed twice", c);
+				return -EINVAL;
+			}
+			set[c / 64] |= 1ULL << (c % 64);
+			count++;
+		}
+		p = skip_blanks(p);
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			goto syntax;
+		p++;
+	}
+	if (count > max) {
+		report(why, whylen, "%u CPUs listed (expected at most %u)", count, max);
+		return -EINVAL;
+	}
+	for (unsigned int c = 0; c < VHOSTD_MAX_CPU; c++)
+		if (set[c / 64] & (1ULL << (c % 64)))
+			cpus[n++] = (uint16_t)c;
+	*nb = n;
+	return 0;
+
+syntax:
+	report(why, whylen, "'%s' is not a CPU list (expected CPU ids and ranges like 1-3,6)", s);
+	return -EINVAL;
+}
+
+int
+config_parse_cpu_list(const char *s, uint16_t *cpus, unsigned int max,
+		      unsigned int *nb)
+{
+	if (s == NULL || cpus == NULL || nb == NULL)
+		return -EINVAL;
+	return cpu_list_parse(s, cpus, max, nb, NULL, 0);
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+config_parse_mac(const char *s, uint8_t mac[6])
+{
+	uint8_t m[6];
+
+	if (s == NULL || strlen(s) != 17)
+		return -EINVAL;
+	for (unsigned int i = 0; i < 6; i++) {
+		const char *o = s + 3 * i;
+		int hi = hex_value(o[0]), lo = hex_value(o[1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && o[2] != ':'))
+			return -EINVAL;
+		m[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(mac, m, sizeof(m));
+	return 0;
+}
+
+/* [A-Za-z0-9_.-]{1,VHOSTD_NAME_MAX-1}: safe in logs, paths and the CLI. */
+static bool
+valid_name(const char *s, size_t len)
+{
+	if (len == 0 || len >= VHOSTD_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' &&
+		    s[i] != '-')
+			return false;
+	return true;
+}
+
+#define NAME_RULE "1 to 31 characters from A-Z a-z 0-9 _ . -"
+
+/* Key setters.  Each checks the whole value before it stores anything. */
+
+static int
+set_uint(void *obj, const struct key_desc *k, const char *value, char *why,
+	 size_t whylen)
+{
+	const struct uint_range *r = k->range;
+	unsigned int *dst = (unsigned int *)((char *)obj + k->offset);
+	char expect[96];
+	unsigned long n;
+	int rc;
+
+	snprintf(expect, sizeof(expect), "%s%s%u to %u%s%s",
+		 r->pow2 ? "a power of two from " : "", r->zero_ok ? "0 or " : "",
+		 r->min, r->max, r->unit ? " " : "", r->unit ? r->unit : "");
+
+	rc = parse_ulong(value, &n);
+	if (rc == -EINVAL) {
+		snprintf(why, whylen, "'%s' is not an integer (expected %s)", value, expect);
+		return -EINVAL;
+	}
+	if (rc == -ERANGE || n > r->max || (n < r->min && !(r->zero_ok && n == 0))) {
+		snprintf(why, whylen, "'%s' is out of range (expected %s)", value, expect);
+		return -EINVAL;
+	}
+	if (r->pow2 && (n & (n - 1)) != 0) {
+		snprintf(why, whylen, "'%s' is not a power of two (expected %s)", value, expect);
+		return -EINVAL;
+	}
+	*dst = (unsigned int)n;
+	return 0;
+}
+
+static int
+parse_bool(const char *value, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int
+set_bool(void *obj, const struct key_desc *k, const char *value, char *why,
+	 size_t whylen)
+{
+	bool *dst = (bool *)((char *)obj + k->offset);
+
+	if (parse_bool(value, dst) != 0) {
+		snprintf(why, whylen,
+			 "'%s' is not a boolean (expected yes, no, true, false, on, off, 1 or 0)",
+			 value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+check_abs_path(const char *value, size_t size, char *why, size_t whylen)
+{
+	if (value[0] != '/') {
+		snprintf(why, whylen,
+			 "'%s' is not an absolute path (expected a path starting with /)",
+			 value);
+		return -EINVAL;
+	}
+	if (strlen(value) >= size) {
+		snprintf(why, whylen, "'%s' is too long (%zu characters, expected at most %zu)",
+			 value, strlen(value), size - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Unix socket paths: they must fit sockaddr_un.sun_path with the NUL. */
+static int
+set_socket_path(void *obj, const struct key_desc *k, const char *value, char *why,
+		size_t whylen)
+{
+	char *dst = (char *)obj + k->offset;
+
+	if (check_abs_path(value, k->size, why, whylen) != 0)
+		return -EINVAL;
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+/* Like a socket path, but "" keeps the default (EAL picks the mount). */
+static int
+set_optional_path(void *obj, const struct key_desc *k, const char *value, char *why,
+		  size_t whylen)
+{
+	char *dst = (char *)obj + k->offset;
+
+	if (value[0] != '\0' && check_abs_path(value, k->size, why, whylen) != 0)
+		return -EINVAL;
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+static int
+set_cores(void *obj, const struct key_desc *k, const char *value, char *why,
+	  size_t whylen)
+{
+	struct config_daemon *d = obj;
+	uint16_t cpus[VHOSTD_MAX_WORKERS];
+	unsigned int nb;
+
+	(void)k;
+	if (cpu_list_parse(value, cpus, VHOSTD_MAX_WORKERS, &nb, why, whylen) != 0)
+		return -EINVAL;
+	memcpy(d->cores, cpus, nb * sizeof(cpus[0]));
+	d->nb_cores = nb;
+	return 0;
+}
+
+/* It names DPDK's runtime directory and files: keep it to safe characters. */
+static int
+set_file_prefix(void *obj, const struct key_desc *k, const char *value, char *why,
+		size_t whylen)
+{
+	struct config_daemon *d = obj;
+	size_t len = strlen(value);
+
+	(void)k;
+	if (len > FILE_PREFIX_MAX ||
+	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789_-") != len) {
+		snprintf(why, whylen,
+			 "'%s' is not a valid file prefix (expected up to %d characters from A-Z a-z 0-9 _ -)",
+			 value, FILE_PREFIX_MAX);
+		return -EINVAL;
+	}
+	memcpy(d->file_prefix, value, len + 1);
+	return 0;
+}
+
+/* Same order as RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8). */
+static const char *const log_level_names[] = {
+	"emergency", "alert", "critical", "error", "warning", "notice", "info", "debug",
+};
+
+static int
+set_log_level(void *obj, const struct key_desc *k, const char *value, char *why,
+	      size_t whylen)
+{
+	struct config_daemon *d = obj;
+	unsigned long n;
+
+	(void)k;
+	for (unsigned int i = 0; i < 8; i++) {
+		if (strcasecmp(value, log_level_names[i]) == 0) {
+			d->log_level = (int)i + 1;
+			return 0;
+		}
+	}
+	if (parse_ulong(value, &n) == 0 && n >= 1 && n <= 8) {
+		d->log_level = (int)n;
+		return 0;
+	}
+	snprintf(why, whylen,
+		 "'%s' is not a log level (expected emergency, alert, critical, error, warning, notice, info, debug or 1 to 8)",
+		 value);
+	return -EINVAL;
+}
+
+static int
+set_device(void *obj, const struct key_desc *k, const char *value, char *why,
+	   size_t whylen)
+{
+	struct config_uplink *u = obj;
+	size_t len = strlen(value);
+
+	(void)k;
+	if (len == 0) {
+		snprintf(why, whylen,
+			 "empty (expected a PCI address like 0000:3b:02.1 or vdev devargs like net_tap0,iface=vhostd0)");
+		return -EINVAL;
+	}
+	if (len >= sizeof(u->device)) {
+		snprintf(why, whylen, "%zu characters long (expected at most %zu)",
+			 len, sizeof(u->device) - 1);
+		return -EINVAL;
+	}
+	memcpy(u->device, value, len + 1);
+	return 0;
+}
+
+static int
+set_mode(void *obj, const struct key_desc *k, const char *value, char *why,
+	 size_t whylen)
+{
+	struct config_guest *g = obj;
+
+	(void)k;
+	if (strcasecmp(value, "server") == 0) {
+		g->mode = GUEST_MODE_SERVER;
+	} else if (strcasecmp(value, "client") == 0) {
+		g->mode = GUEST_MODE_CLIENT;
+	} else {
+		snprintf(why, whylen, "'%s' is not a mode (expected server or client)", value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Only the syntax here: the [uplink] may come later in the file. */
+static int
+set_guest_uplink(void *obj, const struct key_desc *k, const char *value, char *why,
+		 size_t whylen)
+{
+	struct config_guest *g = obj;
+	size_t len = strlen(value);
+
+	(void)k;
+	if (!valid_name(value, len)) {
+		snprintf(why, whylen, "'%s' is not a valid uplink name (expected " NAME_RULE ")",
+			 value);
+		return -EINVAL;
+	}
+	memcpy(g->uplink, value, len + 1);
+	return 0;
+}
+
+static int
+set_mac(void *obj, const struct key_desc *k, const char *value, char *why,
+	size_t whylen)
+{
+	static const uint8_t zero[6];
+	struct config_guest *g = obj;
+	uint8_t mac[6];
+
+	(void)k;
+	if (config_parse_mac(value, mac) != 0) {
+		snprintf(why, whylen,
+			 "'%s' is not a MAC address (expected six hex octets like 52:54:00:12:34:56)",
+			 value);
+		return -EINVAL;
+	}
+	/* IEEE 802-2014, 8.2: the I/G bit (low bit of the first octet) marks a group address. */
+	if (mac[0] & 0x01) {
+		snprintf(why, whylen,
+			 "'%s' is a multicast address (expected a unicast address: low bit of the first octet clear)",
+			 value);
+		return -EINVAL;
+	}
+	if (memcmp(mac, zero, sizeof(mac)) == 0) {
+		snprintf(why, whylen,
+			 "'%s' is all zeros (expected the guest's unicast address)", value);
+		return -EINVAL;
+	}
+	memcpy(g->mac, mac, sizeof(mac));
+	g->has_mac = true;
+	return 0;
+}
+
+static int
+set_features(void *obj, const struct key_desc *k, const char *value, char *why,
+	     size_t whylen)
+{
+	struct config_guest *g = obj;
+	uint64_t on, off;
+
+	(void)k;
+	if (features_parse_policy(value, &on, &off, why, whylen) != 0)
+		return -EINVAL;
+	g->features_on = on;
+	g->features_off = off;
+	return 0;
+}
+
+/* The sections and their keys. */
+
+static const struct uint_range memory_range = { 64, 65536, false, false, "MB" };
+static const struct uint_range mbufs_range = { 1024, 1048576, true, false, NULL };
+static const struct uint_range stats_range = { 0, 86400, false, false, "seconds" };
+static const struct uint_range queues_range = { 1, VHOSTD_MAX_QUEUES, false, false, NULL };
+static const struct uint_range desc_range = { 64, 4096, false, true, NULL };
+static const struct uint_range mtu_range = { 68, 9600, true, false, NULL };
+
+#define DAEMON(f)	offsetof(struct config_daemon, f)
+#define UPLINK(f)	offsetof(struct config_uplink, f)
+#define GUEST(f)	offsetof(struct config_guest, f)
+
+static const struct key_desc daemon_keys[] = {
+	{ .name = "cores", .set = set_cores },
+	{ .name = "memory", .set = set_uint, .offset = DAEMON(memory_mb),
+	  .range = &memory_range },
+	{ .name = "hugepages", .set = set_bool, .offset = DAEMON(hugepages) },
+	{ .name = "huge-dir", .set = set_optional_path, .offset = DAEMON(huge_dir),
+	  .size = FIELD_SIZE(struct config_daemon, huge_dir) },
+	{ .name = "file-prefix", .set = set_file_prefix },
+	{ .name = "log-level", .set = set_log_level },
+	{ .name = "control-socket", .set = set_socket_path,
+	  .offset = DAEMON(control_socket),
+	  .size = FIELD_SIZE(struct config_daemon, control_socket) },
+	{ .name = "mbufs", .set = set_uint, .offset = DAEMON(mbufs),
+	  .range = &mbufs_range },
+	{ .name = "stats-interval", .set = set_uint, .offset = DAEMON(stats_interval),
+	  .range = &stats_range },
+};
+
+enum { UPLINK_DEVICE };
+
+static const struct key_desc uplink_keys[] = {
+	[UPLINK_DEVICE] = { .name = "device", .set = set_device },
+	{ .name = "queues", .set = set_uint, .offset = UPLINK(queues),
+	  .range = &queues_range },
+	{ .name = "rx-descriptors", .set = set_uint, .offset = UPLINK(rx_desc),
+	  .range = &desc_range },
+	{ .name = "tx-descriptors", .set = set_uint, .offset = UPLINK(tx_desc),
+	  .range = &desc_range },
+	{ .name = "mtu", .set = set_uint, .offset = UPLINK(mtu), .range = &mtu_range },
+};
+
+enum { GUEST_SOCKET, GUEST_MODE, GUEST_UPLINK, GUEST_MAC, GUEST_MAC_CHECK };
+
+static const struct key_desc guest_keys[] = {
+	[GUEST_SOCKET] = { .name = "socket", .set = set_socket_path,
+			   .offset = GUEST(socket),
+			   .size = FIELD_SIZE(struct config_guest, socket) },
+	[GUEST_MODE] = { .name = "mode", .set = set_mode },
+	[GUEST_UPLINK] = { .name = "uplink", .set = set_guest_uplink },
+	[GUEST_MAC] = { .name = "mac", .set = set_mac },
+	[GUEST_MAC_CHECK] = { .name = "mac-check", .set = set_bool,
+			      .offset = GUEST(mac_check) },
+	{ .name = "queues", .set = set_uint, .offset = GUEST(queues),
+	  .range = &queues_range },
+	{ .name = "features", .set = set_features },
+};
+
+#define N_KEYS(keys)	(sizeof(keys) / sizeof((keys)[0]))
+
+_Static_assert(N_KEYS(daemon_keys) <= MAX_KEYS, "daemon keys overflow section.seen");
+_Static_assert(N_KEYS(uplink_keys) <= MAX_KEYS, "uplink keys overflow section.seen");
+_Static_assert(N_KEYS(guest_keys) <= MAX_KEYS, "guest keys overflow section.seen");
+
+static const struct section_desc daemon_section = {
+	"daemon", false, 1, daemon_keys, N_KEYS(daemon_keys),
+};
+static const struct section_desc uplink_section = {
+	"uplink", true, VHOSTD_MAX_UPLINKS, uplink_keys, N_KEYS(uplink_keys),
+};
+static const struct section_desc guest_section = {
+	"guest", true, VHOSTD_MAX_GUESTS, guest_keys, N_KEYS(guest_keys),
+};
+
+static const struct section_desc *const section_descs[] = {
+	&daemon_section, &uplink_section, &guest_section,
+};
+
+#define SECTION_RULE "[daemon], [uplink NAME] or [guest NAME]"
+
+static bool
+key_seen(const struct section *s, unsigned int key)
+{
+	return (s->seen & (1u << key)) != 0;
+}
+
+void
+config_init(struct config *cfg)
+{
+	struct config_daemon *d = &cfg->daemon;
+
+	memset(cfg, 0, sizeof(*cfg));
+	d->cores[0] = DEFAULT_CORE;
+	d->nb_cores = 1;
+	d->memory_mb = DEFAULT_MEMORY_MB;
+	d->hugepages = true;
+	d->log_level = DEFAULT_LOG_LEVEL;
+	memcpy(d->control_socket, DEFAULT_CONTROL_SOCKET, sizeof(DEFAULT_CONTROL_SOCKET));
+}
+
+const struct config_uplink *
+config_find_uplink(const struct config *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->nb_uplinks; i++)
+		if (strcmp(cfg->uplinks[i].name, name) == 0)
+			return &cfg->uplinks[i];
+	return NULL;
+}
+
+static int
+unknown_key(struct parser *p, const char *key)
+{
+	const struct section_desc *desc = p->cur->desc;
+	char list[256];
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (unsigned int i = 0; i < desc->nb_keys && used < sizeof(list); i++) {
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s",
+				 i ? ", " : "", desc->keys[i].name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return fail(p, p->line, p->cur->title, key, "unknown key (expected one of: %s)", list);
+}
+
+/* Reading lines: everything libinih must not see, or would see wrongly. */
+
+static void
+trim(const char **b, const char **e)
+{
+	while (*b < *e && isspace((unsigned char)**b))
+		(*b)++;
+	while (*e > *b && isspace((unsigned char)(*e)[-1]))
+		(*e)--;
+}
+
+static const struct section_desc *
+find_section_desc(const char *type, size_t len)
+{
+	for (size_t i = 0; i < sizeof(section_descs) / sizeof(section_descs[0]); i++)
+		if (strlen(section_descs[i]->type) == len &&
+		    memcmp(section_descs[i]->type, type, len) == 0)
+			return section_descs[i];
+	return NULL;
+}
+
+static void
+section_new(struct parser *p, struct section *s)
+{
+	struct config *cfg = &p->cfg;
+	const char *name = strchr(s->title, ' ') ? strchr(s->title, ' ') + 1 : "";
+
+	if (s->desc == &daemon_section) {
+		s->obj = &cfg->daemon;
+	} else if (s->desc == &uplink_section) {
+		struct config_uplink *u = &cfg->uplinks[cfg->nb_uplinks];
+
+		p->uplink_sec[cfg->nb_uplinks++] = s;
+		snprintf(u->name, sizeof(u->name), "%s", name);
+		u->queues = DEFAULT_QUEUES;
+		u->rx_desc = DEFAULT_DESCRIPTORS;
+		u->tx_desc = DEFAULT_DESCRIPTORS;
+		u->line = s->line;
+		s->obj = u;
+	} else {
+		struct config_guest *g = &cfg->guests[cfg->nb_guests];
+
+		p->guest_sec[cfg->nb_guests++] = s;
+		snprintf(g->name, sizeof(g->name), "%s", name);
+		g->mode = GUEST_MODE_SERVER;
+		g->queues = DEFAULT_QUEUES;
+		g->line = s->line;
+		s->obj = g;
+	}
+}
+
+/* "[TYPE NAME]": checked and opened here, as empty sections never reach the handler. */
+static int
+section_line(struct parser *p, const char *b, const char *e, char *out, size_t outlen)
+{
+	const struct section_desc *desc;
+	const char *ib = b + 1, *ie = e - 1, *tb, *te, *nb, *ne;
+	struct section *s;
+	char raw[160];
+	unsigned int count = 0;
+
+	if (e - b < 2 || e[-1] != ']')
+		return fail(p, p->line, NULL, NULL,
+			    "'%.*s' is not a section header (expected " SECTION_RULE " alone on the line)",
+			    (int)(e - b), b);
+	trim(&ib, &ie);
+	snprintf(raw, sizeof(raw), "%.*s", (int)(ie - ib), ib);
+	if (ib == ie)
+		return fail(p, p->line, raw, NULL, "empty section header (expected " SECTION_RULE ")");
+
+	tb = ib;
+	for (te = tb; te < ie && !isspace((unsigned char)*te); te++)
+		;
+	nb = te;
+	ne = ie;
+	trim(&nb, &ne);
+
+	desc = find_section_desc(tb, (size_t)(te - tb));
+	if (desc == NULL)
+		return fail(p, p->line, raw, NULL,
+			    "unknown section type '%.*s' (expected " SECTION_RULE ")",
+			    (int)(te - tb), tb);
+	if (desc->named && nb == ne)
+		return fail(p, p->line, raw, NULL, "missing name (expected [%s NAME])",
+			    desc->type);
+	if (!desc->named && nb != ne)
+		return fail(p, p->line, raw, NULL, "[%s] takes no name", desc->type);
+	if (desc->named && !valid_name(nb, (size_t)(ne - nb)))
+		return fail(p, p->line, raw, NULL,
+			    "'%.*s' is not a valid name (expected " NAME_RULE ")",
+			    (int)(ne - nb), nb);
+
+	for (unsigned int i = 0; i < p->nb_sections; i++) {
+		const struct section *old = &p->sections[i];
+		const char *old_name;
+
+		if (old->desc != desc)
+			continue;
+		count++;
+		old_name = strchr(old->title, ' ') ? strchr(old->title, ' ') + 1 : "";
+		if (strlen(old_name) == (size_t)(ne - nb) &&
+		    memcmp(old_name, nb, (size_t)(ne - nb)) == 0)
+			return fail(p, p->line, raw, NULL, "duplicate section (first on line %d)",
+				    old->line);
+	}
+	if (count >= desc->max)
+		return fail(p, p->line, raw, NULL, "too many [%s] sections (expected at most %u)",
+			    desc->type, desc->max);
+
+	s = &p->sections[p->nb_sections++];
+	s->desc = desc;
+	s->line = p->line;
+	if (desc->named)
+		snprintf(s->title, sizeof(s->title), "%s %.*s", desc->type, (int)(ne - nb), nb);
+	else
+		snprintf(s->title, sizeof(s->title), "%s", desc->type);
+	section_new(p, s);
+	p->cur = s;
+
+	if (strlen(s->title) + 4 > outlen)
+		return fail(p, p->line, s->title, NULL, "line too long for the INI parser");
+	snprintf(out, outlen, "[%s]\n", s->title);
+	return 0;
+}
+
+static int
+key_line(struct parser *p, const char *b, const char *e, char *out, size_t outlen)
+{
+	const char *eq = memchr(b, '=', (size_t)(e - b));
+	const char *kb = b, *ke, *vb, *ve = e;
+	const char *title = p->cur ? p->cur->title : NULL;
+	char key[64];
+	size_t klen, vlen;
+
+	if (eq == NULL)
+		return fail(p, p->line, title, NULL,
+			    "'%.*s' is not a key = value line, a [section] header or a comment",
+			    (int)(e - b), b);
+	ke = eq;
+	vb = eq + 1;
+	trim(&kb, &ke);
+	trim(&vb, &ve);
+	if (kb == ke)
+		return fail(p, p->line, title, NULL, "'%.*s' has no key before '='",
+			    (int)(e - b), b);
+	klen = (size_t)(ke - kb);
+	vlen = (size_t)(ve - vb);
+	snprintf(key, sizeof(key), "%.*s", (int)klen, kb);
+
+	if (p->cur == NULL)
+		return fail(p, p->line, NULL, key,
+			    "key outside a section (expected a " SECTION_RULE " header before it)");
+	/* libinih would split "a:b = c" at the ':'; no key of ours has one. */
+	if (klen >= sizeof(key) ||
+	    strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != klen)
+		return unknown_key(p, key);
+	/* "key=value\n" and the NUL must fit, or libinih would cut the line. */
+	if (klen + 1 + vlen + 2 > outlen)
+		return fail(p, p->line, title, key,
+			    "line too long (expected key and value within %zu characters, the INI parser's limit)",
+			    outlen > 3 ? outlen - 3 : 0);
+	memcpy(out, kb, klen);
+	out[klen] = '=';
+	memcpy(out + klen + 1, vb, vlen);
+	out[klen + 1 + vlen] = '\n';
+	out[klen + 2 + vlen] = '\0';
+	return 0;
+}
+
+/*
+ * Normalise one physical line into out: comments removed, blanks trimmed,
+ * "[section]" or "key=value".  Inline comments start at '#' or ';' at the
+ * start of the line or after a blank, so "iface=a#b" keeps its '#'.
+ */
+static int
+filter_line(struct parser *p, const char *b, size_t n, char *out, size_t outlen)
+{
+	const char *e;
+
+	if (outlen < 2)
+		return fail(p, p->line, NULL, NULL, "INI parser line buffer too small");
+	if (p->line == 1 && n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0) {
+		b += 3;
+		n -= 3;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((b[i] == '#' || b[i] == ';') &&
+		    (i == 0 || isspace((unsigned char)b[i - 1]))) {
+			n = i;
+			break;
+		}
+	}
+	e = b + n;
+	trim(&b, &e);
+	for (const char *c = b; c < e; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
+			return fail(p, p->line, p->cur ? p->cur->title : NULL, NULL,
+				    "control character 0x%02x in the line (expected plain text)",
+				    (unsigned char)*c);
+
+	if (b == e) {
+		memcpy(out, "\n", 2);
+		return 0;
+	}
+	if (*b == '[')
+		return section_line(p, b, e, out, outlen);
+	return key_line(p, b, e, out, outlen);
+}
+
+/* ini_reader: one physical line per call, so our count is libinih's. */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	const char *raw, *nl;
+	size_t rawlen;
+
+	if (p->err != 0 || p->pos >= p->len || num < 0)
+		return NULL;
+	raw = p->text + p->pos;
+	nl = memchr(raw, '\n', p->len - p->pos);
+	rawlen = nl != NULL ? (size_t)(nl - raw) : p->len - p->pos;
+	p->pos += rawlen + (nl != NULL);
+	p->line++;
+	if (filter_line(p, raw, rawlen, str, (size_t)num) != 0)
+		return NULL;
+	return str;
+}
+
+#if INI_HANDLER_LINENO
+static int
+handle_key(void *user, const char *section, const char *name, const char *value,
+	   int lineno)
+#else
+static int
+handle_key(void *user, const char *section, const char *name, const char *value)
+#endif
+{
+	struct parser *p = user;
+	struct section *s = p->cur;
+	char why[512];
+	unsigned int k;
+
+	(void)section;	/* p->cur is the same section, with its line */
+#if INI_HANDLER_LINENO
+	(void)lineno;
+#endif
+	if (p->err != 0)
+		return 0;
+	/* Section-start calls, in builds with INI_CALL_HANDLER_ON_NEW_SECTION. */
+	if (name == NULL || value == NULL)
+		return 1;
+	if (s == NULL)
+		return 0;	/* read_line rejects keys outside sections */
+
+	for (k = 0; k < s->desc->nb_keys; k++)
+		if (strcmp(s->desc->keys[k].name, name) == 0)
+			break;
+	if (k == s->desc->nb_keys) {
+		unknown_key(p, name);
+		return 0;
+	}
+	if (key_seen(s, k)) {
+		fail(p, p->line, s->title, name, "set twice (first on line %d)", s->key_line[k]);
+		return 0;
+	}
+	why[0] = '\0';
+	if (s->desc->keys[k].set(s->obj, &s->desc->keys[k], value, why, sizeof(why)) != 0) {
+		fail(p, p->line, s->title, name, "%s", why);
+		return 0;
+	}
+	s->seen |= 1u << k;
+	s->key_line[k] = p->line;
+	return 1;
+}
+
+/* Checks that need the whole file. */
+
+static void
+uplink_names(const struct config *cfg, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < cfg->nb_uplinks && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				 cfg->uplinks[i].name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static int
+finish_guest(struct parser *p, struct section *s)
+{
+	const struct config *cfg = &p->cfg;
+	struct config_guest *g = s->obj;
+	char names[VHOSTD_MAX_UPLINKS * (VHOSTD_NAME_MAX + 2)];
+
+	if (!key_seen(s, GUEST_SOCKET))
+		return fail(p, s->line, s->title, NULL,
+			    "missing required key 'socket' (expected the vhost-user socket path, e.g. socket = /run/vhostd/%s.sock)",
+			    g->name);
+
+	if (!key_seen(s, GUEST_MAC_CHECK))
+		g->mac_check = g->has_mac;
+	else if (g->mac_check && !g->has_mac)
+		return fail(p, s->key_line[GUEST_MAC_CHECK], s->title, "mac-check",
+			    "is on but no mac is set (expected a mac = xx:xx:xx:xx:xx:xx line, or mac-check = no)");
+
+	uplink_names(cfg, names, sizeof(names));
+	if (key_seen(s, GUEST_UPLINK)) {
+		if (config_find_uplink(cfg, g->uplink) != NULL)
+			return 0;
+		if (cfg->nb_uplinks == 0)
+			return fail(p, s->key_line[GUEST_UPLINK], s->title, "uplink",
+				    "'%s' is not a configured uplink (the file has no [uplink NAME] section)",
+				    g->uplink);
+		return fail(p, s->key_line[GUEST_UPLINK], s->title, "uplink",
+			    "'%s' is not a configured uplink (expected one of: %s)",
+			    g->uplink, names);
+	}
+	if (cfg->nb_uplinks == 1) {
+		memcpy(g->uplink, cfg->uplinks[0].name, sizeof(g->uplink));
+		return 0;
+	}
+	if (cfg->nb_uplinks == 0)
+		return fail(p, s->line, s->title, NULL,
+			    "no uplink to attach to (expected an [uplink NAME] section in the file)");
+	return fail(p, s->line, s->title, NULL,
+		    "missing required key 'uplink' (expected one of: %s; it may be left out only when there is a single uplink)",
+		    names);
+}
+
+/*
+ * The part of devargs that names the device ("net_tap0" of
+ * "net_tap0,iface=x"), with PCI addresses in full lowercase form so that
+ * 3b:02.1 and 0000:3B:02.1 compare equal: DPDK would probe them as one.
+ */
+static void
+device_id(const char *dev, char *id, size_t len)
+{
+	static const char pattern[] = "hhhh:hh:hh.h";
+	size_t n = strcspn(dev, ",");
+	const char *pat = pattern;
+	bool pci = true;
+
+	if (n == sizeof(pattern) - 1 - 5)
+		pat += 5;	/* no domain */
+	else if (n != sizeof(pattern) - 1)
+		pci = false;
+	for (size_t i = 0; pci && i < n; i++)
+		pci = pat[i] == 'h' ? hex_value(dev[i]) >= 0 : pat[i] == dev[i];
+
+	if (!pci) {
+		snprintf(id, len, "%.*s", (int)n, dev);
+		return;
+	}
+	snprintf(id, len, "%s%.*s", pat == pattern ? "" : "0000:", (int)n, dev);
+	for (char *c = id; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+}
+
+static int
+finish_cross_checks(struct parser *p)
+{
+	const struct config *cfg = &p->cfg;
+
+	for (unsigned int j = 1; j < cfg->nb_uplinks; j++) {
+		char idj[VHOSTD_DEVARGS_MAX];
+
+		device_id(cfg->uplinks[j].device, idj, sizeof(idj));
+		for (unsigned int i = 0; i < j; i++) {
+			char idi[VHOSTD_DEVARGS_MAX];
+
+			device_id(cfg->uplinks[i].device, idi, sizeof(idi));
+			if (strcmp(idi, idj) == 0)
+				return fail(p, p->uplink_sec[j]->key_line[UPLINK_DEVICE],
+					    p->uplink_sec[j]->title, "device",
+					    "'%s' is the same device as [%s] (line %d)",
+					    cfg->uplinks[j].device, p->uplink_sec[i]->title,
+					    p->uplink_sec[i]->key_line[UPLINK_DEVICE]);
+		}
+	}
+
+	for (unsigned int j = 0; j < cfg->nb_guests; j++) {
+		const struct config_guest *gj = &cfg->guests[j];
+		const struct section *sj = p->guest_sec[j];
+
+		if (strcmp(gj->socket, cfg->daemon.control_socket) == 0)
+			return fail(p, sj->key_line[GUEST_SOCKET], sj->title, "socket",
+				    "'%s' is the [daemon] control-socket (expected a path of its own)",
+				    gj->socket);
+		for (unsigned int i = 0; i < j; i++) {
+			const struct config_guest *gi = &cfg->guests[i];
+			const struct section *si = p->guest_sec[i];
+
+			if (strcmp(gi->socket, gj->socket) == 0)
+				return fail(p, sj->key_line[GUEST_SOCKET], sj->title, "socket",
+					    "'%s' is already used by [%s] (line %d)",
+					    gj->socket, si->title, si->key_line[GUEST_SOCKET]);
+			/* The uplink's MAC table must map each address to one guest. */
+			if (gi->has_mac && gj->has_mac &&
+			    memcmp(gi->mac, gj->mac, sizeof(gi->mac)) == 0 &&
+			    strcmp(gi->uplink, gj->uplink) == 0)
+				return fail(p, sj->key_line[GUEST_MAC], sj->title, "mac",
+					    "%02x:%02x:%02x:%02x:%02x:%02x is already used by [%s] (line %d) on uplink %s",
+					    gj->mac[0], gj->mac[1], gj->mac[2], gj->mac[3],
+					    gj->mac[4], gj->mac[5], si->title,
+					    si->key_line[GUEST_MAC], gj->uplink);
+		}
+	}
+	return 0;
+}
+
+static int
+finish(struct parser *p)
+{
+	for (unsigned int i = 0; i < p->nb_sections; i++) {
+		struct section *s = &p->sections[i];
+
+		if (s->desc == &uplink_section && !key_seen(s, UPLINK_DEVICE))
+			return fail(p, s->line, s->title, NULL,
+				    "missing required key 'device' (expected a PCI address like 0000:3b:02.1 or vdev devargs like net_tap0,iface=vhostd0)");
+		if (s->desc == &guest_section && finish_guest(p, s) != 0)
+			return p->err;
+	}
+	return finish_cross_checks(p);
+}
+
+static int
+parse_text(struct config *cfg, const char *text, size_t len, const char *name,
+	   char *err, size_t errlen)
+{
+	struct parser *p;
+	int rc;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		report(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	config_init(&p->cfg);
+	snprintf(p->cfg.path, sizeof(p->cfg.path), "%s", name);
+	p->name = name;
+	p->text = text;
+	p->len = len;
+	p->errbuf = err;
+	p->errlen = err != NULL ? errlen : 0;
+
+	rc = ini_parse_stream(read_line, p, handle_key, p);
+	if (p->err == 0 && rc > 0) {
+		/* Not expected: read_line hands libinih only lines it accepts. */
+		fail(p, rc, NULL, NULL, "syntax error");
+	} else if (p->err == 0 && rc < 0) {
+		report(err, errlen, "%s: out of memory", name);
+		p->err = -ENOMEM;
+	}
+	if (p->err == 0)
+		finish(p);
+
+	rc = p->err;
+	if (rc == 0) {
+		*cfg = p->cfg;
+		report(err, errlen, "%s", "");
+	}
+	free(p);
+	return rc;
+}
+
+int
+config_parse_string(struct config *cfg, const char *text, const char *name,
+		    char *err, size_t errlen)
+{
+	if (name == NULL)
+		name = "(string)";
+	if (text == NULL) {
+		report(err, errlen, "%s: no configuration text", name);
+		return -EINVAL;
+	}
+	return parse_text(cfg, text, strlen(text), name, err, errlen);
+}
+
+static int
+read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	size_t size = 4096, used = 0;
+	char *buf, *bigger;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		report(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	buf = malloc(size);
+	if (buf == NULL) {
+		rc = -ENOMEM;
+		goto err_close;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (used == size) {
+			bigger = realloc(buf, size * 2);
+			if (bigger == NULL) {
+				rc = -ENOMEM;
+				goto err_free;
+			}
+			buf = bigger;
+			size *= 2;
+		}
+		n = read(fd, buf + used, size - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			report(err, errlen, "%s: cannot read: %s", path, strerror(-rc));
+			goto err_free;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > CONFIG_FILE_MAX) {
+			rc = -EFBIG;
+			report(err, errlen,
+			       "%s: larger than %d bytes (expected a vhostd config file)",
+			       path, CONFIG_FILE_MAX);
+			goto err_free;
+		}
+	}
+	close(fd);
+	*text = buf;
+	*len = used;
+	return 0;
+
+err_free:
+	free(buf);
+err_close:
+	close(fd);
+	if (rc == -ENOMEM)
+		report(err, errlen, "%s: out of memory", path);
+	return rc;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (path == NULL) {
+		report(err, errlen, "no configuration file given");
+		return -EINVAL;
+	}
+	/* cfg->path is used later (file-prefix derivation): never truncate it. */
+	if (strlen(path) >= sizeof(cfg->path)) {
+		report(err, errlen, "%s: path too long (expected at most %zu characters)",
+		       path, sizeof(cfg->path) - 1);
+		return -ENAMETOOLONG;
+	}
+	rc = read_file(path, &text, &len, err, errlen);
+	if (rc != 0)
+		return rc;
+	rc = parse_text(cfg, text, len, path, err, errlen);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The forwarding loop body: receive a burst, decide per frame, buffer per
+ * destination, flush every destination once per loop.  Plain C against
+ * struct vport_ops: no librte_vhost or ethdev call here.
+ *
+ * Ownership: each destination a frame is buffered for holds one reference
+ * (rte_mbuf refcnt).  A guest port copies the frame into guest memory and
+ * drops its reference; an uplink frees it after transmission.  So a flooded
+ * frame is copied to each guest and sent on the wire with no clone.
+ */
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "dataplane.h"
+
+static inline void
+mbuf_ref_add(struct rte_mbuf *m, int16_t n)
+{
+	/* Every segment carries its own refcnt: rte_pktmbuf_free walks them all. */
+	for (; m != NULL; m = m->next)
+		rte_mbuf_refcnt_update(m, n);
+}
+
+static inline uint64_t
+bytes_of(struct rte_mbuf **pkts, uint16_t from, uint16_t to)
+{
+	uint64_t b = 0;
+
+	for (uint16_t i = from; i < to; i++)
+		b += pkts[i]->pkt_len;
+	return b;
+}
+
+static void
+flush_guest(struct dp_guest *g)
+{
+	struct dp_buf *b = &g->buf;
+	struct queue_stats *qs = &g->stats->q[g->buf_q];
+	uint64_t bytes = bytes_of(b->pkts, 0, b->n);
+	uint16_t sent;
+
+	sent = g->ops->tx(g->id, g->buf_q, b->pkts, b->n);
+	if (unlikely(sent < b->n)) {
+		bytes -= bytes_of(b->pkts, sent, b->n);
+		qs->drops[DROP_GUEST_RING_FULL] += b->n - sent;
+		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	}
+	qs->rx_pkts += sent;
+	qs->rx_bytes += bytes;
+	b->n = 0;
+}
+
+static void
+flush_uplink(struct dp_uplink *u)
+{
+	struct dp_buf *b = &u->buf;
+	struct queue_stats *qs = &u->stats->q[u->txq];
+	uint64_t bytes = bytes_of(b->pkts, 0, b->n);
+	uint16_t sent;
+
+	if (u->txlock != NULL)
+		rte_spinlock_lock(u->txlock);
+	sent = u->ops->tx(u->id, u->txq, b->pkts, b->n);
+	if (u->txlock != NULL)
+		rte_spinlock_unlock(u->txlock);
+	if (unlikely(sent < b->n)) {
+		bytes -= bytes_of(b->pkts, sent, b->n);
+		qs->drops[DROP_UPLINK_TX_FULL] += b->n - sent;
+		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	}
+	qs->tx_pkts += sent;
+	qs->tx_bytes += bytes;
+	b->n = 0;
+}
+
+static inline void
+drop(struct queue_stats *qs, enum drop_reason why, struct rte_mbuf *m)
+{
+	qs->drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * Frames received on queue q (of a guest or an uplink) go to the guest's
+ * queue pair q mod its pair count: flows the NIC's RSS or the sending guest
+ * spread over queues stay spread and in order, and when uplink queues, guest
+ * pairs and workers match, every vring has a single writer.
+ */
+static inline void
+to_guest(struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
+{
+	if (unlikely(!g->ready)) {
+		/* Counted on the destination: "why does vm1 get nothing?" */
+		drop(&g->stats->q[0], DROP_NOT_READY, m);
+		return;
+	}
+	q = (uint16_t)(q % g->nb_pairs);
+	if (unlikely(g->buf.n == DP_BUF || (g->buf.n != 0 && g->buf_q != q)))
+		flush_guest(g);
+	g->buf_q = q;
+	g->buf.pkts[g->buf.n++] = m;
+}
+
+static inline void
+to_uplink(struct dp_uplink *u, struct rte_mbuf *m)
+{
+	if (unlikely(u->buf.n == DP_BUF))
+		flush_uplink(u);
+	u->buf.pkts[u->buf.n++] = m;
+}
+
+/* Broadcast/multicast: every ready guest on uplink u but src, plus the
+ * uplink itself when the frame came from a guest. */
+static void
+flood(struct dp_worker *w, uint16_t uplink, const struct fwd_table *fwd,
+      uint16_t src, uint16_t q, bool to_wire, struct rte_mbuf *m)
+{
+	uint16_t dst[VHOSTD_MAX_GUESTS];
+	uint16_t n = 0;
+
+	for (uint16_t i = 0; i < fwd->nb_guests; i++) {
+		uint16_t g = fwd->guests[i];
+
+		if (g != src && w->guests[g].ready)
+			dst[n++] = g;
+	}
+	if (n + to_wire == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (n + to_wire > 1)
+		mbuf_ref_add(m, (int16_t)(n + to_wire - 1));
+	for (uint16_t i = 0; i < n; i++)
+		to_guest(&w->guests[dst[i]], m, q);
+	if (to_wire)
+		to_uplink(&w->uplinks[uplink], m);
+}
+
+static void
+from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_guest *g = &w->guests[rxq->obj];
+	struct dp_uplink *u = &w->uplinks[g->uplink];
+	struct queue_stats *qs = &g->stats->q[rxq->q];
+
+	qs->tx_pkts += n;
+	qs->tx_bytes += bytes_of(pkts, 0, n);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct fwd_decision d;
+
+		d = fwd_from_guest(u->fwd, rxq->obj, g->has_mac ? g->mac : NULL,
+				   g->mac_check, rte_pktmbuf_mtod(m, const uint8_t *),
+				   rte_pktmbuf_data_len(m));
+		switch (d.action) {
+		case FWD_TO_UPLINK:
+			to_uplink(u, m);
+			break;
+		case FWD_TO_GUEST:
+			to_guest(&w->guests[d.guest], m, rxq->q);
+			break;
+		case FWD_FLOOD:
+			flood(w, g->uplink, u->fwd, rxq->obj, rxq->q, true, m);
+			break;
+		case FWD_DROP_SPOOFED:
+			drop(qs, DROP_SPOOFED, m);
+			break;
+		default:
+			drop(qs, DROP_RUNT, m);
+			break;
+		}
+	}
+}
+
+static void
+from_uplink(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_uplink *u = &w->uplinks[rxq->obj];
+	struct queue_stats *qs = &u->stats->q[rxq->q];
+	const struct fwd_table *fwd = u->fwd;
+
+	qs->rx_pkts += n;
+	qs->rx_bytes += bytes_of(pkts, 0, n);
+	if (fwd->pipe != FWD_NONE) {
+		/* The VF case: one guest, the NIC filtered already. */
+		struct dp_guest *g = &w->guests[fwd->pipe];
+
+		for (uint16_t i = 0; i < n; i++)
+			to_guest(g, pkts[i], rxq->q);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct fwd_decision d;
+
+		d = fwd_from_uplink(fwd, rte_pktmbuf_mtod(m, const uint8_t *),
+				    rte_pktmbuf_data_len(m));
+		switch (d.action) {
+		case FWD_TO_GUEST:
+			to_guest(&w->guests[d.guest], m, rxq->q);
+			break;
+		case FWD_FLOOD:
+			flood(w, rxq->obj, fwd, FWD_NONE, rxq->q, false, m);
+			break;
+		case FWD_DROP_UNKNOWN:
+			drop(qs, DROP_UNKNOWN_DST, m);
+			break;
+		default:
+			drop(qs, DROP_RUNT, m);
+			break;
+		}
+	}
+}
+
+unsigned int
+dp_poll(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int total = 0;
+
+	for (unsigned int i = 0; i < w->nb_rxq; i++) {
+		struct dp_rxq *rxq = &w->rxq[i];
+		uint16_t n;
+
+		if (rxq->kind == DP_RXQ_GUEST) {
+			struct dp_guest *g = &w->guests[rxq->obj];
+
+			if (unlikely(!rxq->started))
+				rxq->started = g->ops->poll_start == NULL ||
+					       g->ops->poll_start(g->id, rxq->q) == 0;
+			n = g->ops->rx(g->id, rxq->q, w->uplinks[g->uplink].pool,
+				       pkts, DP_BURST);
+			if (n != 0)
+				from_guest(w, rxq, pkts, n);
+		} else {
+			struct dp_uplink *u = &w->uplinks[rxq->obj];
+
+			n = u->ops->rx(u->id, rxq->q, u->pool, pkts, DP_BURST);
+			if (n != 0)
+				from_uplink(w, rxq, pkts, n);
+		}
+		total += n;
+	}
+	if (total == 0)
+		return 0;
+	for (unsigned int i = 0; i < w->nb_guests; i++)
+		if (w->guests[i].buf.n != 0)
+			flush_guest(&w->guests[i]);
+	for (unsigned int i = 0; i < w->nb_uplinks; i++)
+		if (w->uplinks[i].buf.n != 0)
+			flush_uplink(&w->uplinks[i]);
+	return total;
+}

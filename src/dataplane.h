@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VHOSTD_DATAPLANE_H
+#define VHOSTD_DATAPLANE_H
+
+/*
+ * What one worker polls and where it sends: built by the control side as a
+ * whole, published to the worker with one pointer store, retired after an
+ * RCU grace period (rte_rcu_qsbr).  The worker writes only its own TX
+ * buffers, the poll_start flags and its own counter blocks.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_spinlock.h>
+
+#include "vhostd/fwd.h"
+#include "vhostd/port.h"
+#include "vhostd/stats.h"
+
+/* Packets per receive call.  32 is what librte_vhost and most PMDs are
+ * tuned for (vhost's MAX_PKT_BURST is 32). */
+#define DP_BURST 32
+/* Per-destination buffer: two bursts, so that one poll of a busy queue never
+ * forces a flush in the middle of classification. */
+#define DP_BUF (2 * DP_BURST)
+
+struct dp_buf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BUF];
+};
+
+struct dp_guest {
+	const struct vport_ops *ops;
+	uint16_t id;			/* vid */
+	bool ready;			/* connected, queues enabled */
+	bool has_mac;
+	bool mac_check;
+	uint8_t mac[6];
+	uint16_t nb_pairs;		/* served queue pairs */
+	uint16_t buf_q;			/* pair the buffered frames go to */
+	uint16_t uplink;		/* index in dp_worker.uplinks */
+	struct port_stats *stats;	/* this worker's block */
+	struct dp_buf buf;
+};
+
+struct dp_uplink {
+	const struct vport_ops *ops;
+	uint16_t id;			/* ethdev port */
+	uint16_t txq;			/* this worker's TX queue */
+	rte_spinlock_t *txlock;		/* only when workers share a TX queue */
+	struct rte_mempool *pool;	/* for guest dequeue toward this uplink */
+	const struct fwd_table *fwd;
+	struct port_stats *stats;
+	struct dp_buf buf;
+};
+
+enum dp_rxq_kind {
+	DP_RXQ_GUEST,			/* guest TX virtqueue -> uplink / guests */
+	DP_RXQ_UPLINK,			/* uplink RX queue -> guests */
+};
+
+struct dp_rxq {
+	uint8_t kind;
+	bool started;			/* poll_start done */
+	uint16_t obj;			/* index in guests[] or uplinks[] */
+	uint16_t q;
+};
+
+struct dp_worker {
+	unsigned int nb_rxq;
+	unsigned int nb_guests;
+	unsigned int nb_uplinks;
+	struct dp_rxq *rxq;
+	struct dp_guest *guests;
+	struct dp_uplink *uplinks;
+};
+
+/* One poll of every queue in w, then flush every buffer.  Returns the number
+ * of packets received (0: idle loop). */
+unsigned int dp_poll(struct dp_worker *w);
+
+#endif

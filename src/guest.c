@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Guest objects: lookup, queue-pair state, counters. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "vhostd.h"
+
+int
+guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg,
+	   uint16_t index)
+{
+	const struct config_uplink *u = config_find_uplink(&d->cfg, cfg->uplink);
+
+	if (u == NULL)
+		return -ENOENT;
+	memset(g, 0, sizeof(*g));
+	g->cfg = *cfg;
+	g->index = index;
+	g->vid = -1;
+	g->uplink = (uint16_t)(u - d->cfg.uplinks);
+	memset(g->txq_worker, 0xff, sizeof(g->txq_worker));	/* NO_WORKER */
+	g->stats = rte_zmalloc("guest_stats", d->nb_workers * sizeof(*g->stats),
+			       RTE_CACHE_LINE_SIZE);
+	return g->stats == NULL ? -ENOMEM : 0;
+}
+
+void
+guest_fini(struct guest *g)
+{
+	rte_free(g->stats);
+	g->stats = NULL;
+}
+
+struct guest *
+guest_by_socket(struct vhostd *d, const char *path)
+{
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		if (strcmp(d->guests[i].cfg.socket, path) == 0)
+			return &d->guests[i];
+	return NULL;
+}
+
+const char *
+guest_state_name(const struct guest *g)
+{
+	if (g->state == GUEST_RUNNING)
+		return "running";
+	return g->registered ? "waiting" : "stopped";
+}
+
+uint16_t
+guest_served_pairs(const struct guest *g)
+{
+	uint64_t on = __atomic_load_n(&g->vring_enabled, __ATOMIC_ACQUIRE);
+	uint16_t pairs = 0;
+
+	if (g->state != GUEST_RUNNING)
+		return 0;
+	/* A Linux driver enables pairs from 0 up (virtio_net.c set_queues);
+	 * serve the leading run of fully enabled pairs. */
+	while (pairs < g->cfg.queues && 2u * pairs + 1 < g->nb_vrings &&
+	       (on >> (2 * pairs) & 3) == 3)
+		pairs++;
+	return pairs;
+}
+
+void
+guest_apply_pending(struct vhostd *d)
+{
+	bool changed = false;
+
+	pthread_mutex_lock(&d->lock);
+	d->pending = 0;
+	for (unsigned int i = 0; i < d->nb_guests; i++) {
+		struct guest *g = &d->guests[i];
+		uint16_t pairs = guest_served_pairs(g);
+
+		if (pairs != g->nb_pairs) {
+			LOG(INFO, "guest %s: serving %u queue pair(s) (was %u)", g->cfg.name,
+			    pairs, g->nb_pairs);
+			g->nb_pairs = pairs;
+			changed = true;
+		}
+	}
+	if (changed && dataplane_publish(d) != 0)
+		LOG(ERR, "cannot publish poll lists");
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+guest_print_stats(struct vhostd *d, struct guest *g, FILE *f)
+{
+	struct port_stats sum;
+
+	stats_sum(g->stats, d->nb_workers, &sum);
+	fprintf(f, "guest %s state=%s vid=%d ring=%s pairs=%u connects=%lu disconnects=%lu\n",
+		g->cfg.name, guest_state_name(g), g->state == GUEST_RUNNING ? g->vid : -1,
+		g->state != GUEST_RUNNING ? "-" : (g->features & (1ULL << 34)) ? "packed" : "split",
+		g->nb_pairs, g->connects, g->disconnects);
+	stats_print(f, "guest", g->cfg.name, &sum, g->cfg.queues);
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vhostd: lifecycle.  Parse the config, start EAL, open uplinks, start
+ * workers, register guest sockets, then run the control loop until SIGTERM
+ * or SIGINT; stop everything in reverse order and exit 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_version.h>
+
+#include "dataplane.h"
+#include "vhostd.h"
+
+RTE_LOG_REGISTER(vhostd_logtype, vhostd, INFO);
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stats_requested;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		stats_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vhostd [-c FILE] [-n]\n"
+		"  -c, --config FILE         configuration (default: the embedded one,\n"
+		"                            see --print-default-config)\n"
+		"  -n, --check               check the configuration and exit\n"
+		"      --print-default-config print the embedded configuration\n"
+		"  -V, --version             print the version\n"
+		"  -h, --help                this text\n"
+		"Signals: SIGTERM/SIGINT stop, SIGUSR1 prints counters.\n");
+}
+
+static void
+print_stats(struct vhostd *d, FILE *f)
+{
+	fprintf(f, "vhostd stats: workers=%u guests=%u uplinks=%u publishes=%lu\n",
+		d->nb_workers, d->nb_guests, d->nb_uplinks, d->publishes);
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		fprintf(f, "worker %u lcore=%u loops=%lu busy_loops=%lu\n", w,
+			d->workers[w].lcore, d->workers[w].loops, d->workers[w].busy_loops);
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		guest_print_stats(d, &d->guests[i], f);
+	for (unsigned int i = 0; i < d->nb_uplinks; i++)
+		uplink_print_stats(d, &d->uplinks[i], f);
+	fprintf(f, "vhostd stats end\n");
+	fflush(f);
+}
+
+/* Enough mbufs for every descriptor that can hold one, plus what workers
+ * keep in flight, with room to spare; the config may override. */
+static unsigned int
+pool_size(const struct vhostd *d)
+{
+	unsigned int n = 4096;
+
+	if (d->cfg.daemon.mbufs != 0)
+		return d->cfg.daemon.mbufs;
+	for (unsigned int i = 0; i < d->cfg.nb_uplinks; i++) {
+		const struct config_uplink *u = &d->cfg.uplinks[i];
+
+		n += u->queues * u->rx_desc + d->nb_workers * u->tx_desc;
+	}
+	n += d->nb_workers * (d->cfg.nb_guests + d->cfg.nb_uplinks + 1) * DP_BUF;
+	return n;
+}
+
+struct rte_mempool *
+vhostd_pool(struct vhostd *d, int socket)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	if (socket < 0 || socket >= (int)RTE_DIM(d->pools))
+		socket = 0;
+	if (d->pools[socket] != NULL)
+		return d->pools[socket];
+	snprintf(name, sizeof(name), "mbufs-%d", socket);
+	d->pools[socket] = rte_pktmbuf_pool_create(name, d->pool_mbufs, 256, 0,
+						   d->pool_room, socket);
+	if (d->pools[socket] == NULL) {
+		LOG(ERR, "cannot create %u mbufs on NUMA node %d: %s (raise [daemon] memory, "
+		    "or lower mbufs or descriptors)", d->pool_mbufs, socket,
+		    rte_strerror(rte_errno));
+		return NULL;
+	}
+	LOG(INFO, "mbuf pool %s: %u mbufs of %u bytes", name, d->pool_mbufs, d->pool_room);
+	return d->pools[socket];
+}
+
+static void
+stop(struct vhostd *d)
+{
+	/* Workers first: once offline, grace periods no longer wait for them,
+	 * so the destroy_device callbacks that unregistering triggers return. */
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		__atomic_store_n(&d->workers[w].stop, true, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		vhost_guest_unregister(d, &d->guests[i]);
+	print_stats(d, stderr);
+	dataplane_free_all(d);
+	for (unsigned int i = 0; i < d->nb_uplinks; i++)
+		uplink_close(&d->uplinks[i]);	/* frees its counters too */
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		guest_fini(&d->guests[i]);
+	for (unsigned int s = 0; s < RTE_DIM(d->pools); s++)
+		rte_mempool_free(d->pools[s]);
+	rte_free(d->guests);
+	rte_free(d->uplinks);
+	rte_free(d->workers);
+	rte_free(d->qsv);
+	if (d->event_fd >= 0)
+		close(d->event_fd);
+}
+
+static int
+start(struct vhostd *d)
+{
+	const struct config *cfg = &d->cfg;
+	unsigned int max_mtu = RTE_ETHER_MTU;
+	size_t sz;
+	int ret;
+
+	d->event_fd = -1;
+	pthread_mutex_init(&d->lock, NULL);
+	d->nb_workers = cfg->daemon.nb_cores;
+	d->workers = rte_zmalloc("workers", d->nb_workers * sizeof(*d->workers),
+				 RTE_CACHE_LINE_SIZE);
+	sz = rte_rcu_qsbr_get_memsize(d->nb_workers);
+	d->qsv = rte_zmalloc("rcu", sz, RTE_CACHE_LINE_SIZE);
+	d->uplinks = rte_zmalloc("uplinks", (cfg->nb_uplinks + 1) * sizeof(*d->uplinks), 0);
+	d->guests = rte_zmalloc("guests", (cfg->nb_guests + 1) * sizeof(*d->guests), 0);
+	if (d->workers == NULL || d->qsv == NULL || d->uplinks == NULL || d->guests == NULL)
+		return -ENOMEM;
+	rte_rcu_qsbr_init(d->qsv, d->nb_workers);
+	for (unsigned int w = 0; w < d->nb_workers; w++) {
+		d->workers[w].index = w;
+		d->workers[w].lcore = cfg->daemon.cores[w];
+		d->workers[w].qsv = d->qsv;
+	}
+
+	for (unsigned int i = 0; i < cfg->nb_uplinks; i++)
+		max_mtu = RTE_MAX(max_mtu, cfg->uplinks[i].mtu);
+	d->pool_room = (uint16_t)RTE_MAX((unsigned int)RTE_MBUF_DEFAULT_BUF_SIZE,
+					 max_mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN +
+					 2 * RTE_VLAN_HLEN + RTE_PKTMBUF_HEADROOM);
+	d->pool_mbufs = pool_size(d);
+
+	for (unsigned int i = 0; i < cfg->nb_uplinks; i++) {
+		struct uplink *u = &d->uplinks[i];
+
+		d->nb_uplinks++;	/* counted first: stop() closes what opened */
+		ret = uplink_open(d, u, &cfg->uplinks[i], (uint16_t)i);
+		if (ret != 0)
+			return ret;
+	}
+	for (unsigned int i = 0; i < cfg->nb_guests; i++) {
+		struct guest *g = &d->guests[i];
+
+		ret = guest_init(d, g, &cfg->guests[i], (uint16_t)i);
+		if (ret != 0)
+			return ret;
+		d->nb_guests++;
+	}
+	ret = vhost_init(d);
+	if (ret != 0)
+		return ret;
+	pthread_mutex_lock(&d->lock);
+	ret = dataplane_publish(d);
+	pthread_mutex_unlock(&d->lock);
+	if (ret != 0)
+		return ret;
+	for (unsigned int w = 0; w < d->nb_workers; w++) {
+		ret = rte_eal_remote_launch(worker_main, &d->workers[w], d->workers[w].lcore);
+		if (ret != 0) {
+			LOG(ERR, "cannot launch worker on lcore %u: %s", d->workers[w].lcore,
+			    rte_strerror(-ret));
+			return ret;
+		}
+	}
+	for (unsigned int i = 0; i < d->nb_guests; i++) {
+		ret = vhost_guest_register(d, &d->guests[i]);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+static void
+run(struct vhostd *d)
+{
+	struct pollfd pfd = { .fd = d->event_fd, .events = POLLIN };
+	unsigned int interval = d->cfg.daemon.stats_interval;
+	time_t next = time(NULL) + interval;
+
+	while (!stop_requested) {
+		uint64_t v;
+
+		if (poll(&pfd, 1, 200) > 0 && read(d->event_fd, &v, sizeof(v)) < 0 &&
+		    errno != EAGAIN)
+			LOG(ERR, "eventfd read: %s", strerror(errno));
+		if (d->pending)
+			guest_apply_pending(d);
+		if (stats_requested) {
+			stats_requested = 0;
+			print_stats(d, stderr);
+		}
+		if (interval != 0 && time(NULL) >= next) {
+			next += interval;
+			print_stats(d, stderr);
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "print-default-config", no_argument, NULL, 'P' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	bool check = false;
+	char err[512];
+	char *eal_argv[64], *eal_copy[64];
+	unsigned int eal_argc = 0;
+	struct vhostd *d;
+	struct sigaction sa;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "c:nVh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'P':
+			fputs(config_embedded_default, stdout);
+			return 0;
+		case 'V':
+			printf("vhostd %s (DPDK %s)\n", VHOSTD_VERSION, rte_version());
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return 1;
+	if (path != NULL)
+		ret = config_load(&d->cfg, path, err, sizeof(err));
+	else
+		ret = config_parse_string(&d->cfg, config_embedded_default,
+					  "<embedded default>", err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "vhostd: %s\n", err);
+		free(d);
+		return 2;
+	}
+	if (check) {
+		printf("%s: OK: %u worker core(s), %u uplink(s), %u guest(s)\n",
+		       path ? path : "<embedded default>", d->cfg.daemon.nb_cores,
+		       d->cfg.nb_uplinks, d->cfg.nb_guests);
+		free(d);
+		return 0;
+	}
+	if (path == NULL)
+		d->cfg.path[0] = '\0';	/* file prefix "vhostd-default" */
+
+	ret = eal_build_args(&d->cfg, argv[0], eal_argv, RTE_DIM(eal_argv), &eal_argc,
+			     err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "vhostd: %s\n", err);
+		free(d);
+		return 2;
+	}
+	/* rte_eal_init permutes argv and writes argv[0] into another slot:
+	 * hand it a copy of the array and free the strings from ours. */
+	memcpy(eal_copy, eal_argv, sizeof(eal_copy));
+	if (rte_eal_init((int)eal_argc, eal_copy) < 0) {
+		fprintf(stderr, "vhostd: cannot initialise DPDK: %s (are hugepages reserved "
+			"and mounted? see README.md, or set [daemon] hugepages = no)\n",
+			rte_strerror(rte_errno));
+		eal_free_args(eal_argv, eal_argc);
+		free(d);
+		return 1;
+	}
+	rte_log_set_level(vhostd_logtype, (uint32_t)d->cfg.daemon.log_level);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = start(d);
+	if (ret == 0) {
+		LOG(NOTICE, "vhostd %s ready: %u worker(s), %u uplink(s), %u guest(s)",
+		    VHOSTD_VERSION, d->nb_workers, d->nb_uplinks, d->nb_guests);
+		run(d);
+		LOG(NOTICE, "stopping");
+	} else {
+		LOG(ERR, "start failed: %s", strerror(-ret));
+	}
+	stop(d);
+	rte_eal_cleanup();
+	eal_free_args(eal_argv, eal_argc);
+	free(d);
+	return ret == 0 ? 0 : 1;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ethdev adapter: the only file that configures ports.  An uplink has the
+ * RX queues the config asks for (each polled by one worker) and one TX queue
+ * per worker, so that workers never share a TX queue unless the device has
+ * too few (then a spinlock per queue, and a warning).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dataplane.h"
+#include "vhostd.h"
+
+static uint16_t
+eth_rx(uint16_t port, uint16_t q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)mp;
+	return rte_eth_rx_burst(port, q, pkts, n);
+}
+
+static uint16_t
+eth_tx(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_tx_burst(port, q, pkts, n);
+}
+
+const struct vport_ops ethdev_port_ops = {
+	.rx = eth_rx,
+	.tx = eth_tx,
+	.poll_start = NULL,
+};
+
+/* "net_tap0,iface=x" -> "net_tap0"; "3b:02.1" -> "0000:3b:02.1". */
+static void
+device_name(const char *devargs, char *name, size_t len)
+{
+	size_t n = strcspn(devargs, ",");
+
+	if (eal_is_pci(devargs) && strchr(devargs, ':') == strrchr(devargs, ':'))
+		snprintf(name, len, "0000:%.*s", (int)n, devargs);
+	else
+		snprintf(name, len, "%.*s", (int)n, devargs);
+}
+
+int
+uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
+	    uint16_t index)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t nb_rxd = (uint16_t)cfg->rx_desc, nb_txd = (uint16_t)cfg->tx_desc;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	int ret;
+
+	u->cfg = *cfg;
+	u->index = index;
+	memset(u->rxq_worker, 0xff, sizeof(u->rxq_worker));	/* NO_WORKER */
+	u->stats = rte_zmalloc("uplink_stats", d->nb_workers * sizeof(*u->stats),
+			       RTE_CACHE_LINE_SIZE);
+	if (u->stats == NULL)
+		return -ENOMEM;
+
+	device_name(u->cfg.device, name, sizeof(name));
+	ret = rte_eth_dev_get_port_by_name(name, &u->port);
+	if (ret != 0) {
+		LOG(ERR, "uplink %s: no port for device '%s' (was it probed? check the "
+		    "PCI address and its driver binding, or the vdev name)", u->cfg.name,
+		    u->cfg.device);
+		return -ENODEV;
+	}
+	ret = rte_eth_dev_info_get(u->port, &info);
+	if (ret != 0) {
+		LOG(ERR, "uplink %s: cannot get device info: %s", u->cfg.name, rte_strerror(-ret));
+		return ret;
+	}
+	u->socket = rte_eth_dev_socket_id(u->port);
+	if (u->socket < 0)
+		u->socket = 0;	/* vdevs have no node */
+	u->pool = vhostd_pool(d, u->socket);
+	if (u->pool == NULL)
+		return -ENOMEM;
+	if (u->cfg.queues > info.max_rx_queues) {
+		LOG(ERR, "uplink %s: queues = %u but %s has at most %u RX queues",
+		    u->cfg.name, u->cfg.queues, name, info.max_rx_queues);
+		return -EINVAL;
+	}
+	u->nb_rxq = (uint16_t)u->cfg.queues;
+	u->nb_txq = (uint16_t)RTE_MIN(d->nb_workers, (unsigned int)info.max_tx_queues);
+	u->shared_txq = u->nb_txq < d->nb_workers;
+	if (u->shared_txq)
+		LOG(WARNING, "uplink %s: %u workers share %u TX queues (locked)",
+		    u->cfg.name, d->nb_workers, u->nb_txq);
+	for (unsigned int i = 0; i < VHOSTD_MAX_WORKERS; i++)
+		rte_spinlock_init(&u->txlock[i]);
+
+	memset(&conf, 0, sizeof(conf));
+	if (u->nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	}
+	if (u->cfg.mtu != 0)
+		conf.rxmode.mtu = u->cfg.mtu;
+	if (u->cfg.mtu > RTE_ETHER_MTU && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+
+	ret = rte_eth_dev_configure(u->port, u->nb_rxq, u->nb_txq, &conf);
+	if (ret != 0) {
+		LOG(ERR, "uplink %s: configure failed: %s", u->cfg.name, rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(u->port, &nb_rxd, &nb_txd);
+	if (ret != 0)
+		return ret;
+	for (uint16_t q = 0; q < u->nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(u->port, q, nb_rxd, (unsigned int)u->socket,
+					     NULL, u->pool);
+		if (ret != 0) {
+			LOG(ERR, "uplink %s: RX queue %u: %s", u->cfg.name, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	for (uint16_t q = 0; q < u->nb_txq; q++) {
+		ret = rte_eth_tx_queue_setup(u->port, q, nb_txd, (unsigned int)u->socket, NULL);
+		if (ret != 0) {
+			LOG(ERR, "uplink %s: TX queue %u: %s", u->cfg.name, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	ret = rte_eth_dev_start(u->port);
+	if (ret != 0) {
+		LOG(ERR, "uplink %s: start failed: %s", u->cfg.name, rte_strerror(-ret));
+		return ret;
+	}
+	u->started = true;
+	/* Guests own MACs the port does not: without promiscuous mode a NIC
+	 * filters their unicast away.  A VF may refuse it; then its own MAC
+	 * filter is the only one, which suits the single-guest (pipe) case. */
+	ret = rte_eth_promiscuous_enable(u->port);
+	if (ret != 0 && ret != -ENOTSUP)
+		LOG(WARNING, "uplink %s: promiscuous mode refused (%s): only frames for "
+		    "the port's own MAC will arrive", u->cfg.name, rte_strerror(-ret));
+	LOG(INFO, "uplink %s: port %u (%s, driver %s), %u RX / %u TX queues, %u/%u "
+	    "descriptors, NUMA node %d", u->cfg.name, u->port, name, info.driver_name,
+	    u->nb_rxq, u->nb_txq, nb_rxd, nb_txd, u->socket);
+	return 0;
+}
+
+void
+uplink_close(struct uplink *u)
+{
+	if (u->started) {
+		rte_eth_dev_stop(u->port);
+		rte_eth_dev_close(u->port);
+		u->started = false;
+	}
+	rte_free(u->stats);
+	u->stats = NULL;
+}
+
+void
+uplink_print_stats(struct vhostd *d, struct uplink *u, FILE *f)
+{
+	struct port_stats sum;
+	struct rte_eth_stats es;
+	unsigned int nq = RTE_MAX(u->nb_rxq, u->nb_txq);
+
+	stats_sum(u->stats, d->nb_workers, &sum);
+	/* Frames the driver could not receive for lack of mbufs never reach us:
+	 * the driver counts them. */
+	if (u->started && rte_eth_stats_get(u->port, &es) == 0)
+		sum.q[0].drops[DROP_NO_MBUF] = es.rx_nombuf;
+	stats_print(f, "uplink", u->cfg.name, &sum, nq);
+}

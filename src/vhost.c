@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * librte_vhost adapter: sockets, feature policy, device callbacks.  The only
+ * file that calls librte_vhost's control API (the datapath calls go through
+ * vhost_port_ops below).
+ *
+ * Callback context matters.  librte_vhost calls vring_state_changed and
+ * features_changed while it holds every virtqueue lock of the device
+ * (vhost_user_msg_handler, 22.11), and a worker may be spinning on one of
+ * those locks inside rte_vhost_enqueue_burst: waiting there for an RCU
+ * grace period would deadlock.  So those callbacks only record the change
+ * and wake the main thread.  new_device and destroy_device run with the
+ * locks released and publish synchronously: when destroy_device returns,
+ * librte_vhost unmaps guest memory, so no worker may still hold the vid.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_mbuf.h>
+#include <rte_vhost.h>
+
+#include "dataplane.h"
+#include "vhostd.h"
+#include "vhostd/features.h"
+
+static struct vhostd *vhostd;	/* librte_vhost callbacks carry no context */
+
+static uint16_t
+vhost_rx(uint16_t vid, uint16_t q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_vhost_dequeue_burst(vid, (uint16_t)(2 * q + 1), mp, pkts, n);
+}
+
+static uint16_t
+vhost_tx(uint16_t vid, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = rte_vhost_enqueue_burst(vid, (uint16_t)(2 * q), pkts, n);
+
+	/* Enqueue copied the frames into guest buffers: ours to free. */
+	rte_pktmbuf_free_bulk(pkts, sent);
+	return sent;
+}
+
+static int
+vhost_poll_start(uint16_t vid, uint16_t q)
+{
+	/* We poll: the guest need not kick us (virtio 1.2, 2.7.10 / 2.8.10:
+	 * used->flags NO_NOTIFY, or with EVENT_IDX, avail_event left behind). */
+	int a = rte_vhost_enable_guest_notification(vid, (uint16_t)(2 * q), 0);
+	int b = rte_vhost_enable_guest_notification(vid, (uint16_t)(2 * q + 1), 0);
+
+	return a == 0 && b == 0 ? 0 : -EAGAIN;
+}
+
+const struct vport_ops vhost_port_ops = {
+	.rx = vhost_rx,
+	.tx = vhost_tx,
+	.poll_start = vhost_poll_start,
+};
+
+static struct guest *
+guest_of_vid(int vid)
+{
+	char path[PATH_MAX];
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
+		return NULL;
+	return guest_by_socket(vhostd, path);
+}
+
+static void
+wake_main(void)
+{
+	uint64_t one = 1;
+
+	vhostd->pending = 1;
+	if (write(vhostd->event_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		LOG(ERR, "eventfd write: %s", strerror(errno));
+}
+
+static int
+on_new_connection(int vid)
+{
+	struct guest *g = guest_of_vid(vid);
+
+	if (g == NULL)
+		return -1;
+	__atomic_store_n(&g->vring_enabled, 0, __ATOMIC_RELEASE);
+	LOG(INFO, "guest %s: vhost-user connection (vid %d)", g->cfg.name, vid);
+	return 0;
+}
+
+static void
+on_destroy_connection(int vid)
+{
+	struct guest *g = guest_of_vid(vid);
+
+	if (g != NULL)
+		LOG(INFO, "guest %s: vhost-user connection closed (vid %d)", g->cfg.name, vid);
+}
+
+static int
+on_new_device(int vid)
+{
+	struct guest *g = guest_of_vid(vid);
+	char names[1024];
+	uint64_t features = 0;
+	int ret;
+
+	if (g == NULL)
+		return -1;
+	rte_vhost_get_negotiated_features(vid, &features);
+	pthread_mutex_lock(&vhostd->lock);
+	g->vid = vid;
+	g->features = features;
+	g->nb_vrings = rte_vhost_get_vring_num(vid);
+	g->state = GUEST_RUNNING;
+	g->nb_pairs = guest_served_pairs(g);
+	g->connects++;
+	ret = dataplane_publish(vhostd);
+	pthread_mutex_unlock(&vhostd->lock);
+	if (ret != 0) {
+		LOG(ERR, "guest %s: cannot publish poll lists: %s", g->cfg.name, strerror(-ret));
+		return -1;
+	}
+	features_format(features, names, sizeof(names));
+	LOG(INFO, "guest %s: device ready (vid %d), %s ring, %u vrings, serving %u queue "
+	    "pair(s), NUMA node %d", g->cfg.name, vid,
+	    features & (1ULL << 34) ? "packed" : "split", g->nb_vrings, g->nb_pairs,
+	    rte_vhost_get_numa_node(vid));
+	LOG(INFO, "guest %s: features 0x%016lx: %s", g->cfg.name, features, names);
+	if (g->nb_vrings / 2 > g->cfg.queues)
+		LOG(WARNING, "guest %s: the driver set up %u queue pairs, queues = %u: the "
+		    "extra pairs are not served", g->cfg.name, g->nb_vrings / 2, g->cfg.queues);
+	return 0;
+}
+
+static void
+on_destroy_device(int vid)
+{
+	struct guest *g = guest_of_vid(vid);
+
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&vhostd->lock);
+	g->state = GUEST_DOWN;
+	g->nb_pairs = 0;
+	g->disconnects++;
+	if (dataplane_publish(vhostd) != 0)
+		LOG(ERR, "guest %s: cannot publish poll lists", g->cfg.name);
+	g->vid = -1;
+	pthread_mutex_unlock(&vhostd->lock);
+	LOG(INFO, "guest %s: device stopped (vid %d)", g->cfg.name, vid);
+}
+
+static int
+on_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	struct guest *g = guest_of_vid(vid);
+
+	/* Virtqueue locks held: record and defer (see the top of this file). */
+	if (g == NULL || vring >= 64)
+		return 0;
+	if (enable)
+		__atomic_fetch_or(&g->vring_enabled, 1ULL << vring, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&g->vring_enabled, ~(1ULL << vring), __ATOMIC_RELEASE);
+	wake_main();
+	return 0;
+}
+
+static int
+on_features_changed(int vid, uint64_t features)
+{
+	struct guest *g = guest_of_vid(vid);
+
+	if (g != NULL)
+		LOG(INFO, "guest %s: features changed to 0x%016lx%s", g->cfg.name, features,
+		    RTE_VHOST_NEED_LOG(features) ? " (dirty logging: migration)" : "");
+	return 0;
+}
+
+static const struct rte_vhost_device_ops device_ops = {
+	.new_device = on_new_device,
+	.destroy_device = on_destroy_device,
+	.vring_state_changed = on_vring_state_changed,
+	.features_changed = on_features_changed,
+	.new_connection = on_new_connection,
+	.destroy_connection = on_destroy_connection,
+};
+
+int
+vhost_init(struct vhostd *d)
+{
+	vhostd = d;
+	d->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return d->event_fd < 0 ? -errno : 0;
+}
+
+/*
+ * Server mode: make sure the socket's directory exists, and remove a socket
+ * file left by a process that died, but never one somebody listens on.
+ */
+static int
+prepare_server_path(const struct guest *g)
+{
+	const char *path = g->cfg.socket;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[VHOSTD_PATH_MAX];
+	struct stat st;
+	char *slash;
+	int fd, ret;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+			LOG(ERR, "guest %s: cannot create %s: %s", g->cfg.name, dir, strerror(errno));
+			return -errno;
+		}
+	}
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		LOG(ERR, "guest %s: %s exists and is not a socket", g->cfg.name, path);
+		return -EEXIST;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (ret == 0) {
+		LOG(ERR, "guest %s: %s is in use by another process", g->cfg.name, path);
+		return -EADDRINUSE;
+	}
+	LOG(INFO, "guest %s: removing stale socket %s", g->cfg.name, path);
+	return unlink(path) == 0 ? 0 : -errno;
+}
+
+int
+vhost_guest_register(struct vhostd *d, struct guest *g)
+{
+	const char *path = g->cfg.socket;
+	uint64_t flags = 0, lib = 0, missing;
+	char names[1024];
+	int ret;
+
+	(void)d;
+	if (g->cfg.mode == GUEST_MODE_CLIENT) {
+		flags |= RTE_VHOST_USER_CLIENT;	/* reconnects until QEMU listens */
+	} else {
+		ret = prepare_server_path(g);
+		if (ret != 0)
+			return ret;
+	}
+	/* 1. register */
+	if (rte_vhost_driver_register(path, flags) != 0) {
+		LOG(ERR, "guest %s: cannot register vhost-user socket %s", g->cfg.name, path);
+		return -EINVAL;
+	}
+	/* 2. feature policy */
+	rte_vhost_driver_get_features(path, &lib);
+	g->offered = features_offer(lib, g->cfg.features_on, g->cfg.features_off);
+	if (g->cfg.queues == 1)
+		g->offered &= ~(1ULL << 22);	/* VIRTIO_NET_F_MQ: nothing to steer */
+	missing = g->cfg.features_on & ~lib;
+	if (missing != 0) {
+		features_format(missing, names, sizeof(names));
+		LOG(WARNING, "guest %s: librte_vhost cannot offer %s", g->cfg.name, names);
+	}
+	/* Only ever remove bits: rte_vhost_driver_set_features() would also
+	 * switch off librte_vhost's built-in net backend (it takes the caller
+	 * for a device of its own), and every burst call would then fail. */
+	ret = rte_vhost_driver_disable_features(path, lib & ~g->offered);
+	/* 3. callbacks */
+	if (ret == 0)
+		ret = rte_vhost_driver_callback_register(path, &device_ops);
+	if (ret != 0) {
+		LOG(ERR, "guest %s: cannot set up %s", g->cfg.name, path);
+		goto err_unregister;
+	}
+	g->registered = true;
+	/* 4. start: server mode listens now; client mode starts connecting. */
+	if (rte_vhost_driver_start(path) != 0) {
+		LOG(ERR, "guest %s: cannot start vhost-user socket %s", g->cfg.name, path);
+		g->registered = false;
+		goto err_unregister;
+	}
+	features_format(g->offered, names, sizeof(names));
+	LOG(INFO, "guest %s: %s %s, uplink %s, offering %s", g->cfg.name,
+	    g->cfg.mode == GUEST_MODE_CLIENT ? "connecting to" : "listening on", path,
+	    g->cfg.uplink, names);
+	return 0;
+
+err_unregister:
+	rte_vhost_driver_unregister(path);
+	return -EINVAL;
+}
+
+void
+vhost_guest_unregister(struct vhostd *d, struct guest *g)
+{
+	(void)d;
+	if (!g->registered)
+		return;
+	/* Closes the connection; destroy_device runs first if the device is up. */
+	if (rte_vhost_driver_unregister(g->cfg.socket) != 0)
+		LOG(WARNING, "guest %s: unregister %s failed", g->cfg.name, g->cfg.socket);
+	g->registered = false;
+}

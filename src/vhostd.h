@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VHOSTD_VHOSTD_H
+#define VHOSTD_VHOSTD_H
+
+/* Daemon state: owned by the control side, guarded by vhostd.lock. */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+#include <rte_spinlock.h>
+
+#include "vhostd/config.h"
+#include "vhostd/stats.h"
+
+struct rte_mempool;
+struct rte_rcu_qsbr;
+struct dp_worker;
+struct fwd_table;
+
+extern int vhostd_logtype;
+#define LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, vhostd_logtype, "vhostd: " fmt "\n", ##__VA_ARGS__)
+
+#define NO_WORKER UINT16_MAX
+
+struct worker {
+	unsigned int index;
+	unsigned int lcore;
+	struct dp_worker *dp;		/* published with a release store */
+	struct rte_rcu_qsbr *qsv;
+	volatile bool stop;
+	uint64_t loops;			/* written by the worker only */
+	uint64_t busy_loops;
+} __attribute__((aligned(64)));
+
+struct uplink {
+	struct config_uplink cfg;
+	uint16_t index;
+	uint16_t port;
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	int socket;
+	bool started;
+	bool shared_txq;		/* fewer TX queues than workers */
+	struct rte_mempool *pool;
+	uint16_t rxq_worker[VHOSTD_MAX_QUEUES];
+	rte_spinlock_t txlock[VHOSTD_MAX_WORKERS];
+	struct port_stats *stats;	/* one block per worker */
+};
+
+enum guest_state {
+	GUEST_DOWN,			/* no vhost device */
+	GUEST_RUNNING,			/* new_device seen */
+};
+
+struct guest {
+	struct config_guest cfg;
+	uint16_t index;
+	uint16_t uplink;
+	bool registered;		/* socket registered with librte_vhost */
+	enum guest_state state;
+	int vid;
+	uint64_t offered;		/* features offered */
+	uint64_t features;		/* negotiated */
+	uint16_t nb_vrings;
+	uint64_t vring_enabled;		/* bit per vring, atomic: set from callbacks */
+	uint16_t nb_pairs;		/* pairs served */
+	uint16_t txq_worker[VHOSTD_MAX_QUEUES];
+	uint64_t connects;
+	uint64_t disconnects;
+	struct port_stats *stats;	/* one block per worker */
+};
+
+struct vhostd {
+	struct config cfg;
+	pthread_mutex_t lock;		/* guests, uplinks, publishing */
+	unsigned int nb_workers;
+	struct worker *workers;
+	struct rte_rcu_qsbr *qsv;
+	unsigned int nb_uplinks;
+	struct uplink *uplinks;
+	unsigned int nb_guests;
+	struct guest *guests;
+	struct fwd_table *fwd;		/* current tables, one per uplink */
+	uint64_t publishes;
+	int event_fd;			/* vhost callbacks -> main thread */
+	unsigned int pool_mbufs;
+	uint16_t pool_room;
+	struct rte_mempool *pools[8];	/* one per NUMA node in use */
+	volatile int pending;		/* vring states changed, republish */
+};
+
+/* dataplane.c: rebuild every worker's poll list from the current state and
+ * publish it; returns after a grace period, when no worker can see the old
+ * lists (so a destroyed vid is never touched again).  Caller holds d->lock. */
+int dataplane_publish(struct vhostd *d);
+void dataplane_free_all(struct vhostd *d);
+
+/* worker.c */
+int worker_main(void *arg);
+
+/* main.c: the mbuf pool of a NUMA node, created on first use. */
+struct rte_mempool *vhostd_pool(struct vhostd *d, int socket);
+
+/* uplink.c */
+int uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
+		uint16_t index);
+void uplink_close(struct uplink *u);
+void uplink_print_stats(struct vhostd *d, struct uplink *u, FILE *f);
+
+/* vhost.c: the only file that talks to librte_vhost's control API. */
+int vhost_init(struct vhostd *d);
+int vhost_guest_register(struct vhostd *d, struct guest *g);
+void vhost_guest_unregister(struct vhostd *d, struct guest *g);
+
+/* guest.c */
+int guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg,
+	       uint16_t index);
+void guest_fini(struct guest *g);
+/* Pairs to serve: leading pairs with both vrings enabled, capped by config. */
+uint16_t guest_served_pairs(const struct guest *g);
+/* Main thread: apply vring state changes recorded by callbacks. */
+void guest_apply_pending(struct vhostd *d);
+struct guest *guest_by_socket(struct vhostd *d, const char *path);
+void guest_print_stats(struct vhostd *d, struct guest *g, FILE *f);
+const char *guest_state_name(const struct guest *g);
+
+/* eal.c */
+int eal_build_args(const struct config *cfg, const char *prog, char **argv,
+		   unsigned int max, unsigned int *argc, char *err, size_t errlen);
+void eal_free_args(char **argv, unsigned int argc);
+void eal_file_prefix(const char *config_path, char *buf, size_t len);
+bool eal_is_pci(const char *devargs);
+
+#endif
