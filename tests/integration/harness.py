@@ -189,6 +189,7 @@ class Testpmd:
         return per_q, total
 
     def run_fwd(self, mode, seconds):
+        self.cmd("stop")        # testpmd refuses "set fwd" while forwarding
         self.cmd("set fwd " + mode)
         self.cmd("clear port stats 0")
         self.cmd("start")

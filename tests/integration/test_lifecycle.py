@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Guests that come and go: connect/disconnect cycles without leaks, client
+mode with a guest side that restarts, bad configs and start errors, and the
+embedded default configuration."""
+import os
+import subprocess
+import time
+
+from harness import VHOSTD, Testpmd, Vhostd, check, daemon_conf, run, wait_for
+
+MAC = "52:54:00:00:02:01"
+
+
+def wait_state(vd, name, state, timeout=15):
+    wait_for(lambda: vd.guest(name)["state"] == state, timeout,
+             "guest %s to be %s" % (name, state))
+
+
+def cycles(ctx):
+    """20 connect/traffic/disconnect cycles: no crash, fds and RSS flat."""
+    vd = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"), mac=MAC)],
+                                 uplink="net_null0"))
+    samples = []
+    for i in range(20):
+        packed = i % 2 == 1
+        tp = Testpmd(ctx, "vm1-%d" % i, ctx.sock("vm1"), mac=MAC, packed=packed)
+        tp.run_fwd("rxonly", 0.3)
+        rx, _ = tp.port_stats()
+        check(rx > 0, "cycle %d: the guest received nothing" % i)
+        tp.quit()
+        wait_state(vd, "vm1", "waiting")
+        time.sleep(0.2)
+        samples.append((vd.fds(), vd.rss_kb()))
+    g = vd.guest("vm1")
+    print("  fds after cycles 2/10/20: %d/%d/%d; RSS %d/%d/%d kB" %
+          (samples[1][0], samples[9][0], samples[19][0],
+           samples[1][1], samples[9][1], samples[19][1]))
+    check(g["connects"] == 20 and g["disconnects"] == 20,
+          "expected 20 connects and disconnects, saw %d/%d" % (g["connects"], g["disconnects"]))
+    check(samples[19][0] == samples[1][0],
+          "open fds grew from %d to %d over 18 cycles" % (samples[1][0], samples[19][0]))
+    # Guest memory is unmapped on disconnect: RSS must not grow with cycles.
+    growth = samples[19][1] - samples[1][1]
+    check(growth < 4096, "RSS grew by %d kB over 18 cycles" % growth)
+    vd.stop()
+
+
+def client_mode(ctx):
+    """vhostd connects to a listening guest, and again after it restarts."""
+    vd = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"), mac=MAC,
+                                       mode="client")], uplink="net_null0"))
+    pid = vd.pid()
+    for i in range(2):
+        # Like QEMU with server=on, the restarted guest side replaces the
+        # socket file its killed predecessor left behind.
+        if os.path.exists(ctx.sock("vm1")):
+            os.unlink(ctx.sock("vm1"))
+        tp = Testpmd(ctx, "vm1-%d" % i, ctx.sock("vm1"), mac=MAC, server=True)
+        wait_state(vd, "vm1", "running")
+        tp.run_fwd("rxonly", 0.5)
+        rx, _ = tp.port_stats()
+        print("  guest side run %d: received %d" % (i + 1, rx))
+        check(rx > 0, "run %d: no traffic to the guest" % (i + 1))
+        if i == 0:
+            tp.kill()      # the guest side dies without saying goodbye
+            wait_state(vd, "vm1", "waiting")
+        else:
+            tp.quit()
+    check(vd.pid() == pid and vd.proc.poll() is None, "vhostd restarted")
+    check(vd.guest("vm1")["connects"] == 2, "expected two connections")
+    vd.stop()
+
+
+def check_config(ctx):
+    """vhostd -n: 0 for a good file, 2 and file:line:key for a bad one."""
+    good = os.path.join(ctx.dir, "good.conf")
+    with open(good, "w") as f:
+        f.write(daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"), mac=MAC)]))
+    r = subprocess.run([VHOSTD, "-n", "-c", good], capture_output=True, text=True)
+    check(r.returncode == 0 and "OK" in r.stdout, "good config rejected: %s" % r.stderr)
+    bad = os.path.join(ctx.dir, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("[daemon]\ncores = 1\n\n[uplink up0]\ndevice = net_null0\n\n"
+                "[guest vm1]\nsocket = %s\nqueues = 99\n" % ctx.sock("vm1"))
+    r = subprocess.run([VHOSTD, "-n", "-c", bad], capture_output=True, text=True)
+    print("  " + r.stderr.strip())
+    check(r.returncode == 2, "bad config: exit %d, expected 2" % r.returncode)
+    check("bad.conf:9: [guest vm1] queues:" in r.stderr,
+          "message does not name file, line, section and key: %r" % r.stderr)
+    r = subprocess.run([VHOSTD, "-n", "-c", os.path.join(ctx.dir, "missing.conf")],
+                       capture_output=True, text=True)
+    check(r.returncode == 2 and "missing.conf" in r.stderr, "missing file: %r" % r.stderr)
+
+
+def start_errors(ctx):
+    """Errors at start name the cause and exit non-zero; nothing is left behind."""
+    # A PCI uplink that is not there.
+    vd = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"))],
+                                 uplink="0000:99:1f.7"), name="nopci", expect_ready=False)
+    rc = vd.proc.wait(30)
+    print("  " + [l for l in vd.output().splitlines() if "0000:99:1f.7" in l][-1])
+    check(rc == 1, "missing PCI device: exit %d, expected 1" % rc)
+    check("uplink up0: no port for device '0000:99:1f.7'" in vd.output(),
+          "message does not name the device")
+    check(not os.path.exists(ctx.sock("vm1")), "socket left behind after a failed start")
+    # A worker core that does not exist.
+    vd = Vhostd(ctx, daemon_conf([], cores="%d" % (os.cpu_count() + 5)), name="nocpu",
+                expect_ready=False)
+    rc = vd.proc.wait(30)
+    check(rc == 2 and "is not available" in vd.output(), "bad core: exit %d: %s" %
+          (rc, vd.output()[-500:]))
+    # A socket another vhostd already serves.
+    first = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"))]), name="first")
+    second = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"))]),
+                    name="second", expect_ready=False)
+    rc = second.proc.wait(30)
+    check(rc == 1 and "is in use by another process" in second.output(),
+          "second vhostd on the same socket: exit %d: %s" % (rc, second.output()[-500:]))
+    check(os.path.exists(ctx.sock("vm1")), "the second vhostd removed the first one's socket")
+    # A stale socket file from a crashed vhostd is replaced.
+    first.proc.kill()
+    first.proc.wait()
+    check(os.path.exists(ctx.sock("vm1")), "expected a stale socket after SIGKILL")
+    third = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"))]), name="third")
+    tp = Testpmd(ctx, "vm1", ctx.sock("vm1"))
+    wait_state(third, "vm1", "running")
+    tp.quit()
+    third.stop()
+    check(not os.path.exists(ctx.sock("vm1")), "socket left behind after a clean stop")
+
+
+def embedded_default(ctx):
+    """`vhostd` with no arguments: a tap uplink and one guest socket, on hugepages."""
+    if os.path.exists("/run/vhostd/vm1.sock"):
+        subprocess.run(["fuser", "-k", "/run/vhostd/vm1.sock"], stderr=subprocess.DEVNULL)
+    log = open(os.path.join(ctx.dir, "default.log"), "w")
+    proc = subprocess.Popen([VHOSTD], stdout=log, stderr=subprocess.STDOUT)
+    ctx.procs.append(proc)
+    out = lambda: open(log.name).read()
+    wait_for(lambda: "ready:" in out() or proc.poll() is not None, 30, "vhostd to start")
+    check(proc.poll() is None, "vhostd with the embedded default exited:\n" + out()[-2000:])
+    check(os.path.exists("/run/vhostd/vm1.sock"), "no /run/vhostd/vm1.sock")
+    check(subprocess.run(["ip", "link", "show", "vhostd0"], capture_output=True).returncode == 0,
+          "no vhostd0 interface")
+    tp = Testpmd(ctx, "vm1", "/run/vhostd/vm1.sock", mac="52:54:00:12:34:56")
+    wait_for(lambda: "device ready" in out(), 10, "the guest to connect")
+    tp.quit()
+    proc.terminate()
+    check(proc.wait(30) == 0, "vhostd did not exit 0 on SIGTERM")
+    check(not os.path.exists("/run/vhostd/vm1.sock"), "socket left behind")
+
+
+if __name__ == "__main__":
+    run({"cycles": cycles, "client-mode": client_mode, "check-config": check_config,
+         "start-errors": start_errors, "embedded-default": embedded_default})
