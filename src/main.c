@@ -146,15 +146,15 @@ start(struct vhostd *d)
 
 	d->event_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
-	d->nb_workers = cfg->daemon.nb_cores;
-	d->workers = rte_zmalloc("workers", d->nb_workers * sizeof(*d->workers),
+	d->workers = rte_zmalloc("workers", cfg->daemon.nb_cores * sizeof(*d->workers),
 				 RTE_CACHE_LINE_SIZE);
-	sz = rte_rcu_qsbr_get_memsize(d->nb_workers);
+	sz = rte_rcu_qsbr_get_memsize(cfg->daemon.nb_cores);
 	d->qsv = rte_zmalloc("rcu", sz, RTE_CACHE_LINE_SIZE);
 	d->uplinks = rte_zmalloc("uplinks", (cfg->nb_uplinks + 1) * sizeof(*d->uplinks), 0);
 	d->guests = rte_zmalloc("guests", (cfg->nb_guests + 1) * sizeof(*d->guests), 0);
 	if (d->workers == NULL || d->qsv == NULL || d->uplinks == NULL || d->guests == NULL)
 		return -ENOMEM;
+	d->nb_workers = cfg->daemon.nb_cores;	/* stop() walks only what exists */
 	rte_rcu_qsbr_init(d->qsv, d->nb_workers);
 	for (unsigned int w = 0; w < d->nb_workers; w++) {
 		d->workers[w].index = w;
