@@ -95,9 +95,11 @@ guest_print_stats(struct vhostd *d, struct guest *g, FILE *f)
 	struct port_stats sum;
 
 	stats_sum(g->stats, d->nb_workers, &sum);
-	fprintf(f, "guest %s state=%s vid=%d ring=%s pairs=%u connects=%lu disconnects=%lu\n",
+	g->kicks += vhost_guest_kicks(g);
+	fprintf(f, "guest %s state=%s vid=%d ring=%s pairs=%u connects=%lu disconnects=%lu "
+		"kicks=%lu\n",
 		g->cfg.name, guest_state_name(g), g->state == GUEST_RUNNING ? g->vid : -1,
 		g->state != GUEST_RUNNING ? "-" : (g->features & (1ULL << 34)) ? "packed" : "split",
-		g->nb_pairs, g->connects, g->disconnects);
+		g->nb_pairs, g->connects, g->disconnects, g->kicks);
 	stats_print(f, "guest", g->cfg.name, &sum, g->cfg.queues);
 }

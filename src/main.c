@@ -57,6 +57,7 @@ usage(FILE *f)
 static void
 print_stats(struct vhostd *d, FILE *f)
 {
+	pthread_mutex_lock(&d->lock);
 	fprintf(f, "vhostd stats: workers=%u guests=%u uplinks=%u publishes=%lu\n",
 		d->nb_workers, d->nb_guests, d->nb_uplinks, d->publishes);
 	for (unsigned int w = 0; w < d->nb_workers; w++)
@@ -68,6 +69,7 @@ print_stats(struct vhostd *d, FILE *f)
 		uplink_print_stats(d, &d->uplinks[i], f);
 	fprintf(f, "vhostd stats end\n");
 	fflush(f);
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* Enough mbufs for every descriptor that can hold one, plus what workers

@@ -70,6 +70,7 @@ struct guest {
 	uint16_t txq_worker[VHOSTD_MAX_QUEUES];
 	uint64_t connects;
 	uint64_t disconnects;
+	uint64_t kicks;			/* guest notifications seen (sampled) */
 	struct port_stats *stats;	/* one block per worker */
 };
 
@@ -112,6 +113,9 @@ void uplink_print_stats(struct vhostd *d, struct uplink *u, FILE *f);
 
 /* vhost.c: the only file that talks to librte_vhost's control API. */
 int vhost_init(struct vhostd *d);
+/* Drain the kick eventfds of a running guest; returns kicks since last call.
+ * Caller holds d->lock (so the device cannot be destroyed meanwhile). */
+uint64_t vhost_guest_kicks(struct guest *g);
 int vhost_guest_register(struct vhostd *d, struct guest *g);
 void vhost_guest_unregister(struct vhostd *d, struct guest *g);
 

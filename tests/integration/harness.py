@@ -40,7 +40,7 @@ def wait_for(pred, timeout, what):
 
 STATS_LINE = re.compile(r"^(guest|uplink) (\S+) (q\d+|total) (.*)$")
 GUEST_LINE = re.compile(r"^guest (\S+) state=(\S+) vid=(\S+) ring=(\S+) pairs=(\d+) "
-                        r"connects=(\d+) disconnects=(\d+)$")
+                        r"connects=(\d+) disconnects=(\d+) kicks=(\d+)$")
 
 
 def parse_stats(block):
@@ -51,7 +51,8 @@ def parse_stats(block):
         if m:
             g = out["guest"].setdefault(m.group(1), {})
             g.update(state=m.group(2), ring=m.group(4), pairs=int(m.group(5)),
-                     connects=int(m.group(6)), disconnects=int(m.group(7)))
+                     connects=int(m.group(6)), disconnects=int(m.group(7)),
+                     kicks=int(m.group(8)))
             continue
         m = STATS_LINE.match(line)
         if m:
