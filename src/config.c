@@ -20,6 +20,9 @@
  * when it is valid, so a failed reload leaves the caller's config intact.
  * Checks that need the whole file (guest -> uplink references, duplicate
  * sockets, MACs and devices) run after the last line.
+ *
+ * What a single value may be, and the reason when it is not, is in
+ * config_value.c: here are the files, lines, sections and keys.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,13 +31,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <ini.h>
 
 #include "vhostd/config.h"
 #include "vhostd/features.h"
+
+#include "config_value.h"
 
 #define DEFAULT_CORE		1
 #define DEFAULT_MEMORY_MB	256
@@ -46,7 +50,6 @@
 /* A config file is a few kilobytes; refuse to slurp /dev/zero. */
 #define CONFIG_FILE_MAX		(1024 * 1024)
 
-#define FILE_PREFIX_MAX		63
 #define FIELD_SIZE(type, field)	sizeof(((type *)0)->field)
 
 const char config_embedded_default[] =
@@ -61,11 +64,11 @@ const char config_embedded_default[] =
 	"\n"
 	"[daemon]\n"
 	"; CPUs for the forwarding workers (a list like 1-3,6).  The main lcore,\n"
-	"; which runs the control socket, is chosen apart from them.\n"
+	"; the control thread, is chosen apart from them.\n"
 	"cores = 1\n"
 	"; DPDK memory comes from hugepages; set to no on hosts without them.\n"
 	"hugepages = yes\n"
-	"; Where vhostd accepts control requests (status, stats, guests).\n"
+	"; Reserved for vhostctl's control requests (not opened yet).\n"
 	"control-socket = /run/vhostd/control.sock\n"
 	"\n"
 	"[uplink up0]\n"
@@ -97,20 +100,13 @@ struct key_desc;
 typedef int (*key_setter)(void *obj, const struct key_desc *k, const char *value,
 			  char *why, size_t whylen);
 
-struct uint_range {
-	unsigned int min;
-	unsigned int max;
-	bool zero_ok;		/* 0 ("automatic", "off") allowed below min */
-	bool pow2;
-	const char *unit;
-};
-
 struct key_desc {
 	const char *name;
 	key_setter set;
 	size_t offset;			/* field in the section's struct */
 	size_t size;			/* for strings: size of the field */
 	const struct uint_range *range;	/* for set_uint */
+	value_checker check;		/* for set_string */
 };
 
 struct section_desc {
@@ -196,236 +192,15 @@ fail(struct parser *p, int line, const char *section, const char *key,
 	return p->err;
 }
 
-/* Value syntax, shared by the setters and the public helpers. */
-
-/* Decimal digits only: no sign, no blanks, no 0x.  -ERANGE on overflow. */
-static int
-parse_ulong(const char *s, unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (*s == '\0')
-		return -EINVAL;
-	for (; *s != '\0'; s++) {
-		unsigned int d;
-
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		d = (unsigned int)(*s - '0');
-		if (v > (~0UL - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Digits at *s, advancing it; *overflow set instead of wrapping. */
-static bool
-scan_digits(const char **s, unsigned long *out, bool *overflow)
-{
-	const char *p = *s;
-	unsigned long v = 0;
-
-	*overflow = false;
-	if (*p < '0' || *p > '9')
-		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		unsigned int d = (unsigned int)(*p - '0');
-
-		if (v > (~0UL - d) / 10)
-			*overflow = true;
-		else
-			v = v * 10 + d;
-	}
-	*s = p;
-	*out = v;
-	return true;
-}
-
-static const char *
-skip_blanks(const char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	return s;
-}
-
-/* config_parse_cpu_list(), with the reason for the config's messages. */
-static int
-cpu_list_parse(const char *s, uint16_t *cpus, unsigned int max, unsigned int *nb,
-	       char *why, size_t whylen)
-{
-	uint64_t set[(VHOSTD_MAX_CPU + 63) / 64] = { 0 };
-	unsigned int count = 0, n = 0;
-	const char *p = s;
-
-	for (;;) {
-		const char *lo_start, *lo_end, *hi_start = NULL;
-		unsigned long lo, hi;
-		bool lo_ovf, hi_ovf = false;
-
-		p = skip_blanks(p);
-		lo_start = p;
-		if (!scan_digits(&p, &lo, &lo_ovf))
-			goto syntax;
-		lo_end = p;
-		hi = lo;
-		p = skip_blanks(p);
-		if (*p == '-') {
-			p = skip_blanks(p + 1);
-			hi_start = p;
-			if (!scan_digits(&p, &hi, &hi_ovf))
-				goto syntax;
-		}
-		if (lo_ovf || lo >= VHOSTD_MAX_CPU || hi_ovf || hi >= VHOSTD_MAX_CPU) {
-			const char *b = lo_ovf || lo >= VHOSTD_MAX_CPU ? lo_start : hi_start;
-			const char *e = b == lo_start ? lo_end : p;
-
-			report(why, whylen, "CPU %.*s is out of range (expected ids 0 to %u)",
-			       (int)(e - b), b, VHOSTD_MAX_CPU - 1);
-			return -EINVAL;
-		}
-		if (hi < lo) {
-			report(why, whylen, "'%lu-%lu' is a reversed range (expected LOW-HIGH)",
-			       lo, hi);
-			return -EINVAL;
-		}
-		for (unsigned long c = lo; c <= hi; c++) {
-			if (set[c / 64] & (1ULL << (c % 64))) {
-				report(why, whylen, "CPU %lu is listed twice", c);
-				return -EINVAL;
-			}
-			set[c / 64] |= 1ULL << (c % 64);
-			count++;
-		}
-		p = skip_blanks(p);
-		if (*p == '\0')
-			break;
-		if (*p != ',')
-			goto syntax;
-		p++;
-	}
-	if (count > max) {
-		report(why, whylen, "%u CPUs listed (expected at most %u)", count, max);
-		return -EINVAL;
-	}
-	for (unsigned int c = 0; c < VHOSTD_MAX_CPU; c++)
-		if (set[c / 64] & (1ULL << (c % 64)))
-			cpus[n++] = (uint16_t)c;
-	*nb = n;
-	return 0;
-
-syntax:
-	report(why, whylen, "'%s' is not a CPU list (expected CPU ids and ranges like 1-3,6)", s);
-	return -EINVAL;
-}
-
-int
-config_parse_cpu_list(const char *s, uint16_t *cpus, unsigned int max,
-		      unsigned int *nb)
-{
-	if (s == NULL || cpus == NULL || nb == NULL)
-		return -EINVAL;
-	return cpu_list_parse(s, cpus, max, nb, NULL, 0);
-}
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-config_parse_mac(const char *s, uint8_t mac[6])
-{
-	uint8_t m[6];
-
-	if (s == NULL || strlen(s) != 17)
-		return -EINVAL;
-	for (unsigned int i = 0; i < 6; i++) {
-		const char *o = s + 3 * i;
-		int hi = hex_value(o[0]), lo = hex_value(o[1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && o[2] != ':'))
-			return -EINVAL;
-		m[i] = (uint8_t)(hi << 4 | lo);
-	}
-	memcpy(mac, m, sizeof(m));
-	return 0;
-}
-
-/* [A-Za-z0-9_.-]{1,VHOSTD_NAME_MAX-1}: safe in logs, paths and the CLI. */
-static bool
-valid_name(const char *s, size_t len)
-{
-	if (len == 0 || len >= VHOSTD_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' &&
-		    s[i] != '-')
-			return false;
-	return true;
-}
-
-#define NAME_RULE "1 to 31 characters from A-Z a-z 0-9 _ . -"
-
-/* Key setters.  Each checks the whole value before it stores anything. */
+/* Key setters: the value is checked in full (config_value.c) before it is stored. */
 
 static int
 set_uint(void *obj, const struct key_desc *k, const char *value, char *why,
 	 size_t whylen)
 {
-	const struct uint_range *r = k->range;
 	unsigned int *dst = (unsigned int *)((char *)obj + k->offset);
-	char expect[96];
-	unsigned long n;
-	int rc;
 
-	snprintf(expect, sizeof(expect), "%s%s%u to %u%s%s",
-		 r->pow2 ? "a power of two from " : "", r->zero_ok ? "0 or " : "",
-		 r->min, r->max, r->unit ? " " : "", r->unit ? r->unit : "");
-
-	rc = parse_ulong(value, &n);
-	if (rc == -EINVAL) {
-		snprintf(why, whylen, "'%s' is not an integer (expected %s)", value, expect);
-		return -EINVAL;
-	}
-	if (rc == -ERANGE || n > r->max || (n < r->min && !(r->zero_ok && n == 0))) {
-		snprintf(why, whylen, "'%s' is out of range (expected %s)", value, expect);
-		return -EINVAL;
-	}
-	if (r->pow2 && (n & (n - 1)) != 0) {
-		snprintf(why, whylen, "'%s' is not a power of two (expected %s)", value, expect);
-		return -EINVAL;
-	}
-	*dst = (unsigned int)n;
-	return 0;
-}
-
-static int
-parse_bool(const char *value, bool *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(value, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(value, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return value_parse_uint(value, k->range, dst, why, whylen);
 }
 
 static int
@@ -434,53 +209,20 @@ set_bool(void *obj, const struct key_desc *k, const char *value, char *why,
 {
 	bool *dst = (bool *)((char *)obj + k->offset);
 
-	if (parse_bool(value, dst) != 0) {
-		snprintf(why, whylen,
-			 "'%s' is not a boolean (expected yes, no, true, false, on, off, 1 or 0)",
-			 value);
-		return -EINVAL;
-	}
-	return 0;
+	return value_parse_bool(value, dst, why, whylen);
 }
 
+/*
+ * k->check makes sure the value fits the field (k->size) with its NUL; for
+ * the Unix socket paths, the field is as large as sockaddr_un.sun_path.
+ */
 static int
-check_abs_path(const char *value, size_t size, char *why, size_t whylen)
-{
-	if (value[0] != '/') {
-		snprintf(why, whylen,
-			 "'%s' is not an absolute path (expected a path starting with /)",
-			 value);
-		return -EINVAL;
-	}
-	if (strlen(value) >= size) {
-		snprintf(why, whylen, "'%s' is too long (%zu characters, expected at most %zu)",
-			 value, strlen(value), size - 1);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Unix socket paths: they must fit sockaddr_un.sun_path with the NUL. */
-static int
-set_socket_path(void *obj, const struct key_desc *k, const char *value, char *why,
-		size_t whylen)
+set_string(void *obj, const struct key_desc *k, const char *value, char *why,
+	   size_t whylen)
 {
 	char *dst = (char *)obj + k->offset;
 
-	if (check_abs_path(value, k->size, why, whylen) != 0)
-		return -EINVAL;
-	memcpy(dst, value, strlen(value) + 1);
-	return 0;
-}
-
-/* Like a socket path, but "" keeps the default (EAL picks the mount). */
-static int
-set_optional_path(void *obj, const struct key_desc *k, const char *value, char *why,
-		  size_t whylen)
-{
-	char *dst = (char *)obj + k->offset;
-
-	if (value[0] != '\0' && check_abs_path(value, k->size, why, whylen) != 0)
+	if (k->check(value, k->size, why, whylen) != 0)
 		return -EINVAL;
 	memcpy(dst, value, strlen(value) + 1);
 	return 0;
@@ -495,83 +237,21 @@ set_cores(void *obj, const struct key_desc *k, const char *value, char *why,
 	unsigned int nb;
 
 	(void)k;
-	if (cpu_list_parse(value, cpus, VHOSTD_MAX_WORKERS, &nb, why, whylen) != 0)
+	if (value_parse_cpu_list(value, cpus, VHOSTD_MAX_WORKERS, &nb, why, whylen) != 0)
 		return -EINVAL;
 	memcpy(d->cores, cpus, nb * sizeof(cpus[0]));
 	d->nb_cores = nb;
 	return 0;
 }
 
-/* It names DPDK's runtime directory and files: keep it to safe characters. */
-static int
-set_file_prefix(void *obj, const struct key_desc *k, const char *value, char *why,
-		size_t whylen)
-{
-	struct config_daemon *d = obj;
-	size_t len = strlen(value);
-
-	(void)k;
-	if (len > FILE_PREFIX_MAX ||
-	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			  "0123456789_-") != len) {
-		snprintf(why, whylen,
-			 "'%s' is not a valid file prefix (expected up to %d characters from A-Z a-z 0-9 _ -)",
-			 value, FILE_PREFIX_MAX);
-		return -EINVAL;
-	}
-	memcpy(d->file_prefix, value, len + 1);
-	return 0;
-}
-
-/* Same order as RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8). */
-static const char *const log_level_names[] = {
-	"emergency", "alert", "critical", "error", "warning", "notice", "info", "debug",
-};
-
 static int
 set_log_level(void *obj, const struct key_desc *k, const char *value, char *why,
 	      size_t whylen)
 {
 	struct config_daemon *d = obj;
-	unsigned long n;
 
 	(void)k;
-	for (unsigned int i = 0; i < 8; i++) {
-		if (strcasecmp(value, log_level_names[i]) == 0) {
-			d->log_level = (int)i + 1;
-			return 0;
-		}
-	}
-	if (parse_ulong(value, &n) == 0 && n >= 1 && n <= 8) {
-		d->log_level = (int)n;
-		return 0;
-	}
-	snprintf(why, whylen,
-		 "'%s' is not a log level (expected emergency, alert, critical, error, warning, notice, info, debug or 1 to 8)",
-		 value);
-	return -EINVAL;
-}
-
-static int
-set_device(void *obj, const struct key_desc *k, const char *value, char *why,
-	   size_t whylen)
-{
-	struct config_uplink *u = obj;
-	size_t len = strlen(value);
-
-	(void)k;
-	if (len == 0) {
-		snprintf(why, whylen,
-			 "empty (expected a PCI address like 0000:3b:02.1 or vdev devargs like net_tap0,iface=vhostd0)");
-		return -EINVAL;
-	}
-	if (len >= sizeof(u->device)) {
-		snprintf(why, whylen, "%zu characters long (expected at most %zu)",
-			 len, sizeof(u->device) - 1);
-		return -EINVAL;
-	}
-	memcpy(u->device, value, len + 1);
-	return 0;
+	return value_parse_log_level(value, &d->log_level, why, whylen);
 }
 
 static int
@@ -581,63 +261,18 @@ set_mode(void *obj, const struct key_desc *k, const char *value, char *why,
 	struct config_guest *g = obj;
 
 	(void)k;
-	if (strcasecmp(value, "server") == 0) {
-		g->mode = GUEST_MODE_SERVER;
-	} else if (strcasecmp(value, "client") == 0) {
-		g->mode = GUEST_MODE_CLIENT;
-	} else {
-		snprintf(why, whylen, "'%s' is not a mode (expected server or client)", value);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Only the syntax here: the [uplink] may come later in the file. */
-static int
-set_guest_uplink(void *obj, const struct key_desc *k, const char *value, char *why,
-		 size_t whylen)
-{
-	struct config_guest *g = obj;
-	size_t len = strlen(value);
-
-	(void)k;
-	if (!valid_name(value, len)) {
-		snprintf(why, whylen, "'%s' is not a valid uplink name (expected " NAME_RULE ")",
-			 value);
-		return -EINVAL;
-	}
-	memcpy(g->uplink, value, len + 1);
-	return 0;
+	return value_parse_guest_mode(value, &g->mode, why, whylen);
 }
 
 static int
 set_mac(void *obj, const struct key_desc *k, const char *value, char *why,
 	size_t whylen)
 {
-	static const uint8_t zero[6];
 	struct config_guest *g = obj;
-	uint8_t mac[6];
 
 	(void)k;
-	if (config_parse_mac(value, mac) != 0) {
-		snprintf(why, whylen,
-			 "'%s' is not a MAC address (expected six hex octets like 52:54:00:12:34:56)",
-			 value);
+	if (value_parse_unicast_mac(value, g->mac, why, whylen) != 0)
 		return -EINVAL;
-	}
-	/* IEEE 802-2014, 8.2: the I/G bit (low bit of the first octet) marks a group address. */
-	if (mac[0] & 0x01) {
-		snprintf(why, whylen,
-			 "'%s' is a multicast address (expected a unicast address: low bit of the first octet clear)",
-			 value);
-		return -EINVAL;
-	}
-	if (memcmp(mac, zero, sizeof(mac)) == 0) {
-		snprintf(why, whylen,
-			 "'%s' is all zeros (expected the guest's unicast address)", value);
-		return -EINVAL;
-	}
-	memcpy(g->mac, mac, sizeof(mac));
 	g->has_mac = true;
 	return 0;
 }
@@ -675,13 +310,17 @@ static const struct key_desc daemon_keys[] = {
 	{ .name = "memory", .set = set_uint, .offset = DAEMON(memory_mb),
 	  .range = &memory_range },
 	{ .name = "hugepages", .set = set_bool, .offset = DAEMON(hugepages) },
-	{ .name = "huge-dir", .set = set_optional_path, .offset = DAEMON(huge_dir),
-	  .size = FIELD_SIZE(struct config_daemon, huge_dir) },
-	{ .name = "file-prefix", .set = set_file_prefix },
+	{ .name = "huge-dir", .set = set_string, .offset = DAEMON(huge_dir),
+	  .size = FIELD_SIZE(struct config_daemon, huge_dir),
+	  .check = value_check_optional_path },
+	{ .name = "file-prefix", .set = set_string, .offset = DAEMON(file_prefix),
+	  .size = FIELD_SIZE(struct config_daemon, file_prefix),
+	  .check = value_check_file_prefix },
 	{ .name = "log-level", .set = set_log_level },
-	{ .name = "control-socket", .set = set_socket_path,
+	{ .name = "control-socket", .set = set_string,
 	  .offset = DAEMON(control_socket),
-	  .size = FIELD_SIZE(struct config_daemon, control_socket) },
+	  .size = FIELD_SIZE(struct config_daemon, control_socket),
+	  .check = value_check_abs_path },
 	{ .name = "mbufs", .set = set_uint, .offset = DAEMON(mbufs),
 	  .range = &mbufs_range },
 	{ .name = "stats-interval", .set = set_uint, .offset = DAEMON(stats_interval),
@@ -691,7 +330,10 @@ static const struct key_desc daemon_keys[] = {
 enum { UPLINK_DEVICE };
 
 static const struct key_desc uplink_keys[] = {
-	[UPLINK_DEVICE] = { .name = "device", .set = set_device },
+	[UPLINK_DEVICE] = { .name = "device", .set = set_string,
+			    .offset = UPLINK(device),
+			    .size = FIELD_SIZE(struct config_uplink, device),
+			    .check = value_check_device },
 	{ .name = "queues", .set = set_uint, .offset = UPLINK(queues),
 	  .range = &queues_range },
 	{ .name = "rx-descriptors", .set = set_uint, .offset = UPLINK(rx_desc),
@@ -704,11 +346,15 @@ static const struct key_desc uplink_keys[] = {
 enum { GUEST_SOCKET, GUEST_MODE, GUEST_UPLINK, GUEST_MAC, GUEST_MAC_CHECK };
 
 static const struct key_desc guest_keys[] = {
-	[GUEST_SOCKET] = { .name = "socket", .set = set_socket_path,
+	[GUEST_SOCKET] = { .name = "socket", .set = set_string,
 			   .offset = GUEST(socket),
-			   .size = FIELD_SIZE(struct config_guest, socket) },
+			   .size = FIELD_SIZE(struct config_guest, socket),
+			   .check = value_check_abs_path },
 	[GUEST_MODE] = { .name = "mode", .set = set_mode },
-	[GUEST_UPLINK] = { .name = "uplink", .set = set_guest_uplink },
+	[GUEST_UPLINK] = { .name = "uplink", .set = set_string,
+			   .offset = GUEST(uplink),
+			   .size = FIELD_SIZE(struct config_guest, uplink),
+			   .check = value_check_uplink_name },
 	[GUEST_MAC] = { .name = "mac", .set = set_mac },
 	[GUEST_MAC_CHECK] = { .name = "mac-check", .set = set_bool,
 			      .offset = GUEST(mac_check) },
@@ -873,7 +519,7 @@ section_line(struct parser *p, const char *b, const char *e, char *out, size_t o
 			    desc->type);
 	if (!desc->named && nb != ne)
 		return fail(p, p->line, raw, NULL, "[%s] takes no name", desc->type);
-	if (desc->named && !valid_name(nb, (size_t)(ne - nb)))
+	if (desc->named && !value_valid_name(nb, (size_t)(ne - nb)))
 		return fail(p, p->line, raw, NULL,
 			    "'%.*s' is not a valid name (expected " NAME_RULE ")",
 			    (int)(ne - nb), nb);
@@ -1121,35 +767,6 @@ finish_guest(struct parser *p, struct section *s)
 		    names);
 }
 
-/*
- * The part of devargs that names the device ("net_tap0" of
- * "net_tap0,iface=x"), with PCI addresses in full lowercase form so that
- * 3b:02.1 and 0000:3B:02.1 compare equal: DPDK would probe them as one.
- */
-static void
-device_id(const char *dev, char *id, size_t len)
-{
-	static const char pattern[] = "hhhh:hh:hh.h";
-	size_t n = strcspn(dev, ",");
-	const char *pat = pattern;
-	bool pci = true;
-
-	if (n == sizeof(pattern) - 1 - 5)
-		pat += 5;	/* no domain */
-	else if (n != sizeof(pattern) - 1)
-		pci = false;
-	for (size_t i = 0; pci && i < n; i++)
-		pci = pat[i] == 'h' ? hex_value(dev[i]) >= 0 : pat[i] == dev[i];
-
-	if (!pci) {
-		snprintf(id, len, "%.*s", (int)n, dev);
-		return;
-	}
-	snprintf(id, len, "%s%.*s", pat == pattern ? "" : "0000:", (int)n, dev);
-	for (char *c = id; *c != '\0'; c++)
-		*c = (char)tolower((unsigned char)*c);
-}
-
 static int
 finish_cross_checks(struct parser *p)
 {
@@ -1158,11 +775,11 @@ finish_cross_checks(struct parser *p)
 	for (unsigned int j = 1; j < cfg->nb_uplinks; j++) {
 		char idj[VHOSTD_DEVARGS_MAX];
 
-		device_id(cfg->uplinks[j].device, idj, sizeof(idj));
+		value_device_id(cfg->uplinks[j].device, idj, sizeof(idj));
 		for (unsigned int i = 0; i < j; i++) {
 			char idi[VHOSTD_DEVARGS_MAX];
 
-			device_id(cfg->uplinks[i].device, idi, sizeof(idi));
+			value_device_id(cfg->uplinks[i].device, idi, sizeof(idi));
 			if (strcmp(idi, idj) == 0)
 				return fail(p, p->uplink_sec[j]->key_line[UPLINK_DEVICE],
 					    p->uplink_sec[j]->title, "device",

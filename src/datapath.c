@@ -84,8 +84,10 @@ drop(struct queue_stats *qs, enum drop_reason why, struct rte_mbuf *m)
 /*
  * Frames received on queue q (of a guest or an uplink) go to the guest's
  * queue pair q mod its pair count: flows the NIC's RSS or the sending guest
- * spread over queues stay spread and in order, and when uplink queues, guest
- * pairs and workers match, every vring has a single writer.
+ * spread over queues stay spread and in order.  Several workers may enqueue
+ * into one guest RX vring; librte_vhost serialises them with the vring's
+ * access lock, and the lock is uncontended when source queues and guest
+ * pairs line up on workers.
  */
 static inline void
 to_guest(struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
@@ -114,7 +116,7 @@ to_uplink(struct dp_uplink *u, struct rte_mbuf *m)
  * uplink itself when the frame came from a guest. */
 static void
 flood(struct dp_worker *w, uint16_t uplink, const struct fwd_table *fwd,
-      uint16_t src, uint16_t q, bool to_wire, struct rte_mbuf *m)
+      uint16_t src, uint16_t q, bool to_wire, struct queue_stats *qs, struct rte_mbuf *m)
 {
 	uint16_t dst[VHOSTD_MAX_GUESTS];
 	uint16_t n = 0;
@@ -126,7 +128,8 @@ flood(struct dp_worker *w, uint16_t uplink, const struct fwd_table *fwd,
 			dst[n++] = g;
 	}
 	if (n + to_wire == 0) {
-		rte_pktmbuf_free(m);
+		/* Broadcast from the wire with no guest up: counted where it came in. */
+		drop(qs, DROP_NOT_READY, m);
 		return;
 	}
 	if (n + to_wire > 1)
@@ -161,7 +164,7 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
 			to_guest(&w->guests[d.guest], m, rxq->q);
 			break;
 		case FWD_FLOOD:
-			flood(w, g->uplink, u->fwd, rxq->obj, rxq->q, true, m);
+			flood(w, g->uplink, u->fwd, rxq->obj, rxq->q, true, qs, m);
 			break;
 		case FWD_DROP_SPOOFED:
 			drop(qs, DROP_SPOOFED, m);
@@ -201,7 +204,7 @@ from_uplink(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uin
 			to_guest(&w->guests[d.guest], m, rxq->q);
 			break;
 		case FWD_FLOOD:
-			flood(w, rxq->obj, fwd, FWD_NONE, rxq->q, false, m);
+			flood(w, rxq->obj, fwd, FWD_NONE, rxq->q, false, qs, m);
 			break;
 		case FWD_DROP_UNKNOWN:
 			drop(qs, DROP_UNKNOWN_DST, m);

@@ -69,9 +69,10 @@ static const struct feature_desc feature_table[] = {
  * get correct metadata.  Without these bits both sides fall back to complete
  * frames, which is always correct.
  */
-static const uint64_t features_offloads =
-	BIT(0) | BIT(1) | BIT(2) | BIT(6) | BIT(7) | BIT(8) | BIT(9) |
-	BIT(10) | BIT(11) | BIT(12) | BIT(13) | BIT(14);
+_Static_assert(FEATURES_OFFLOADS == (BIT(0) | BIT(1) | BIT(2) | BIT(6) | BIT(7) | BIT(8) |
+				     BIT(9) | BIT(10) | BIT(11) | BIT(12) | BIT(13) | BIT(14)),
+	       "FEATURES_OFFLOADS: csum, guest-csum, ctrl-guest-offloads, gso, TSO, ECN, UFO");
+static const uint64_t features_offloads = FEATURES_OFFLOADS;
 
 const struct feature_desc *
 features_lookup(const char *policy_name)

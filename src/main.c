@@ -31,11 +31,15 @@ RTE_LOG_REGISTER(vhostd_logtype, vhostd, INFO);
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stats_requested;
 
+static volatile sig_atomic_t hup_seen;
+
 static void
 on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		stats_requested = 1;
+	else if (sig == SIGHUP)
+		hup_seen = 1;	/* no reload yet: say so instead of dying */
 	else
 		stop_requested = 1;
 }
@@ -226,6 +230,10 @@ run(struct vhostd *d)
 			LOG(ERR, "eventfd read: %s", strerror(errno));
 		if (d->pending)
 			guest_apply_pending(d);
+		if (hup_seen) {
+			hup_seen = 0;
+			LOG(NOTICE, "SIGHUP: configuration reload is not supported; ignored");
+		}
 		if (stats_requested) {
 			stats_requested = 0;
 			print_stats(d, stderr);
@@ -269,7 +277,7 @@ main(int argc, char **argv)
 			fputs(config_embedded_default, stdout);
 			return 0;
 		case 'V':
-			printf("vhostd %s (DPDK %s)\n", VHOSTD_VERSION, rte_version());
+			printf("vhostd %s (%s)\n", VHOSTD_VERSION, rte_version());
 			return 0;
 		case 'h':
 			usage(stdout);
@@ -314,6 +322,17 @@ main(int argc, char **argv)
 		free(d);
 		return 2;
 	}
+	/* Before EAL starts its threads, so that they inherit the dispositions
+	 * and a SIGTERM or SIGUSR1 during start-up is not fatal. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	/* rte_eal_init permutes argv and writes argv[0] into another slot:
 	 * hand it a copy of the array and free the strings from ours. */
 	memcpy(eal_copy, eal_argv, sizeof(eal_copy));
@@ -326,14 +345,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rte_log_set_level(vhostd_logtype, (uint32_t)d->cfg.daemon.log_level);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	ret = start(d);
 	if (ret == 0) {

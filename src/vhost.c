@@ -14,6 +14,7 @@
  * librte_vhost unmaps guest memory, so no worker may still hold the vid.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -98,9 +99,15 @@ vhost_guest_kicks(struct guest *g)
 		struct rte_vhost_vring vr;
 		uint64_t n;
 
+		struct pollfd pfd;
+
 		if (rte_vhost_get_vhost_vring(g->vid, i, &vr) != 0 || vr.kickfd < 0)
 			continue;
-		if (read(vr.kickfd, &n, sizeof(n)) == sizeof(n))
+		/* The fd comes from the frontend and may be a blocking eventfd:
+		 * read only what is there, never wait (we hold d->lock). */
+		pfd = (struct pollfd){ .fd = vr.kickfd, .events = POLLIN };
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
+		    read(vr.kickfd, &n, sizeof(n)) == sizeof(n))
 			total += n;
 	}
 	return total;
@@ -294,6 +301,10 @@ vhost_guest_register(struct vhostd *d, struct guest *g)
 	g->offered = features_offer(lib, g->cfg.features_on, g->cfg.features_off);
 	if (g->cfg.queues == 1)
 		g->offered &= ~(1ULL << 22);	/* VIRTIO_NET_F_MQ: nothing to steer */
+	if (g->offered & FEATURES_OFFLOADS)
+		LOG(WARNING, "guest %s: offload features are enabled by policy: frames with "
+		    "partial checksums or TSO go to uplink %s as they are, and vhostd does "
+		    "not finish them yet", g->cfg.name, g->cfg.uplink);
 	missing = g->cfg.features_on & ~lib;
 	if (missing != 0) {
 		features_format(missing, names, sizeof(names));

@@ -1,11 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # The whole test suite on a fresh Debian 12 machine, as root: installs what
-# it needs, reserves hugepages, builds, runs the unit and integration suites
-# (meson test prints the summary CI reads).  Extra arguments go to meson test
-# (e.g. --suite unit).
+# it needs, reserves hugepages, builds, and runs the unit and integration
+# suites twice: a normal build, then an ASan+UBSan build (leaks included,
+# checked at every clean exit of vhostd).  The sanitizer pass runs only when
+# the first passed, so the last meson summary printed is the one that
+# decides.  Extra arguments go to both meson test runs (e.g. --suite unit).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-build}
 "$top/tools/setup-host.sh"
 cd "$top"
-exec meson test -C "${BUILD_DIR:-build}" --print-errorlogs "$@"
+meson test -C "$build" --print-errorlogs "$@"
+
+echo "== the same suites under AddressSanitizer and UndefinedBehaviorSanitizer"
+if [ ! -f "$build-asan/build.ninja" ]; then
+	meson setup "$build-asan" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+fi
+ninja -C "$build-asan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	exec meson test -C "$build-asan" --print-errorlogs "$@"

@@ -15,6 +15,10 @@ struct feature_desc {
 	unsigned int bit;
 };
 
+/* The offload bits (csum, guest-csum, gso, host/guest TSO, UFO, ECN):
+ * off by default, see features_default(). */
+#define FEATURES_OFFLOADS 0x7fc7ULL
+
 /* Look up by policy name; NULL if unknown. */
 const struct feature_desc *features_lookup(const char *policy_name);
 

@@ -48,7 +48,7 @@ void stats_total(const struct port_stats *s, unsigned int nb_queues, struct queu
 /*
  * One line per queue and a total line, "key=value" so that both people and
  * scripts read it:
- *   guest vm1 q0 rx_pkts=.. rx_bytes=.. tx_pkts=.. tx_bytes=.. drop_ring_full=..
+ *   guest vm1 q0 rx_pkts=.. rx_bytes=.. tx_pkts=.. tx_bytes=.. drop_guest_ring_full=..
  */
 void stats_print(FILE *f, const char *kind, const char *name,
 		 const struct port_stats *s, unsigned int nb_queues);

@@ -273,6 +273,25 @@ test_multiseg_flood(void **state)
 }
 
 static void
+test_broadcast_nobody_ready(void **state)
+{
+	(void)state;
+	/* Broadcast from the wire while no guest is up: dropped and counted
+	 * on the uplink queue it came in on, so the counters still add up. */
+	setup_fixture(2);
+	fx.guests[0].ready = false;
+	fx.guests[1].ready = false;
+	inject(2, bcast, macx, 60);
+	inject(2, mac0, macx, 60);
+	dp_poll(&fx.w);
+	assert_int_equal(fx.ustats.q[0].rx_pkts, 2);
+	assert_int_equal(fx.ustats.q[0].drops[DROP_NOT_READY], 1);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_NOT_READY], 1);
+	assert_int_equal(ports[0].nb_tx + ports[1].nb_tx, 0);
+	assert_no_leak();
+}
+
+static void
 test_queue_mapping(void **state)
 {
 	(void)state;
@@ -314,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_pipe_and_bursts),
 		cmocka_unit_test(test_multiseg_flood),
 		cmocka_unit_test(test_queue_mapping),
+		cmocka_unit_test(test_broadcast_nobody_ready),
 	};
 	int ret;
 

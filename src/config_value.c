@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration values: one value string to a typed value, or to a reason.
+ *
+ * Nothing here knows about files, lines, sections or libinih; config.c
+ * finds the value of a key and calls in here.  The reasons quote the value
+ * and say what was expected, because they end up in front of whoever wrote
+ * the file.  The same syntax serves the public config_parse_cpu_list() and
+ * config_parse_mac(), which give no reason, only -EINVAL.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vhostd/config.h"
+
+#include "config_value.h"
+
+/* Decimal digits only: no sign, no blanks, no 0x.  -ERANGE on overflow. */
+static int
+parse_ulong(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		unsigned int d;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = (unsigned int)(*s - '0');
+		if (v > (~0UL - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Digits at *s, advancing it; *overflow set instead of wrapping. */
+static bool
+scan_digits(const char **s, unsigned long *out, bool *overflow)
+{
+	const char *p = *s;
+	unsigned long v = 0;
+
+	*overflow = false;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned int d = (unsigned int)(*p - '0');
+
+		if (v > (~0UL - d) / 10)
+			*overflow = true;
+		else
+			v = v * 10 + d;
+	}
+	*s = p;
+	*out = v;
+	return true;
+}
+
+static const char *
+skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/*
+ * The reasons are written with snprintf(why, whylen, ...), which writes
+ * nothing when whylen is 0: config_parse_cpu_list() passes NULL, 0.
+ */
+int
+value_parse_cpu_list(const char *s, uint16_t *cpus, unsigned int max,
+		     unsigned int *nb, char *why, size_t whylen)
+{
+	uint64_t set[(VHOSTD_MAX_CPU + 63) / 64] = { 0 };
+	unsigned int count = 0, n = 0;
+	const char *p = s;
+
+	for (;;) {
+		const char *lo_start, *lo_end, *hi_start = NULL;
+		unsigned long lo, hi;
+		bool lo_ovf, hi_ovf = false;
+
+		p = skip_blanks(p);
+		lo_start = p;
+		if (!scan_digits(&p, &lo, &lo_ovf))
+			goto syntax;
+		lo_end = p;
+		hi = lo;
+		p = skip_blanks(p);
+		if (*p == '-') {
+			p = skip_blanks(p + 1);
+			hi_start = p;
+			if (!scan_digits(&p, &hi, &hi_ovf))
+				goto syntax;
+		}
+		if (lo_ovf || lo >= VHOSTD_MAX_CPU || hi_ovf || hi >= VHOSTD_MAX_CPU) {
+			const char *b = lo_ovf || lo >= VHOSTD_MAX_CPU ? lo_start : hi_start;
+			const char *e = b == lo_start ? lo_end : p;
+
+			snprintf(why, whylen, "CPU %.*s is out of range (expected ids 0 to %u)",
+				 (int)(e - b), b, VHOSTD_MAX_CPU - 1);
+			return -EINVAL;
+		}
+		if (hi < lo) {
+			snprintf(why, whylen, "'%lu-%lu' is a reversed range (expected LOW-HIGH)",
+				 lo, hi);
+			return -EINVAL;
+		}
+		for (unsigned long c = lo; c <= hi; c++) {
+			if (set[c / 64] & (1ULL << (c % 64))) {
+				snprintf(why, whylen, "CPU %lu is listed twice", c);
+				return -EINVAL;
+			}
+			set[c / 64] |= 1ULL << (c % 64);
+			count++;
+		}
+		p = skip_blanks(p);
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			goto syntax;
+		p++;
+	}
+	if (count > max) {
+		snprintf(why, whylen, "%u CPUs listed (expected at most %u)", count, max);
+		return -EINVAL;
+	}
+	for (unsigned int c = 0; c < VHOSTD_MAX_CPU; c++)
+		if (set[c / 64] & (1ULL << (c % 64)))
+			cpus[n++] = (uint16_t)c;
+	*nb = n;
+	return 0;
+
+syntax:
+	snprintf(why, whylen,
+		 "'%s' is not a CPU list (expected CPU ids and ranges like 1-3,6)", s);
+	return -EINVAL;
+}
+
+int
+config_parse_cpu_list(const char *s, uint16_t *cpus, unsigned int max,
+		      unsigned int *nb)
+{
+	if (s == NULL || cpus == NULL || nb == NULL)
+		return -EINVAL;
+	return value_parse_cpu_list(s, cpus, max, nb, NULL, 0);
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+config_parse_mac(const char *s, uint8_t mac[6])
+{
+	uint8_t m[6];
+
+	if (s == NULL || strlen(s) != 17)
+		return -EINVAL;
+	for (unsigned int i = 0; i < 6; i++) {
+		const char *o = s + 3 * i;
+		int hi = hex_value(o[0]), lo = hex_value(o[1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && o[2] != ':'))
+			return -EINVAL;
+		m[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(mac, m, sizeof(m));
+	return 0;
+}
+
+/* [A-Za-z0-9_.-]{1,VHOSTD_NAME_MAX-1}: safe in logs, paths and the CLI. */
+bool
+value_valid_name(const char *s, size_t len)
+{
+	if (len == 0 || len >= VHOSTD_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' &&
+		    s[i] != '-')
+			return false;
+	return true;
+}
+
+int
+value_parse_uint(const char *value, const struct uint_range *r, unsigned int *out,
+		 char *why, size_t whylen)
+{
+	char expect[96];
+	unsigned long n;
+	int rc;
+
+	snprintf(expect, sizeof(expect), "%s%s%u to %u%s%s",
+		 r->pow2 ? "a power of two from " : "", r->zero_ok ? "0 or " : "",
+		 r->min, r->max, r->unit ? " " : "", r->unit ? r->unit : "");
+
+	rc = parse_ulong(value, &n);
+	if (rc == -EINVAL) {
+		snprintf(why, whylen, "'%s' is not an integer (expected %s)", value, expect);
+		return -EINVAL;
+	}
+	if (rc == -ERANGE || n > r->max || (n < r->min && !(r->zero_ok && n == 0))) {
+		snprintf(why, whylen, "'%s' is out of range (expected %s)", value, expect);
+		return -EINVAL;
+	}
+	if (r->pow2 && (n & (n - 1)) != 0) {
+		snprintf(why, whylen, "'%s' is not a power of two (expected %s)", value, expect);
+		return -EINVAL;
+	}
+	*out = (unsigned int)n;
+	return 0;
+}
+
+int
+value_parse_bool(const char *value, bool *out, char *why, size_t whylen)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	snprintf(why, whylen,
+		 "'%s' is not a boolean (expected yes, no, true, false, on, off, 1 or 0)",
+		 value);
+	return -EINVAL;
+}
+
+/* Same order as RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8). */
+static const char *const log_level_names[] = {
+	"emergency", "alert", "critical", "error", "warning", "notice", "info", "debug",
+};
+
+int
+value_parse_log_level(const char *value, int *level, char *why, size_t whylen)
+{
+	unsigned long n;
+
+	for (unsigned int i = 0; i < 8; i++) {
+		if (strcasecmp(value, log_level_names[i]) == 0) {
+			*level = (int)i + 1;
+			return 0;
+		}
+	}
+	if (parse_ulong(value, &n) == 0 && n >= 1 && n <= 8) {
+		*level = (int)n;
+		return 0;
+	}
+	snprintf(why, whylen,
+		 "'%s' is not a log level (expected emergency, alert, critical, error, warning, notice, info, debug or 1 to 8)",
+		 value);
+	return -EINVAL;
+}
+
+int
+value_parse_guest_mode(const char *value, enum guest_mode *mode, char *why,
+		       size_t whylen)
+{
+	if (strcasecmp(value, "server") == 0) {
+		*mode = GUEST_MODE_SERVER;
+	} else if (strcasecmp(value, "client") == 0) {
+		*mode = GUEST_MODE_CLIENT;
+	} else {
+		snprintf(why, whylen, "'%s' is not a mode (expected server or client)", value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The guest's own address: the syntax of config_parse_mac(), unicast only. */
+int
+value_parse_unicast_mac(const char *value, uint8_t mac[6], char *why, size_t whylen)
+{
+	static const uint8_t zero[6];
+	uint8_t m[6];
+
+	if (config_parse_mac(value, m) != 0) {
+		snprintf(why, whylen,
+			 "'%s' is not a MAC address (expected six hex octets like 52:54:00:12:34:56)",
+			 value);
+		return -EINVAL;
+	}
+	/* IEEE 802-2014, 8.2: the I/G bit (low bit of the first octet) marks a group address. */
+	if (m[0] & 0x01) {
+		snprintf(why, whylen,
+			 "'%s' is a multicast address (expected a unicast address: low bit of the first octet clear)",
+			 value);
+		return -EINVAL;
+	}
+	if (memcmp(m, zero, sizeof(m)) == 0) {
+		snprintf(why, whylen,
+			 "'%s' is all zeros (expected the guest's unicast address)", value);
+		return -EINVAL;
+	}
+	memcpy(mac, m, sizeof(m));
+	return 0;
+}
+
+int
+value_check_abs_path(const char *value, size_t size, char *why, size_t whylen)
+{
+	if (value[0] != '/') {
+		snprintf(why, whylen,
+			 "'%s' is not an absolute path (expected a path starting with /)",
+			 value);
+		return -EINVAL;
+	}
+	if (strlen(value) >= size) {
+		snprintf(why, whylen, "'%s' is too long (%zu characters, expected at most %zu)",
+			 value, strlen(value), size - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Like an absolute path, but "" keeps the default (EAL picks the mount). */
+int
+value_check_optional_path(const char *value, size_t size, char *why, size_t whylen)
+{
+	if (value[0] == '\0')
+		return 0;
+	return value_check_abs_path(value, size, why, whylen);
+}
+
+/* It names DPDK's runtime directory and files: keep it to safe characters. */
+int
+value_check_file_prefix(const char *value, size_t size, char *why, size_t whylen)
+{
+	size_t len = strlen(value);
+
+	if (len >= size ||
+	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789_-") != len) {
+		snprintf(why, whylen,
+			 "'%s' is not a valid file prefix (expected up to %zu characters from A-Z a-z 0-9 _ -)",
+			 value, size - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+value_check_device(const char *value, size_t size, char *why, size_t whylen)
+{
+	size_t len = strlen(value);
+
+	if (len == 0) {
+		snprintf(why, whylen,
+			 "empty (expected a PCI address like 0000:3b:02.1 or vdev devargs like net_tap0,iface=vhostd0)");
+		return -EINVAL;
+	}
+	if (len >= size) {
+		snprintf(why, whylen, "%zu characters long (expected at most %zu)",
+			 len, size - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Only the syntax here: the [uplink] may come later in the file. */
+int
+value_check_uplink_name(const char *value, size_t size, char *why, size_t whylen)
+{
+	size_t len = strlen(value);
+
+	if (!value_valid_name(value, len) || len >= size) {
+		snprintf(why, whylen, "'%s' is not a valid uplink name (expected " NAME_RULE ")",
+			 value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The part of devargs that names the device ("net_tap0" of
+ * "net_tap0,iface=x"), with PCI addresses in full lowercase form so that
+ * 3b:02.1 and 0000:3B:02.1 compare equal: DPDK would probe them as one.
+ */
+void
+value_device_id(const char *dev, char *id, size_t len)
+{
+	static const char pattern[] = "hhhh:hh:hh.h";
+	size_t n = strcspn(dev, ",");
+	const char *pat = pattern;
+	bool pci = true;
+
+	if (n == sizeof(pattern) - 1 - 5)
+		pat += 5;	/* no domain */
+	else if (n != sizeof(pattern) - 1)
+		pci = false;
+	for (size_t i = 0; pci && i < n; i++)
+		pci = pat[i] == 'h' ? hex_value(dev[i]) >= 0 : pat[i] == dev[i];
+
+	if (!pci) {
+		snprintf(id, len, "%.*s", (int)n, dev);
+		return;
+	}
+	snprintf(id, len, "%s%.*s", pat == pattern ? "" : "0000:", (int)n, dev);
+	for (char *c = id; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+}
