@@ -64,9 +64,16 @@ print_stats(struct vhostd *d, FILE *f)
 	pthread_mutex_lock(&d->lock);
 	fprintf(f, "vhostd stats: workers=%u guests=%u uplinks=%u publishes=%lu\n",
 		d->nb_workers, d->nb_guests, d->nb_uplinks, d->publishes);
-	for (unsigned int w = 0; w < d->nb_workers; w++)
-		fprintf(f, "worker %u lcore=%u loops=%lu busy_loops=%lu\n", w,
-			d->workers[w].lcore, d->workers[w].loops, d->workers[w].busy_loops);
+	for (unsigned int w = 0; w < d->nb_workers; w++) {
+		const struct worker *wk = &d->workers[w];
+		uint64_t busy = wk->busy_cycles, idle = wk->idle_cycles, pkts = wk->pkts;
+
+		fprintf(f, "worker %u lcore=%u loops=%lu busy_loops=%lu busy_cycles=%lu "
+			"idle_cycles=%lu pkts=%lu cycles_per_pkt=%.1f busy_pct=%.1f\n", w,
+			wk->lcore, wk->loops, wk->busy_loops, busy, idle, pkts,
+			pkts ? (double)busy / (double)pkts : 0.0,
+			busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0);
+	}
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		guest_print_stats(d, &d->guests[i], f);
 	for (unsigned int i = 0; i < d->nb_uplinks; i++)

@@ -31,8 +31,15 @@ struct worker {
 	struct dp_worker *dp;		/* published with a release store */
 	struct rte_rcu_qsbr *qsv;
 	volatile bool stop;
-	uint64_t loops;			/* written by the worker only */
+	/* Written by the worker only.  Cycles are TSC cycles spent in loops
+	 * that received something (busy) or nothing (idle); cycles per packet
+	 * = busy_cycles / pkts, as testpmd --record-core-cycles and OVS
+	 * pmd-stats-show count them. */
+	uint64_t loops;
 	uint64_t busy_loops;
+	uint64_t busy_cycles;
+	uint64_t idle_cycles;
+	uint64_t pkts;			/* received from guests and uplinks */
 } __attribute__((aligned(64)));
 
 struct uplink {
