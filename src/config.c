@@ -44,6 +44,7 @@
 #define DEFAULT_MEMORY_MB	256
 #define DEFAULT_LOG_LEVEL	7	/* info */
 #define DEFAULT_CONTROL_SOCKET	"/run/vhostd/control.sock"
+#define DEFAULT_STATE_DIR	"/var/lib/vhostd"
 #define DEFAULT_QUEUES		1
 #define DEFAULT_DESCRIPTORS	1024
 
@@ -321,6 +322,12 @@ static const struct key_desc daemon_keys[] = {
 	  .offset = DAEMON(control_socket),
 	  .size = FIELD_SIZE(struct config_daemon, control_socket),
 	  .check = value_check_abs_path },
+	{ .name = "control-group", .set = set_string, .offset = DAEMON(control_group),
+	  .size = FIELD_SIZE(struct config_daemon, control_group),
+	  .check = value_check_group },
+	{ .name = "state-dir", .set = set_string, .offset = DAEMON(state_dir),
+	  .size = FIELD_SIZE(struct config_daemon, state_dir),
+	  .check = value_check_abs_path },
 	{ .name = "mbufs", .set = set_uint, .offset = DAEMON(mbufs),
 	  .range = &mbufs_range },
 	{ .name = "stats-interval", .set = set_uint, .offset = DAEMON(stats_interval),
@@ -403,6 +410,7 @@ config_init(struct config *cfg)
 	d->hugepages = true;
 	d->log_level = DEFAULT_LOG_LEVEL;
 	memcpy(d->control_socket, DEFAULT_CONTROL_SOCKET, sizeof(DEFAULT_CONTROL_SOCKET));
+	memcpy(d->state_dir, DEFAULT_STATE_DIR, sizeof(DEFAULT_STATE_DIR));
 }
 
 const struct config_uplink *
@@ -973,4 +981,103 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	rc = parse_text(cfg, text, len, path, err, errlen);
 	free(text);
 	return rc;
+}
+
+/*
+ * Guests defined at run time (the control socket's guest.add): the same
+ * keys, setters and checks as a [guest NAME] section, without a file.
+ * Messages read "[guest NAME] KEY: what is wrong".
+ */
+
+int
+config_guest_new(struct config_guest *g, const char *name, char *err, size_t errlen)
+{
+	memset(g, 0, sizeof(*g));
+	if (!value_valid_name(name, strlen(name))) {
+		report(err, errlen, "guest name '%s' is not valid (expected %s)", name, NAME_RULE);
+		return -EINVAL;
+	}
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->mode = GUEST_MODE_SERVER;
+	g->queues = DEFAULT_QUEUES;
+	return 0;
+}
+
+int
+config_guest_set(struct config_guest *g, const char *key, const char *value,
+		 unsigned int *seen, char *err, size_t errlen)
+{
+	char why[512] = "";
+
+	for (unsigned int k = 0; k < N_KEYS(guest_keys); k++) {
+		if (strcmp(guest_keys[k].name, key) != 0)
+			continue;
+		if (guest_keys[k].set(g, &guest_keys[k], value, why, sizeof(why)) != 0) {
+			report(err, errlen, "[guest %s] %s: %s", g->name, key, why);
+			return -EINVAL;
+		}
+		*seen |= 1u << k;
+		return 0;
+	}
+	report(err, errlen, "[guest %s] %s: unknown key", g->name, key);
+	return -EINVAL;
+}
+
+int
+config_guest_finish(struct config_guest *g, unsigned int seen, const struct config *cfg,
+		    const struct config_guest *const *others, unsigned int nb_others,
+		    char *err, size_t errlen)
+{
+	char names[VHOSTD_MAX_UPLINKS * (VHOSTD_NAME_MAX + 2)];
+
+	if (!(seen & (1u << GUEST_SOCKET))) {
+		report(err, errlen, "[guest %s]: missing required key 'socket'", g->name);
+		return -EINVAL;
+	}
+	if (!(seen & (1u << GUEST_MAC_CHECK))) {
+		g->mac_check = g->has_mac;
+	} else if (g->mac_check && !g->has_mac) {
+		report(err, errlen, "[guest %s] mac-check: is on but no mac is set", g->name);
+		return -EINVAL;
+	}
+	uplink_names(cfg, names, sizeof(names));
+	if (!(seen & (1u << GUEST_UPLINK))) {
+		if (cfg->nb_uplinks != 1) {
+			report(err, errlen, "[guest %s]: missing required key 'uplink' (expected "
+			       "one of: %s)", g->name, names);
+			return -EINVAL;
+		}
+		memcpy(g->uplink, cfg->uplinks[0].name, sizeof(g->uplink));
+	} else if (config_find_uplink(cfg, g->uplink) == NULL) {
+		report(err, errlen, "[guest %s] uplink: '%s' is not a configured uplink "
+		       "(expected one of: %s)", g->name, g->uplink, names);
+		return -ENOENT;
+	}
+	if (strcmp(g->socket, cfg->daemon.control_socket) == 0) {
+		report(err, errlen, "[guest %s] socket: '%s' is the [daemon] control-socket",
+		       g->name, g->socket);
+		return -EEXIST;
+	}
+	for (unsigned int i = 0; i < nb_others; i++) {
+		const struct config_guest *o = others[i];
+
+		if (strcmp(o->name, g->name) == 0) {
+			report(err, errlen, "[guest %s]: a guest of that name exists", g->name);
+			return -EEXIST;
+		}
+		if (strcmp(o->socket, g->socket) == 0) {
+			report(err, errlen, "[guest %s] socket: '%s' is already used by [guest %s]",
+			       g->name, g->socket, o->name);
+			return -EEXIST;
+		}
+		if (o->has_mac && g->has_mac && memcmp(o->mac, g->mac, 6) == 0 &&
+		    strcmp(o->uplink, g->uplink) == 0) {
+			report(err, errlen, "[guest %s] mac: %02x:%02x:%02x:%02x:%02x:%02x is "
+			       "already used by [guest %s] on uplink %s", g->name, g->mac[0],
+			       g->mac[1], g->mac[2], g->mac[3], g->mac[4], g->mac[5], o->name,
+			       g->uplink);
+			return -EEXIST;
+		}
+	}
+	return 0;
 }

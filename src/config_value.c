@@ -422,3 +422,22 @@ value_device_id(const char *dev, char *id, size_t len)
 	for (char *c = id; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
 }
+
+/* A Unix group name as useradd(8) accepts it: [a-z_][a-z0-9_-]*, at most 31. */
+int
+value_check_group(const char *value, size_t size, char *why, size_t whylen)
+{
+	size_t n = strlen(value);
+
+	if (n == 0 || n >= size || !(islower((unsigned char)value[0]) || value[0] == '_'))
+		goto bad;
+	for (size_t i = 1; i < n; i++)
+		if (!islower((unsigned char)value[i]) && !isdigit((unsigned char)value[i]) &&
+		    value[i] != '_' && value[i] != '-')
+			goto bad;
+	return 0;
+bad:
+	snprintf(why, whylen, "'%s' is not a group name (expected 1 to %zu characters "
+		 "from a-z 0-9 _ -, not starting with a digit or -)", value, size - 1);
+	return -EINVAL;
+}

@@ -59,6 +59,7 @@ int value_check_optional_path(const char *value, size_t size, char *why, size_t 
 int value_check_file_prefix(const char *value, size_t size, char *why, size_t whylen);
 int value_check_device(const char *value, size_t size, char *why, size_t whylen);
 int value_check_uplink_name(const char *value, size_t size, char *why, size_t whylen);
+int value_check_group(const char *value, size_t size, char *why, size_t whylen);
 
 /*
  * What names the device in uplink devargs, for telling two [uplink]

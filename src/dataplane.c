@@ -31,7 +31,7 @@ place_queues(struct vhostd *d)
 		struct guest *g = &d->guests[i];
 
 		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++) {
-			if (q >= g->nb_pairs)
+			if (!g->in_use || q >= g->nb_pairs)
 				g->txq_worker[q] = NO_WORKER;
 			else if (g->txq_worker[q] != NO_WORKER)
 				load[g->txq_worker[q]]++;
@@ -48,7 +48,7 @@ place_queues(struct vhostd *d)
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
 
-		for (unsigned int q = 0; q < g->nb_pairs; q++)
+		for (unsigned int q = 0; g->in_use && q < g->nb_pairs; q++)
 			if (g->txq_worker[q] == NO_WORKER) {
 				unsigned int w = placement_pick(load, d->nb_workers);
 
@@ -70,7 +70,7 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		for (unsigned int q = 0; q < d->uplinks[i].nb_rxq; q++)
 			nb_rxq += d->uplinks[i].rxq_worker[q] == w;
 	for (unsigned int i = 0; i < d->nb_guests; i++)
-		for (unsigned int q = 0; q < d->guests[i].nb_pairs; q++)
+		for (unsigned int q = 0; d->guests[i].in_use && q < d->guests[i].nb_pairs; q++)
 			nb_rxq += d->guests[i].txq_worker[q] == w;
 
 	size = sizeof(*dp) + nb_rxq * sizeof(struct dp_rxq) +
@@ -110,6 +110,8 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		struct dp_guest *dg = &dp->guests[i];
 
 		dg->ops = &vhost_port_ops;
+		if (!g->in_use)
+			continue;	/* a hole: in no MAC table, never ready */
 		dg->id = (uint16_t)(g->state == GUEST_RUNNING ? g->vid : 0);
 		dg->ready = g->state == GUEST_RUNNING && g->nb_pairs > 0;
 		dg->has_mac = g->cfg.has_mac;
@@ -143,9 +145,12 @@ dataplane_publish(struct vhostd *d)
 		fwd_table_init(&fwd[i]);
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
-		int ret = fwd_table_add(&fwd[g->uplink], (uint16_t)i,
-					g->cfg.has_mac ? g->cfg.mac : NULL);
+		int ret;
 
+		if (!g->in_use)
+			continue;
+		ret = fwd_table_add(&fwd[g->uplink], (uint16_t)i,
+				    g->cfg.has_mac ? g->cfg.mac : NULL);
 		if (ret != 0)
 			LOG(WARNING, "guest %s: not in the MAC table of uplink %s: %s",
 			    g->cfg.name, d->uplinks[g->uplink].cfg.name, strerror(-ret));

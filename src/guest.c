@@ -8,16 +8,13 @@
 #include "vhostd.h"
 
 int
-guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg,
-	   uint16_t index)
+guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 {
 	const struct config_uplink *u = config_find_uplink(&d->cfg, cfg->uplink);
 
 	if (u == NULL)
 		return -ENOENT;
-	memset(g, 0, sizeof(*g));
 	g->cfg = *cfg;
-	g->index = index;
 	g->vid = -1;
 	g->uplink = (uint16_t)(u - d->cfg.uplinks);
 	memset(g->txq_worker, 0xff, sizeof(g->txq_worker));	/* NO_WORKER */
@@ -36,10 +33,63 @@ guest_fini(struct guest *g)
 struct guest *
 guest_by_socket(struct vhostd *d, const char *path)
 {
+	struct guest *found = NULL;
+
+	pthread_mutex_lock(&d->slots_lock);
+	for (unsigned int i = 0; i < d->nb_guests && found == NULL; i++)
+		if (d->guests[i].in_use && strcmp(d->guests[i].cfg.socket, path) == 0)
+			found = &d->guests[i];
+	pthread_mutex_unlock(&d->slots_lock);
+	return found;
+}
+
+struct guest *
+guest_by_name(struct vhostd *d, const char *name)
+{
 	for (unsigned int i = 0; i < d->nb_guests; i++)
-		if (strcmp(d->guests[i].cfg.socket, path) == 0)
+		if (d->guests[i].in_use && strcmp(d->guests[i].cfg.name, name) == 0)
 			return &d->guests[i];
 	return NULL;
+}
+
+unsigned int
+guest_count(struct vhostd *d)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		n += d->guests[i].in_use;
+	return n;
+}
+
+struct guest *
+guest_slot_alloc(struct vhostd *d)
+{
+	struct guest *g = NULL;
+
+	pthread_mutex_lock(&d->slots_lock);
+	for (unsigned int i = 0; i < VHOSTD_MAX_GUESTS && g == NULL; i++) {
+		if (d->guests[i].in_use)
+			continue;
+		g = &d->guests[i];
+		memset(g, 0, sizeof(*g));
+		g->index = (uint16_t)i;
+		g->in_use = true;
+		if (i >= d->nb_guests)
+			d->nb_guests = i + 1;
+	}
+	pthread_mutex_unlock(&d->slots_lock);
+	return g;
+}
+
+void
+guest_slot_free(struct vhostd *d, struct guest *g)
+{
+	pthread_mutex_lock(&d->slots_lock);
+	g->in_use = false;
+	while (d->nb_guests > 0 && !d->guests[d->nb_guests - 1].in_use)
+		d->nb_guests--;
+	pthread_mutex_unlock(&d->slots_lock);
 }
 
 const char *
@@ -75,7 +125,11 @@ guest_apply_pending(struct vhostd *d)
 	d->pending = 0;
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
-		uint16_t pairs = guest_served_pairs(g);
+		uint16_t pairs;
+
+		if (!g->in_use)
+			continue;
+		pairs = guest_served_pairs(g);
 
 		if (pairs != g->nb_pairs) {
 			LOG(INFO, "guest %s: serving %u queue pair(s) (was %u)", g->cfg.name,

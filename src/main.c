@@ -63,7 +63,7 @@ print_stats(struct vhostd *d, FILE *f)
 {
 	pthread_mutex_lock(&d->lock);
 	fprintf(f, "vhostd stats: workers=%u guests=%u uplinks=%u publishes=%lu\n",
-		d->nb_workers, d->nb_guests, d->nb_uplinks, d->publishes);
+		d->nb_workers, guest_count(d), d->nb_uplinks, d->publishes);
 	for (unsigned int w = 0; w < d->nb_workers; w++) {
 		const struct worker *wk = &d->workers[w];
 		uint64_t busy = wk->busy_cycles, idle = wk->idle_cycles, pkts = wk->pkts;
@@ -75,7 +75,8 @@ print_stats(struct vhostd *d, FILE *f)
 			busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0);
 	}
 	for (unsigned int i = 0; i < d->nb_guests; i++)
-		guest_print_stats(d, &d->guests[i], f);
+		if (d->guests[i].in_use)
+			guest_print_stats(d, &d->guests[i], f);
 	for (unsigned int i = 0; i < d->nb_uplinks; i++)
 		uplink_print_stats(d, &d->uplinks[i], f);
 	fprintf(f, "vhostd stats end\n");
@@ -97,7 +98,7 @@ pool_size(const struct vhostd *d)
 
 		n += u->queues * u->rx_desc + d->nb_workers * u->tx_desc;
 	}
-	n += d->nb_workers * (d->cfg.nb_guests + d->cfg.nb_uplinks + 1) * DP_BUF;
+	n += d->nb_workers * (VHOSTD_MAX_GUESTS + d->cfg.nb_uplinks + 1) * DP_BUF;
 	return n;
 }
 
@@ -132,13 +133,15 @@ stop(struct vhostd *d)
 		__atomic_store_n(&d->workers[w].stop, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	for (unsigned int i = 0; i < d->nb_guests; i++)
-		vhost_guest_unregister(d, &d->guests[i]);
+		if (d->guests[i].in_use)
+			vhost_guest_unregister(d, &d->guests[i]);
 	print_stats(d, stderr);
 	dataplane_free_all(d);
 	for (unsigned int i = 0; i < d->nb_uplinks; i++)
 		uplink_close(&d->uplinks[i]);	/* frees its counters too */
 	for (unsigned int i = 0; i < d->nb_guests; i++)
-		guest_fini(&d->guests[i]);
+		if (d->guests[i].in_use)
+			guest_fini(&d->guests[i]);
 	for (unsigned int s = 0; s < RTE_DIM(d->pools); s++)
 		rte_mempool_free(d->pools[s]);
 	rte_free(d->guests);
@@ -159,12 +162,13 @@ start(struct vhostd *d)
 
 	d->event_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->slots_lock, NULL);
 	d->workers = rte_zmalloc("workers", cfg->daemon.nb_cores * sizeof(*d->workers),
 				 RTE_CACHE_LINE_SIZE);
 	sz = rte_rcu_qsbr_get_memsize(cfg->daemon.nb_cores);
 	d->qsv = rte_zmalloc("rcu", sz, RTE_CACHE_LINE_SIZE);
 	d->uplinks = rte_zmalloc("uplinks", (cfg->nb_uplinks + 1) * sizeof(*d->uplinks), 0);
-	d->guests = rte_zmalloc("guests", (cfg->nb_guests + 1) * sizeof(*d->guests), 0);
+	d->guests = rte_zmalloc("guests", VHOSTD_MAX_GUESTS * sizeof(*d->guests), 0);
 	if (d->workers == NULL || d->qsv == NULL || d->uplinks == NULL || d->guests == NULL)
 		return -ENOMEM;
 	d->nb_workers = cfg->daemon.nb_cores;	/* stop() walks only what exists */
@@ -191,12 +195,11 @@ start(struct vhostd *d)
 			return ret;
 	}
 	for (unsigned int i = 0; i < cfg->nb_guests; i++) {
-		struct guest *g = &d->guests[i];
+		struct guest *g = guest_slot_alloc(d);
 
-		ret = guest_init(d, g, &cfg->guests[i], (uint16_t)i);
+		ret = guest_init(d, g, &cfg->guests[i]);
 		if (ret != 0)
 			return ret;
-		d->nb_guests++;
 	}
 	ret = vhost_init(d);
 	if (ret != 0)
@@ -215,7 +218,7 @@ start(struct vhostd *d)
 		}
 	}
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
-		ret = vhost_guest_register(d, &d->guests[i]);
+		ret = vhost_guest_register(d, &d->guests[i]);	/* all in use: no holes yet */
 		if (ret != 0)
 			return ret;
 	}
@@ -356,7 +359,7 @@ main(int argc, char **argv)
 	ret = start(d);
 	if (ret == 0) {
 		LOG(NOTICE, "vhostd %s ready: %u worker(s), %u uplink(s), %u guest(s)",
-		    VHOSTD_VERSION, d->nb_workers, d->nb_uplinks, d->nb_guests);
+		    VHOSTD_VERSION, d->nb_workers, d->nb_uplinks, guest_count(d));
 		run(d);
 		LOG(NOTICE, "stopping");
 	} else {

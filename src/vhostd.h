@@ -63,6 +63,9 @@ enum guest_state {
 };
 
 struct guest {
+	bool in_use;			/* slot holds a guest (runtime add/del) */
+	bool runtime;			/* added through the control socket */
+	bool persistent;		/* ... and saved in the state directory */
 	struct config_guest cfg;
 	uint16_t index;
 	uint16_t uplink;
@@ -89,8 +92,13 @@ struct vhostd {
 	struct rte_rcu_qsbr *qsv;
 	unsigned int nb_uplinks;
 	struct uplink *uplinks;
+	/* Guest slots: [0, nb_guests) may hold holes (in_use false) once
+	 * guests are removed at run time.  slots_lock guards slot allocation
+	 * and lookup by socket, and is never held across a grace period, so
+	 * the librte_vhost callbacks may take it in any context. */
 	unsigned int nb_guests;
-	struct guest *guests;
+	struct guest *guests;		/* VHOSTD_MAX_GUESTS slots */
+	pthread_mutex_t slots_lock;
 	struct fwd_table *fwd;		/* current tables, one per uplink */
 	uint64_t publishes;
 	int event_fd;			/* vhost callbacks -> main thread */
@@ -127,14 +135,19 @@ int vhost_guest_register(struct vhostd *d, struct guest *g);
 void vhost_guest_unregister(struct vhostd *d, struct guest *g);
 
 /* guest.c */
-int guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg,
-	       uint16_t index);
+/* Fill a slot from guest_slot_alloc() with a validated config. */
+int guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg);
 void guest_fini(struct guest *g);
 /* Pairs to serve: leading pairs with both vrings enabled, capped by config. */
 uint16_t guest_served_pairs(const struct guest *g);
 /* Main thread: apply vring state changes recorded by callbacks. */
 void guest_apply_pending(struct vhostd *d);
 struct guest *guest_by_socket(struct vhostd *d, const char *path);
+struct guest *guest_by_name(struct vhostd *d, const char *name);
+unsigned int guest_count(struct vhostd *d);
+/* A free slot (marked in use, zeroed) or NULL; under slots_lock. */
+struct guest *guest_slot_alloc(struct vhostd *d);
+void guest_slot_free(struct vhostd *d, struct guest *g);
 void guest_print_stats(struct vhostd *d, struct guest *g, FILE *f);
 const char *guest_state_name(const struct guest *g);
 

@@ -27,6 +27,8 @@ struct config_daemon {
 	char file_prefix[64];		/* "" = derived from the config path */
 	int log_level;			/* RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8) */
 	char control_socket[VHOSTD_PATH_MAX];
+	char control_group[VHOSTD_NAME_MAX];	/* "" = the daemon's group */
+	char state_dir[VHOSTD_PATH_MAX];	/* runtime guests are saved here */
 	unsigned int mbufs;		/* mbufs per pool, 0 = sized automatically */
 	unsigned int stats_interval;	/* seconds between periodic stats logs, 0 = off */
 };
@@ -84,6 +86,20 @@ int config_parse_string(struct config *cfg, const char *text, const char *name,
 extern const char config_embedded_default[];
 
 const struct config_uplink *config_find_uplink(const struct config *cfg, const char *name);
+
+/*
+ * A guest defined at run time (control socket): the keys and checks of a
+ * [guest NAME] section.  new() sets defaults; set() applies one key (seen
+ * records which); finish() checks required keys and the guest against the
+ * configuration's uplinks and control socket and the other guests.
+ * Return 0 or -EINVAL/-ENOENT/-EEXIST with "[guest NAME] KEY: why" in err.
+ */
+int config_guest_new(struct config_guest *g, const char *name, char *err, size_t errlen);
+int config_guest_set(struct config_guest *g, const char *key, const char *value,
+		     unsigned int *seen, char *err, size_t errlen);
+int config_guest_finish(struct config_guest *g, unsigned int seen, const struct config *cfg,
+			const struct config_guest *const *others, unsigned int nb_others,
+			char *err, size_t errlen);
 
 /*
  * Parse "0-3,6,8-9" into ascending unique CPU ids; -EINVAL on bad syntax.

@@ -497,7 +497,7 @@ test_limits(void **state)
 #define VM1	UP0 "[guest vm1]\nsocket = /run/vm1.sock\n"	/* lines 1-4 */
 
 #define DAEMON_KEYS "cores, memory, hugepages, huge-dir, file-prefix, log-level, " \
-	"control-socket, mbufs, stats-interval"
+	"control-socket, control-group, state-dir, mbufs, stats-interval"
 #define GUEST_KEYS "socket, mode, uplink, mac, mac-check, queues, features"
 #define SECTIONS "[daemon], [uplink NAME] or [guest NAME]"
 #define DEVICE_HINT "a PCI address like 0000:3b:02.1 or vdev devargs like net_tap0,iface=vhostd0"
@@ -546,6 +546,10 @@ static const struct {
 	  "t.conf:2: [daemon] control-socket: 'run/vhostd.sock' is not an absolute path (expected a path starting with /)" },
 	{ "[daemon]\ncontrol-socket = " LONG_PATH "\n",
 	  "t.conf:2: [daemon] control-socket: '" LONG_PATH "' is too long (108 characters, expected at most 107)" },
+	{ "[daemon]\ncontrol-group = 9wheel\n",
+	  "t.conf:2: [daemon] control-group: '9wheel' is not a group name (expected 1 to 31 characters from a-z 0-9 _ -, not starting with a digit or -)" },
+	{ "[daemon]\nstate-dir = var/lib/vhostd\n",
+	  "t.conf:2: [daemon] state-dir: 'var/lib/vhostd' is not an absolute path (expected a path starting with /)" },
 	{ "[daemon]\nmbufs = 100\n",
 	  "t.conf:2: [daemon] mbufs: '100' is out of range (expected 0 or 1024 to 1048576)" },
 	{ "[daemon]\nstats-interval = 86401\n",
@@ -756,6 +760,76 @@ test_load(void **state)
 	free(cfg);
 }
 
+/* guest.add at run time: the keys and checks of a [guest NAME] section. */
+static void
+test_runtime_guest(void **state)
+{
+	struct config cfg;
+	struct config_guest g, vm1;
+	const struct config_guest *others[1];
+	unsigned int seen = 0;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_parse_string(&cfg, "[uplink up0]\ndevice = net_null0\n"
+					     "[uplink up1]\ndevice = net_null1\n", "t.conf",
+					     err, sizeof(err)), 0);
+	assert_int_equal(config_guest_new(&vm1, "vm1", err, sizeof(err)), 0);
+	assert_int_equal(config_guest_set(&vm1, "socket", "/run/vm1.sock", &seen, err,
+					  sizeof(err)), 0);
+	assert_int_equal(config_guest_set(&vm1, "uplink", "up0", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_set(&vm1, "mac", "52:54:00:00:00:01", &seen, err,
+					  sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&vm1, seen, &cfg, NULL, 0, err, sizeof(err)), 0);
+	assert_true(vm1.mac_check);		/* defaults to on with a mac */
+	others[0] = &vm1;
+
+	assert_int_equal(config_guest_new(&g, "bad name", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "guest name 'bad name' is not valid (expected " NAME_RULE ")");
+	assert_int_equal(config_guest_new(&g, "vm2", err, sizeof(err)), 0);
+	seen = 0;
+	assert_int_equal(config_guest_set(&g, "mac", "zz", &seen, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] mac: 'zz' is not a MAC address (expected six "
+			    "hex octets like 52:54:00:12:34:56)");
+	assert_int_equal(config_guest_set(&g, "colour", "blue", &seen, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] colour: unknown key");
+	assert_int_equal(config_guest_finish(&g, seen, &cfg, others, 1, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "[guest vm2]: missing required key 'socket'");
+	assert_int_equal(config_guest_set(&g, "socket", "/run/vm1.sock", &seen, err,
+					  sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, &cfg, others, 1, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "[guest vm2]: missing required key 'uplink' (expected one "
+			    "of: up0, up1)");
+	assert_int_equal(config_guest_set(&g, "uplink", "up9", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, &cfg, others, 1, err, sizeof(err)),
+			 -ENOENT);
+	assert_int_equal(config_guest_set(&g, "uplink", "up0", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, &cfg, others, 1, err, sizeof(err)),
+			 -EEXIST);
+	assert_string_equal(err, "[guest vm2] socket: '/run/vm1.sock' is already used by "
+			    "[guest vm1]");
+	assert_int_equal(config_guest_set(&g, "socket", "/run/vm2.sock", &seen, err,
+					  sizeof(err)), 0);
+	assert_int_equal(config_guest_set(&g, "mac", "52:54:00:00:00:01", &seen, err,
+					  sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, &cfg, others, 1, err, sizeof(err)),
+			 -EEXIST);
+	assert_string_equal(err, "[guest vm2] mac: 52:54:00:00:00:01 is already used by "
+			    "[guest vm1] on uplink up0");
+	/* The same MAC behind another uplink is another L2 domain: fine. */
+	assert_int_equal(config_guest_set(&g, "uplink", "up1", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, &cfg, others, 1, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_new(&g, "vm1", err, sizeof(err)), 0);
+	seen = 0;
+	config_guest_set(&g, "socket", "/run/other.sock", &seen, err, sizeof(err));
+	config_guest_set(&g, "uplink", "up1", &seen, err, sizeof(err));
+	assert_int_equal(config_guest_finish(&g, seen, &cfg, others, 1, err, sizeof(err)),
+			 -EEXIST);
+	assert_string_equal(err, "[guest vm1]: a guest of that name exists");
+}
+
 int
 main(void)
 {
@@ -773,6 +847,7 @@ main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_error_keeps_config),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_runtime_guest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
