@@ -69,7 +69,7 @@ const char config_embedded_default[] =
 	"cores = 1\n"
 	"; DPDK memory comes from hugepages; set to no on hosts without them.\n"
 	"hugepages = yes\n"
-	"; Reserved for vhostctl's control requests (not opened yet).\n"
+	"; Where vhostctl talks to vhostd (docs/control-protocol.md).\n"
 	"control-socket = /run/vhostd/control.sock\n"
 	"\n"
 	"[uplink up0]\n"

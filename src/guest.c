@@ -143,12 +143,27 @@ guest_apply_pending(struct vhostd *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Workers own their counter blocks, so a reset never writes them: it moves
+ * the baseline that readers subtract. */
+void
+guest_counters(struct vhostd *d, struct guest *g, struct port_stats *out)
+{
+	stats_sum(g->stats, d->nb_workers, out);
+	stats_sub(out, &g->base);
+}
+
+void
+guest_counters_reset(struct vhostd *d, struct guest *g)
+{
+	stats_sum(g->stats, d->nb_workers, &g->base);
+}
+
 void
 guest_print_stats(struct vhostd *d, struct guest *g, FILE *f)
 {
 	struct port_stats sum;
 
-	stats_sum(g->stats, d->nb_workers, &sum);
+	guest_counters(d, g, &sum);
 	g->kicks += vhost_guest_kicks(g);
 	fprintf(f, "guest %s state=%s vid=%d ring=%s pairs=%u connects=%lu disconnects=%lu "
 		"kicks=%lu\n",

@@ -23,6 +23,9 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_version.h>
 
+#include <systemd/sd-daemon.h>
+
+#include "ctl.h"
 #include "dataplane.h"
 #include "vhostd.h"
 
@@ -132,6 +135,7 @@ stop(struct vhostd *d)
 	for (unsigned int w = 0; w < d->nb_workers; w++)
 		__atomic_store_n(&d->workers[w].stop, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
+	ctl_close(d);
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use)
 			vhost_guest_unregister(d, &d->guests[i]);
@@ -222,22 +226,49 @@ start(struct vhostd *d)
 		if (ret != 0)
 			return ret;
 	}
+	ret = ctl_open(d);
+	if (ret != 0)
+		return ret;
+	/* Guests added at run time before a restart come back now. */
+	ctl_state_replay(d);
 	return 0;
 }
 
 static void
 run(struct vhostd *d)
 {
-	struct pollfd pfd = { .fd = d->event_fd, .events = POLLIN };
 	unsigned int interval = d->cfg.daemon.stats_interval;
 	time_t next = time(NULL) + interval;
+	uint64_t watchdog_usec = 0, last_ping = 0;
+	struct timespec now;
+
+	/* systemd: Type=notify; feed WatchdogSec= from this loop, which is
+	 * the one that would hang if the control path did. */
+	if (sd_watchdog_enabled(0, &watchdog_usec) <= 0)
+		watchdog_usec = 0;
+	sd_notifyf(0, "READY=1\nSTATUS=serving %u guest(s) on %u uplink(s)",
+		   guest_count(d), d->nb_uplinks);
 
 	while (!stop_requested) {
+		struct pollfd pfd[32];
+		unsigned int n = 1;
 		uint64_t v;
 
-		if (poll(&pfd, 1, 200) > 0 && read(d->event_fd, &v, sizeof(v)) < 0 &&
-		    errno != EAGAIN)
-			LOG(ERR, "eventfd read: %s", strerror(errno));
+		pfd[0] = (struct pollfd){ .fd = d->event_fd, .events = POLLIN };
+		n += ctl_pollfds(d, pfd + 1, RTE_DIM(pfd) - 1);
+		if (poll(pfd, n, 200) > 0) {
+			if ((pfd[0].revents & POLLIN) && read(d->event_fd, &v, sizeof(v)) < 0 &&
+			    errno != EAGAIN)
+				LOG(ERR, "eventfd read: %s", strerror(errno));
+			ctl_serve(d, pfd + 1, n - 1);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (watchdog_usec != 0 &&
+		    (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000 - last_ping >
+		    watchdog_usec / 2) {
+			last_ping = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+			sd_notify(0, "WATCHDOG=1");
+		}
 		if (d->pending)
 			guest_apply_pending(d);
 		if (hup_seen) {
@@ -355,12 +386,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rte_log_set_level(vhostd_logtype, (uint32_t)d->cfg.daemon.log_level);
+	for (unsigned int i = 0; i < eal_argc; i++)
+		if (strncmp(eal_argv[i], "--file-prefix=", 14) == 0)
+			LOG(INFO, "DPDK file prefix %s (dpdk-telemetry.py -f %s, dpdk-dumpcap "
+			    "--file-prefix %s)", eal_argv[i] + 14, eal_argv[i] + 14, eal_argv[i] + 14);
 
 	ret = start(d);
 	if (ret == 0) {
 		LOG(NOTICE, "vhostd %s ready: %u worker(s), %u uplink(s), %u guest(s)",
 		    VHOSTD_VERSION, d->nb_workers, d->nb_uplinks, guest_count(d));
 		run(d);
+		sd_notify(0, "STOPPING=1");
 		LOG(NOTICE, "stopping");
 	} else {
 		LOG(ERR, "start failed: %s", strerror(-ret));

@@ -34,6 +34,19 @@ stats_sum(const struct port_stats *blocks, unsigned int nb, struct port_stats *o
 }
 
 void
+stats_sub(struct port_stats *a, const struct port_stats *b)
+{
+	for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++) {
+		a->q[q].rx_pkts -= b->q[q].rx_pkts;
+		a->q[q].rx_bytes -= b->q[q].rx_bytes;
+		a->q[q].tx_pkts -= b->q[q].tx_pkts;
+		a->q[q].tx_bytes -= b->q[q].tx_bytes;
+		for (int r = 0; r < DROP_MAX; r++)
+			a->q[q].drops[r] -= b->q[q].drops[r];
+	}
+}
+
+void
 stats_total(const struct port_stats *s, unsigned int nb_queues, struct queue_stats *out)
 {
 	memset(out, 0, sizeof(*out));

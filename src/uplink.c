@@ -166,17 +166,36 @@ uplink_close(struct uplink *u)
 	u->stats = NULL;
 }
 
+static void
+uplink_sum(struct vhostd *d, struct uplink *u, struct port_stats *out)
+{
+	struct rte_eth_stats es;
+
+	stats_sum(u->stats, d->nb_workers, out);
+	/* Frames the driver could not receive for lack of mbufs never reach us:
+	 * the driver counts them. */
+	if (u->started && rte_eth_stats_get(u->port, &es) == 0)
+		out->q[0].drops[DROP_NO_MBUF] = es.rx_nombuf;
+}
+
+void
+uplink_counters(struct vhostd *d, struct uplink *u, struct port_stats *out)
+{
+	uplink_sum(d, u, out);
+	stats_sub(out, &u->base);
+}
+
+void
+uplink_counters_reset(struct vhostd *d, struct uplink *u)
+{
+	uplink_sum(d, u, &u->base);
+}
+
 void
 uplink_print_stats(struct vhostd *d, struct uplink *u, FILE *f)
 {
 	struct port_stats sum;
-	struct rte_eth_stats es;
-	unsigned int nq = RTE_MAX(u->nb_rxq, u->nb_txq);
 
-	stats_sum(u->stats, d->nb_workers, &sum);
-	/* Frames the driver could not receive for lack of mbufs never reach us:
-	 * the driver counts them. */
-	if (u->started && rte_eth_stats_get(u->port, &es) == 0)
-		sum.q[0].drops[DROP_NO_MBUF] = es.rx_nombuf;
-	stats_print(f, "uplink", u->cfg.name, &sum, nq);
+	uplink_counters(d, u, &sum);
+	stats_print(f, "uplink", u->cfg.name, &sum, RTE_MAX(u->nb_rxq, u->nb_txq));
 }

@@ -13,6 +13,9 @@
  * locks released and publish synchronously: when destroy_device returns,
  * librte_vhost unmaps guest memory, so no worker may still hold the vid.
  */
+/* rte_vhost_get_negotiated_protocol_features() is experimental in 22.11. */
+#define ALLOW_EXPERIMENTAL_API
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -22,6 +25,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <linux/virtio_ring.h>
 
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
@@ -111,6 +116,96 @@ vhost_guest_kicks(struct guest *g)
 			total += n;
 	}
 	return total;
+}
+
+static const char *const protocol_names[] = {
+	[0] = "VHOST_USER_PROTOCOL_F_MQ",
+	[1] = "VHOST_USER_PROTOCOL_F_LOG_SHMFD",
+	[2] = "VHOST_USER_PROTOCOL_F_RARP",
+	[3] = "VHOST_USER_PROTOCOL_F_REPLY_ACK",
+	[4] = "VHOST_USER_PROTOCOL_F_NET_MTU",
+	[5] = "VHOST_USER_PROTOCOL_F_SLAVE_REQ",
+	[6] = "VHOST_USER_PROTOCOL_F_CROSS_ENDIAN",
+	[7] = "VHOST_USER_PROTOCOL_F_CRYPTO_SESSION",
+	[8] = "VHOST_USER_PROTOCOL_F_PAGEFAULT",
+	[9] = "VHOST_USER_PROTOCOL_F_CONFIG",
+	[10] = "VHOST_USER_PROTOCOL_F_SLAVE_SEND_FD",
+	[11] = "VHOST_USER_PROTOCOL_F_HOST_NOTIFIER",
+	[12] = "VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD",
+	[13] = "VHOST_USER_PROTOCOL_F_RESET_DEVICE",
+	[14] = "VHOST_USER_PROTOCOL_F_INBAND_NOTIFICATIONS",
+	[15] = "VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS",
+	[16] = "VHOST_USER_PROTOCOL_F_STATUS",
+};
+
+const char *
+vhost_protocol_feature_name(unsigned int bit)
+{
+	return bit < RTE_DIM(protocol_names) ? protocol_names[bit] : NULL;
+}
+
+void
+vhost_device_info(const struct guest *g, uint64_t *protocol, uint16_t *mtu, int *numa)
+{
+	*protocol = 0;
+	*mtu = 0;
+	*numa = -1;
+	if (g->state != GUEST_RUNNING)
+		return;
+	rte_vhost_get_negotiated_protocol_features(g->vid, protocol);
+	if (rte_vhost_get_mtu(g->vid, mtu) != 0)
+		*mtu = 0;
+	*numa = rte_vhost_get_numa_node(g->vid);
+}
+
+int
+vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
+{
+	struct rte_vhost_vring vr;
+	bool event_idx = g->features & (1ULL << 29);	/* VIRTIO_RING_F_EVENT_IDX */
+
+	memset(vi, 0, sizeof(*vi));
+	vi->avail_idx = vi->used_idx = vi->used_event = -1;
+	if (g->state != GUEST_RUNNING || vring >= g->nb_vrings ||
+	    rte_vhost_get_vhost_vring(g->vid, vring, &vr) != 0 || vr.desc == NULL)
+		return -ENOENT;
+	vi->size = vr.size;
+	rte_vhost_get_vring_base(g->vid, vring, &vi->last_avail_idx, &vi->last_used_idx);
+	if (g->features & (1ULL << 34)) {
+		/* virtio 1.2, 2.8.10: event suppression structures. */
+		const volatile struct vring_packed_desc_event *dev = vr.device_event;
+		const volatile struct vring_packed_desc_event *drv = vr.driver_event;
+
+		vi->kicks_suppressed = dev->flags == VRING_PACKED_EVENT_FLAG_DISABLE;
+		vi->guest_suppresses_interrupts = drv->flags == VRING_PACKED_EVENT_FLAG_DISABLE;
+		return 0;
+	}
+	/* virtio 1.2, 2.7.7 and 2.7.10: flags, or with EVENT_IDX the event
+	 * indexes after the rings (avail_event after used->ring[size], used_event
+	 * after avail->ring[size]). */
+	const volatile struct vring_avail *avail = vr.avail;
+	const volatile struct vring_used *used = vr.used;
+
+	vi->avail_idx = avail->idx;
+	vi->used_idx = used->idx;
+	if (event_idx) {
+		/* The used ring is an array of 8-byte elements: avail_event is the
+		 * 16-bit word right after it. */
+		const volatile uint16_t *after_used =
+			(const volatile uint16_t *)((uintptr_t)used + offsetof(struct vring_used, ring) +
+						    vr.size * sizeof(struct vring_used_elem));
+		uint16_t avail_event = *after_used;
+
+		vi->used_event = avail->ring[vr.size];
+		/* Left behind by rte_vhost_enable_guest_notification(0). */
+		vi->kicks_suppressed = avail_event != vi->last_avail_idx;
+		vi->guest_suppresses_interrupts =
+			(uint16_t)(vi->used_event + 1) != (uint16_t)vi->used_idx;
+	} else {
+		vi->kicks_suppressed = (used->flags & VRING_USED_F_NO_NOTIFY) != 0;
+		vi->guest_suppresses_interrupts = (avail->flags & VRING_AVAIL_F_NO_INTERRUPT) != 0;
+	}
+	return 0;
 }
 
 static int

@@ -18,6 +18,7 @@ struct rte_mempool;
 struct rte_rcu_qsbr;
 struct dp_worker;
 struct fwd_table;
+struct ctl;
 
 extern int vhostd_logtype;
 #define LOG(level, fmt, ...) \
@@ -55,6 +56,7 @@ struct uplink {
 	uint16_t rxq_worker[VHOSTD_MAX_QUEUES];
 	rte_spinlock_t txlock[VHOSTD_MAX_WORKERS];
 	struct port_stats *stats;	/* one block per worker */
+	struct port_stats base;		/* subtracted: set by a stats reset */
 };
 
 enum guest_state {
@@ -82,6 +84,7 @@ struct guest {
 	uint64_t disconnects;
 	uint64_t kicks;			/* guest notifications seen (sampled) */
 	struct port_stats *stats;	/* one block per worker */
+	struct port_stats base;		/* subtracted: set by a stats reset */
 };
 
 struct vhostd {
@@ -102,6 +105,7 @@ struct vhostd {
 	struct fwd_table *fwd;		/* current tables, one per uplink */
 	uint64_t publishes;
 	int event_fd;			/* vhost callbacks -> main thread */
+	struct ctl *ctl;		/* control socket (ctl.c) */
 	unsigned int pool_mbufs;
 	uint16_t pool_room;
 	struct rte_mempool *pools[8];	/* one per NUMA node in use */
@@ -125,9 +129,29 @@ int uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *
 		uint16_t index);
 void uplink_close(struct uplink *u);
 void uplink_print_stats(struct vhostd *d, struct uplink *u, FILE *f);
+/* Counters since the last reset (per-worker blocks summed, minus base). */
+void uplink_counters(struct vhostd *d, struct uplink *u, struct port_stats *out);
+void uplink_counters_reset(struct vhostd *d, struct uplink *u);
 
 /* vhost.c: the only file that talks to librte_vhost's control API. */
 int vhost_init(struct vhostd *d);
+/* What a vring looks like right now (guest show).  Caller holds d->lock and
+ * the guest is running, so its memory is mapped. */
+struct vring_info {
+	uint16_t size;
+	uint16_t last_avail_idx;	/* vhost's own progress */
+	uint16_t last_used_idx;
+	int avail_idx;			/* split: the driver's avail->idx; -1 packed */
+	int used_idx;			/* split: used->idx; -1 packed */
+	bool kicks_suppressed;		/* we asked the guest not to kick */
+	bool guest_suppresses_interrupts;
+	int used_event;			/* split + EVENT_IDX: the guest's used_event; else -1 */
+};
+int vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi);
+/* Negotiated vhost-user protocol features, MTU and NUMA node of guest memory. */
+void vhost_device_info(const struct guest *g, uint64_t *protocol, uint16_t *mtu, int *numa);
+const char *vhost_protocol_feature_name(unsigned int bit);
+
 /* Drain the kick eventfds of a running guest; returns kicks since last call.
  * Caller holds d->lock (so the device cannot be destroyed meanwhile). */
 uint64_t vhost_guest_kicks(struct guest *g);
@@ -149,6 +173,8 @@ unsigned int guest_count(struct vhostd *d);
 struct guest *guest_slot_alloc(struct vhostd *d);
 void guest_slot_free(struct vhostd *d, struct guest *g);
 void guest_print_stats(struct vhostd *d, struct guest *g, FILE *f);
+void guest_counters(struct vhostd *d, struct guest *g, struct port_stats *out);
+void guest_counters_reset(struct vhostd *d, struct guest *g);
 const char *guest_state_name(const struct guest *g);
 
 /* eal.c */

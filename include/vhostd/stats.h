@@ -42,6 +42,9 @@ struct port_stats {
 /* Sum nb blocks into out. */
 void stats_sum(const struct port_stats *blocks, unsigned int nb, struct port_stats *out);
 
+/* a -= b, counter by counter. */
+void stats_sub(struct port_stats *a, const struct port_stats *b);
+
 /* Totals over queues. */
 void stats_total(const struct port_stats *s, unsigned int nb_queues, struct queue_stats *out);
 

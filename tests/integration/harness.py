@@ -247,11 +247,16 @@ class Ctx:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def daemon_conf(guests, uplink="net_null0", uplink_queues=1, cores="1", extra=""):
+def daemon_conf(guests, uplink="net_null0", uplink_queues=1, cores="1", extra="", ctx=None):
     """A vhostd config: guests is a list of dicts with name, socket, and
-    optional mode, mac, queues, features, mac_check."""
+    optional mode, mac, queues, features, mac_check.  The control socket
+    and state directory go in the test's directory (ctx, or the one of the
+    first guest's socket)."""
+    where = ctx.dir if ctx is not None else (
+        os.path.dirname(guests[0]["socket"]) if guests else tempfile.mkdtemp(prefix="vhostd-it-"))
     lines = ["[daemon]", "cores = %s" % cores, "hugepages = no", "memory = 256",
-             "log-level = info", extra, "",
+             "log-level = info", "control-socket = %s/control.sock" % where,
+             "state-dir = %s/state" % where, extra, "",
              "[uplink up0]", "device = %s" % uplink, "queues = %d" % uplink_queues, ""]
     for g in guests:
         lines += ["[guest %s]" % g["name"], "socket = %s" % g["socket"], "uplink = up0",

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VHOSTD_CTL_H
+#define VHOSTD_CTL_H
+
+/* The control socket, its commands, the state directory and telemetry. */
+
+#include <poll.h>
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "vhostd/ctl_proto.h"
+
+struct vhostd;
+struct guest;
+
+extern const struct ctl_cmd ctl_commands[];
+extern const unsigned int ctl_nb_commands;
+
+/* Open the control socket ([daemon] control-socket, mode 0660, group
+ * control-group) and register the telemetry commands. */
+int ctl_open(struct vhostd *d);
+void ctl_close(struct vhostd *d);
+/* Fill pollfds for the listener and clients; returns how many. */
+unsigned int ctl_pollfds(struct vhostd *d, struct pollfd *pfd, unsigned int max);
+/* Serve whatever the pollfds of ctl_pollfds() reported. */
+void ctl_serve(struct vhostd *d, const struct pollfd *pfd, unsigned int n);
+
+/* guest.add's work, also used to replay the state directory at start. */
+int ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out,
+		  char *err, size_t errlen);
+
+/* STATE_DIR/guests/NAME.json: save (atomically), remove, replay all. */
+int ctl_state_save(struct vhostd *d, const char *name, json_t *args, char *err,
+		   size_t errlen);
+void ctl_state_remove(struct vhostd *d, const char *name);
+void ctl_state_replay(struct vhostd *d);
+
+#endif
