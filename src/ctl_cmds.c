@@ -16,6 +16,7 @@
 #include <rte_log.h>
 #include <rte_version.h>
 
+#include "capture.h"
 #include "ctl.h"
 #include "vhostd.h"
 #include "vhostd/ctl_proto.h"
@@ -184,6 +185,7 @@ guest_detail(struct vhostd *d, struct guest *g)
 		json_array_append_new(vrings, vj);
 	}
 	json_object_set_new(j, "vrings", vrings);
+	json_object_set_new(j, "capture", capture_json(g));
 	guest_counters(d, g, &sum);
 	json_object_set_new(j, "counters", counters_json(&sum, g->cfg.queues));
 	return j;
@@ -426,6 +428,9 @@ cmd_guest_del(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 		snprintf(err, errlen, "no guest named '%s'", name);
 		return -ENOENT;
 	}
+	pthread_mutex_lock(&d->lock);
+	capture_stop(d, g);	/* if any: closes the file */
+	pthread_mutex_unlock(&d->lock);
 	/* Closes the connection: destroy_device runs (and takes d->lock). */
 	vhost_guest_unregister(d, g);
 	pthread_mutex_lock(&d->lock);
@@ -592,7 +597,65 @@ cmd_log_level(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 	return 0;
 }
 
+static int
+cmd_capture_start(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	struct vhostd *d = ctx;
+	const char *name = arg_str(args, "name"), *file = arg_str(args, "file");
+	json_int_t count = json_integer_value(json_object_get(args, "count"));
+	struct guest *g;
+	int ret;
+
+	if (count < 0) {
+		snprintf(err, errlen, "capture.start: count must be 0 (no limit) or more");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&d->lock);
+	g = guest_by_name(d, name);
+	if (g == NULL) {
+		snprintf(err, errlen, "no guest named '%s'", name);
+		ret = -ENOENT;
+	} else {
+		ret = capture_start(d, g, file, (uint64_t)count, err, errlen);
+		if (ret == 0)
+			*result = json_pack("{s:s, s:o}", "name", name, "capture", capture_json(g));
+	}
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+static int
+cmd_capture_stop(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	struct vhostd *d = ctx;
+	const char *name = arg_str(args, "name");
+	struct guest *g;
+	json_t *last = NULL;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&d->lock);
+	g = guest_by_name(d, name);
+	if (g == NULL) {
+		snprintf(err, errlen, "no guest named '%s'", name);
+	} else if (g->capture == NULL) {
+		snprintf(err, errlen, "guest %s: no capture running", name);
+	} else {
+		last = capture_json(g);
+		ret = capture_stop(d, g);
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (ret == 0)
+		*result = json_pack("{s:s, s:o}", "name", name, "capture", last);
+	else
+		json_decref(last);
+	return ret;
+}
+
 static const struct ctl_param p_name[] = { { "name", CTL_STRING, true } };
+static const struct ctl_param p_capture[] = {
+	{ "name", CTL_STRING, true }, { "file", CTL_STRING, true },
+	{ "count", CTL_INT, false },
+};
 static const struct ctl_param p_add[] = {
 	{ "name", CTL_STRING, true }, { "socket", CTL_STRING, true },
 	{ "uplink", CTL_STRING, false }, { "mode", CTL_STRING, false },
@@ -621,6 +684,9 @@ const struct ctl_cmd ctl_commands[] = {
 	{ "stats", cmd_stats, PARAMS(p_stats), "counters (reset them with reset: true)" },
 	{ "workers", cmd_workers, NULL, 0, "workers: queues, busy %, cycles per packet" },
 	{ "log-level", cmd_log_level, PARAMS(p_level), "set vhostd's log level" },
+	{ "capture.start", cmd_capture_start, PARAMS(p_capture),
+	  "write a guest's frames to a new pcapng file (count 0: until capture.stop)" },
+	{ "capture.stop", cmd_capture_stop, PARAMS(p_name), "stop a guest's capture" },
 };
 const unsigned int ctl_nb_commands = RTE_DIM(ctl_commands);
 

@@ -9,10 +9,35 @@
  * drops its reference; an uplink frees it after transmission.  So a flooded
  * frame is copied to each guest and sent on the wire with no clone.
  */
+/* rte_pcapng_copy() is experimental in 22.11. */
+#define ALLOW_EXPERIMENTAL_API
+
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <rte_pcapng.h>
+#include <rte_ring.h>
 
 #include "dataplane.h"
+
+/* Debugging aid, off the fast path: only guests with a capture call it. */
+void __rte_noinline
+dp_capture(struct dp_capture *c, const struct rte_mbuf *m, bool to_guest)
+{
+	struct rte_mbuf *copy;
+
+	/* Direction as the guest sees it: what it receives is "in". */
+	copy = rte_pcapng_copy(c->port, 0, m, c->pool, UINT32_MAX, rte_get_tsc_cycles(),
+			       to_guest ? RTE_PCAPNG_DIRECTION_IN : RTE_PCAPNG_DIRECTION_OUT);
+	if (copy == NULL) {
+		__atomic_fetch_add(&c->lost, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (rte_ring_mp_enqueue(c->ring, copy) != 0) {
+		rte_pktmbuf_free(copy);
+		__atomic_fetch_add(&c->lost, 1, __ATOMIC_RELAXED);
+	}
+}
 
 static inline void
 mbuf_ref_add(struct rte_mbuf *m, int16_t n)
@@ -92,6 +117,8 @@ drop(struct queue_stats *qs, enum drop_reason why, struct rte_mbuf *m)
 static inline void
 to_guest(struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
 {
+	if (unlikely(g->capture != NULL))
+		dp_capture(g->capture, m, true);
 	if (unlikely(!g->ready)) {
 		/* Counted on the destination: "why does vm1 get nothing?" */
 		drop(&g->stats->q[0], DROP_NOT_READY, m);
@@ -153,6 +180,8 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
 		struct rte_mbuf *m = pkts[i];
 		struct fwd_decision d;
 
+		if (unlikely(g->capture != NULL))
+			dp_capture(g->capture, m, false);
 		d = fwd_from_guest(u->fwd, rxq->obj, g->has_mac ? g->mac : NULL,
 				   g->mac_check, rte_pktmbuf_mtod(m, const uint8_t *),
 				   rte_pktmbuf_data_len(m));

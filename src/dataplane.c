@@ -119,6 +119,7 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		memcpy(dg->mac, g->cfg.mac, 6);
 		dg->uplink = g->uplink;
 		dg->stats = &g->stats[w];
+		dg->capture = g->capture;
 		for (unsigned int q = 0; q < g->nb_pairs; q++)
 			if (g->txq_worker[q] == w)
 				dp->rxq[dp->nb_rxq++] = (struct dp_rxq){

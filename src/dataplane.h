@@ -41,8 +41,20 @@ struct dp_guest {
 	uint16_t buf_q;			/* pair the buffered frames go to */
 	uint16_t uplink;		/* index in dp_worker.uplinks */
 	struct port_stats *stats;	/* this worker's block */
+	struct dp_capture *capture;	/* packet capture, or NULL (the usual case) */
 	struct dp_buf buf;
 };
+
+/* A guest's packets copied for a capture file (capture.c drains the ring). */
+struct dp_capture {
+	struct rte_ring *ring;		/* multi-producer: every worker */
+	struct rte_mempool *pool;	/* copies, made by rte_pcapng_copy */
+	uint16_t port;			/* interface in the file: the uplink's */
+	uint64_t lost;			/* no copy or ring full (all workers) */
+};
+
+/* Copy one frame into the guest's capture (datapath.c). */
+void dp_capture(struct dp_capture *c, const struct rte_mbuf *m, bool to_guest);
 
 struct dp_uplink {
 	const struct vport_ops *ops;

@@ -20,11 +20,13 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_version.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "capture.h"
 #include "ctl.h"
 #include "dataplane.h"
 #include "vhostd.h"
@@ -136,6 +138,11 @@ stop(struct vhostd *d)
 		__atomic_store_n(&d->workers[w].stop, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	ctl_close(d);
+	pthread_mutex_lock(&d->lock);
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		if (d->guests[i].in_use && d->guests[i].capture != NULL)
+			capture_stop(d, &d->guests[i]);
+	pthread_mutex_unlock(&d->lock);
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use)
 			vhost_guest_unregister(d, &d->guests[i]);
@@ -271,6 +278,7 @@ run(struct vhostd *d)
 		}
 		if (d->pending)
 			guest_apply_pending(d);
+		capture_poll(d);
 		if (hup_seen) {
 			hup_seen = 0;
 			LOG(NOTICE, "SIGHUP: configuration reload is not supported; ignored");
@@ -386,6 +394,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rte_log_set_level(vhostd_logtype, (uint32_t)d->cfg.daemon.log_level);
+	/* EAL 22.11 logs every line to stdout and to syslog: under systemd the
+	 * journal would get each twice.  One stream, stderr. */
+	rte_openlog_stream(stderr);
+	/* Uplink ports visible to dpdk-dumpcap (a secondary process). */
+	if (rte_pdump_init() != 0)
+		LOG(WARNING, "rte_pdump_init failed: dpdk-dumpcap will not see the uplinks");
 	for (unsigned int i = 0; i < eal_argc; i++)
 		if (strncmp(eal_argv[i], "--file-prefix=", 14) == 0)
 			LOG(INFO, "DPDK file prefix %s (dpdk-telemetry.py -f %s, dpdk-dumpcap "
@@ -402,6 +416,7 @@ main(int argc, char **argv)
 		LOG(ERR, "start failed: %s", strerror(-ret));
 	}
 	stop(d);
+	rte_pdump_uninit();
 	rte_eal_cleanup();
 	eal_free_args(eal_argv, eal_argc);
 	free(d);

@@ -19,6 +19,7 @@ struct rte_rcu_qsbr;
 struct dp_worker;
 struct fwd_table;
 struct ctl;
+struct dp_capture;
 
 extern int vhostd_logtype;
 #define LOG(level, fmt, ...) \
@@ -83,6 +84,7 @@ struct guest {
 	uint64_t connects;
 	uint64_t disconnects;
 	uint64_t kicks;			/* guest notifications seen (sampled) */
+	struct dp_capture *capture;	/* active packet capture (capture.c) */
 	struct port_stats *stats;	/* one block per worker */
 	struct port_stats base;		/* subtracted: set by a stats reset */
 };

@@ -17,7 +17,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 packages="build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev
-	libnuma-dev libinih-dev libcmocka-dev python3 iproute2 psmisc coreutils"
+	libnuma-dev libinih-dev libjansson-dev libsystemd-dev libcmocka-dev python3
+	iproute2 psmisc coreutils tcpdump"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

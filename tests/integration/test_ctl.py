@@ -93,6 +93,21 @@ def control(ctx):
     workers = c.ok("workers")["workers"]
     check(any(q["kind"] == "guest" and q["name"] == "vm1" for q in workers[0]["queues"]),
           "worker 0 does not list the guest's queues: %s" % workers)
+    # A capture a user can read with tcpdump, stopping by itself at count.
+    pcap = os.path.join(ctx.dir, "vm1.pcapng")
+    c.ok("capture.start", name="vm1", file=pcap, count=100)
+    a = c.call("capture.start", name="vm1", file=pcap + "2")
+    check(not a["ok"] and a["error"]["code"] == "EBUSY", "second capture: %s" % a)
+    tp.cmd("start")
+    wait_for(lambda: c.ok("guest.show", name="vm1")["capture"] is None, 10, "capture to end")
+    read = subprocess.run(["tcpdump", "-nn", "-r", pcap], capture_output=True, text=True)
+    frames = [l for l in read.stdout.splitlines() if l.strip()]
+    print("  capture: tcpdump read %d frames from %s" % (len(frames), pcap))
+    check(read.returncode == 0 and len(frames) == 100,
+          "tcpdump -r %s: rc %d, %d frames: %s" % (pcap, read.returncode, len(frames),
+                                                   read.stderr[-300:]))
+    a = c.call("capture.start", name="vm1", file=pcap)
+    check(not a["ok"] and a["error"]["code"] == "EEXIST", "capture over an existing file: %s" % a)
     stats = c.ok("stats", kind="guest", name="vm1", reset=True)
     check(stats["guests"]["vm1"]["total"]["rx_pkts"] > 0, "stats before reset")
     tp.cmd("stop")
