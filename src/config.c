@@ -332,6 +332,7 @@ static const struct key_desc daemon_keys[] = {
 	  .range = &mbufs_range },
 	{ .name = "stats-interval", .set = set_uint, .offset = DAEMON(stats_interval),
 	  .range = &stats_range },
+	{ .name = "vring-stats", .set = set_bool, .offset = DAEMON(vring_stats) },
 };
 
 enum { UPLINK_DEVICE };
@@ -408,6 +409,7 @@ config_init(struct config *cfg)
 	d->nb_cores = 1;
 	d->memory_mb = DEFAULT_MEMORY_MB;
 	d->hugepages = true;
+	d->vring_stats = true;
 	d->log_level = DEFAULT_LOG_LEVEL;
 	memcpy(d->control_socket, DEFAULT_CONTROL_SOCKET, sizeof(DEFAULT_CONTROL_SOCKET));
 	memcpy(d->state_dir, DEFAULT_STATE_DIR, sizeof(DEFAULT_STATE_DIR));

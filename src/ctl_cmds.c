@@ -182,6 +182,7 @@ guest_detail(struct vhostd *d, struct guest *g)
 					    json_boolean(vi.guest_suppresses_interrupts));
 		}
 		json_object_set_new(vj, "worker", w >= 0 ? json_integer(w) : json_null());
+		json_object_set_new(vj, "stats", vhost_vring_stats(g, v));
 		json_array_append_new(vrings, vj);
 	}
 	json_object_set_new(j, "vrings", vrings);

@@ -90,6 +90,32 @@ wake_main(void)
 		LOG(ERR, "eventfd write: %s", strerror(errno));
 }
 
+json_t *
+vhost_vring_stats(const struct guest *g, uint16_t vring)
+{
+	struct rte_vhost_stat_name names[64];
+	struct rte_vhost_stat vals[64];
+	json_t *o;
+	int n;
+
+	if (g->state != GUEST_RUNNING)
+		return json_null();
+	n = rte_vhost_vring_stats_get_names(g->vid, vring, names, RTE_DIM(names));
+	if (n <= 0 || n > (int)RTE_DIM(names) ||
+	    rte_vhost_vring_stats_get(g->vid, vring, vals, (unsigned int)n) != n)
+		return json_null();	/* vring-stats = no */
+	o = json_object();
+	for (int i = 0; i < n; i++) {
+		/* "rx_q0_good_packets" -> "good_packets": the vring is implied. */
+		const char *name = names[vals[i].id].name;
+		const char *u = strchr(name, '_');
+
+		u = u != NULL ? strchr(u + 1, '_') : NULL;
+		json_object_set_new(o, u != NULL ? u + 1 : name, json_integer((json_int_t)vals[i].value));
+	}
+	return o;
+}
+
 uint64_t
 vhost_guest_kicks(struct guest *g)
 {
@@ -378,7 +404,10 @@ vhost_guest_register(struct vhostd *d, struct guest *g)
 	char names[1024];
 	int ret;
 
-	(void)d;
+	/* Per-vring counters in librte_vhost, among them the interrupts raised
+	 * toward the guest (guest_notifications), for guest show. */
+	if (d->cfg.daemon.vring_stats)
+		flags |= RTE_VHOST_USER_NET_STATS_ENABLE;
 	if (g->cfg.mode == GUEST_MODE_CLIENT) {
 		flags |= RTE_VHOST_USER_CLIENT;	/* reconnects until QEMU listens */
 	} else {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <rte_log.h>
 #include <rte_spinlock.h>
 
@@ -153,6 +154,10 @@ int vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *v
 /* Negotiated vhost-user protocol features, MTU and NUMA node of guest memory. */
 void vhost_device_info(const struct guest *g, uint64_t *protocol, uint16_t *mtu, int *numa);
 const char *vhost_protocol_feature_name(unsigned int bit);
+/* librte_vhost's counters for a vring ([daemon] vring-stats), among them
+ * guest_notifications: interrupts raised toward the guest.  JSON null when
+ * off.  Caller holds d->lock. */
+json_t *vhost_vring_stats(const struct guest *g, uint16_t vring);
 
 /* Drain the kick eventfds of a running guest; returns kicks since last call.
  * Caller holds d->lock (so the device cannot be destroyed meanwhile). */

@@ -31,6 +31,7 @@ struct config_daemon {
 	char state_dir[VHOSTD_PATH_MAX];	/* runtime guests are saved here */
 	unsigned int mbufs;		/* mbufs per pool, 0 = sized automatically */
 	unsigned int stats_interval;	/* seconds between periodic stats logs, 0 = off */
+	bool vring_stats;		/* librte_vhost per-vring statistics */
 };
 
 struct config_uplink {

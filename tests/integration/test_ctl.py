@@ -89,6 +89,11 @@ def control(ctx):
         check(v["enabled"] and v["size"] == 1024, "vring %s" % v)
         check(v["kicks_suppressed"], "vring %d: guest kicks not suppressed" % v["index"])
     check(show["vrings"][1]["worker"] == 0, "guest TX vring 1 should be polled by worker 0")
+    rx0 = show["vrings"][0]["stats"]
+    check(rx0 is not None and rx0.get("good_packets", 0) > 0 and "guest_notifications" in rx0,
+          "vring 0 stats (librte_vhost, vring-stats on): %s" % rx0)
+    print("  vring 0: %d packets delivered, %d interrupts raised toward the guest" %
+          (rx0["good_packets"], rx0["guest_notifications"]))
     check(show["counters"]["total"]["rx_pkts"] > 0, "no packets counted for the guest")
     workers = c.ok("workers")["workers"]
     check(any(q["kind"] == "guest" and q["name"] == "vm1" for q in workers[0]["queues"]),

@@ -497,7 +497,7 @@ test_limits(void **state)
 #define VM1	UP0 "[guest vm1]\nsocket = /run/vm1.sock\n"	/* lines 1-4 */
 
 #define DAEMON_KEYS "cores, memory, hugepages, huge-dir, file-prefix, log-level, " \
-	"control-socket, control-group, state-dir, mbufs, stats-interval"
+	"control-socket, control-group, state-dir, mbufs, stats-interval, vring-stats"
 #define GUEST_KEYS "socket, mode, uplink, mac, mac-check, queues, features"
 #define SECTIONS "[daemon], [uplink NAME] or [guest NAME]"
 #define DEVICE_HINT "a PCI address like 0000:3b:02.1 or vdev devargs like net_tap0,iface=vhostd0"
