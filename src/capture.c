@@ -58,6 +58,7 @@ capture_start(struct vhostd *d, struct guest *g, const char *path, uint64_t coun
 		return -ENOMEM;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	c->limit = count;
+	c->dp.budget = count ? (int64_t)count : -1;
 	c->dp.port = d->uplinks[g->uplink].port;
 	snprintf(name, sizeof(name), "cap-%u", g->index);
 	c->dp.ring = rte_ring_create(name, CAPTURE_RING, SOCKET_ID_ANY, RING_F_SC_DEQ);
@@ -124,7 +125,7 @@ drain(struct capture *c)
 }
 
 int
-capture_stop(struct vhostd *d, struct guest *g)
+capture_stop(struct vhostd *d, struct guest *g, json_t **last)
 {
 	struct capture *c = (struct capture *)g->capture;
 
@@ -133,6 +134,10 @@ capture_stop(struct vhostd *d, struct guest *g)
 	g->capture = NULL;
 	dataplane_publish(d);	/* after the grace period no worker copies */
 	drain(c);
+	if (last != NULL)
+		*last = json_pack("{s:s, s:I, s:I, s:I}", "file", c->path, "written",
+				  (json_int_t)c->written, "limit", (json_int_t)c->limit,
+				  "lost", (json_int_t)c->dp.lost);
 	rte_pcapng_close(c->file);
 	LOG(INFO, "guest %s: capture %s closed, %lu frames written, %lu lost", g->cfg.name,
 	    c->path, c->written, c->dp.lost);
@@ -140,6 +145,15 @@ capture_stop(struct vhostd *d, struct guest *g)
 	rte_mempool_free(c->dp.pool);
 	rte_free(c);
 	return 0;
+}
+
+bool
+capture_active(struct vhostd *d)
+{
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		if (d->guests[i].in_use && d->guests[i].capture != NULL)
+			return true;
+	return false;
 }
 
 void
@@ -154,7 +168,7 @@ capture_poll(struct vhostd *d)
 			continue;
 		drain(c);
 		if (c->limit != 0 && c->written >= c->limit)
-			capture_stop(d, g);
+			capture_stop(d, g, NULL);
 	}
 	pthread_mutex_unlock(&d->lock);
 }

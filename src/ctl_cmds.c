@@ -430,7 +430,7 @@ cmd_guest_del(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 		return -ENOENT;
 	}
 	pthread_mutex_lock(&d->lock);
-	capture_stop(d, g);	/* if any: closes the file */
+	capture_stop(d, g, NULL);	/* if any: closes the file */
 	pthread_mutex_unlock(&d->lock);
 	/* Closes the connection: destroy_device runs (and takes d->lock). */
 	vhost_guest_unregister(d, g);
@@ -641,8 +641,7 @@ cmd_capture_stop(void *ctx, json_t *args, json_t **result, char *err, size_t err
 	} else if (g->capture == NULL) {
 		snprintf(err, errlen, "guest %s: no capture running", name);
 	} else {
-		last = capture_json(g);
-		ret = capture_stop(d, g);
+		ret = capture_stop(d, g, &last);
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (ret == 0)

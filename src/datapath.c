@@ -26,6 +26,10 @@ dp_capture(struct dp_capture *c, const struct rte_mbuf *m, bool to_guest)
 {
 	struct rte_mbuf *copy;
 
+	/* A capture of N frames copies N, not what a busy guest sends until the
+	 * main loop gets round to closing the file. */
+	if (c->budget >= 0 && __atomic_fetch_sub(&c->budget, 1, __ATOMIC_RELAXED) <= 0)
+		return;
 	/* Direction as the guest sees it: what it receives is "in". */
 	copy = rte_pcapng_copy(c->port, 0, m, c->pool, UINT32_MAX, rte_get_tsc_cycles(),
 			       to_guest ? RTE_PCAPNG_DIRECTION_IN : RTE_PCAPNG_DIRECTION_OUT);

@@ -50,6 +50,7 @@ struct dp_capture {
 	struct rte_ring *ring;		/* multi-producer: every worker */
 	struct rte_mempool *pool;	/* copies, made by rte_pcapng_copy */
 	uint16_t port;			/* interface in the file: the uplink's */
+	int64_t budget;			/* copies still wanted; < 0: no limit */
 	uint64_t lost;			/* no copy or ring full (all workers) */
 };
 

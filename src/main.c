@@ -141,7 +141,7 @@ stop(struct vhostd *d)
 	pthread_mutex_lock(&d->lock);
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use && d->guests[i].capture != NULL)
-			capture_stop(d, &d->guests[i]);
+			capture_stop(d, &d->guests[i], NULL);
 	pthread_mutex_unlock(&d->lock);
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use)
@@ -263,7 +263,8 @@ run(struct vhostd *d)
 
 		pfd[0] = (struct pollfd){ .fd = d->event_fd, .events = POLLIN };
 		n += ctl_pollfds(d, pfd + 1, RTE_DIM(pfd) - 1);
-		if (poll(pfd, n, 200) > 0) {
+		/* 200 ms idle; 5 ms while a capture fills its ring. */
+		if (poll(pfd, n, capture_active(d) ? 5 : 200) > 0) {
 			if ((pfd[0].revents & POLLIN) && read(d->event_fd, &v, sizeof(v)) < 0 &&
 			    errno != EAGAIN)
 				LOG(ERR, "eventfd read: %s", strerror(errno));

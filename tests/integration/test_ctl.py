@@ -113,6 +113,19 @@ def control(ctx):
                                                    read.stderr[-300:]))
     a = c.call("capture.start", name="vm1", file=pcap)
     check(not a["ok"] and a["error"]["code"] == "EEXIST", "capture over an existing file: %s" % a)
+    # The same through vhostctl, in the form: waits until done.
+    vhostctl = os.environ.get("VHOSTCTL")
+    if vhostctl:
+        pcap2 = os.path.join(ctx.dir, "vm1-cli.pcapng")
+        r = subprocess.run([vhostctl, "-s", os.path.join(ctx.dir, "control.sock"), "capture",
+                            "vm1", "-w", pcap2, "-c", "30"], capture_output=True, text=True,
+                           timeout=30)
+        n = len([l for l in subprocess.run(["tcpdump", "-nn", "-r", pcap2], capture_output=True,
+                                           text=True).stdout.splitlines() if l.strip()])
+        print("  vhostctl capture vm1 -w FILE -c 30: rc %d, %d frames in the file" %
+              (r.returncode, n))
+        check(r.returncode == 0 and n == 30, "vhostctl capture: rc %d, %d frames: %s" %
+              (r.returncode, n, r.stderr))
     stats = c.ok("stats", kind="guest", name="vm1", reset=True)
     check(stats["guests"]["vm1"]["total"]["rx_pkts"] > 0, "stats before reset")
     tp.cmd("stop")

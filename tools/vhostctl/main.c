@@ -7,7 +7,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -133,6 +135,67 @@ out:
 	return ret;
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/*
+ * After "capture start": like tcpdump -c, wait until vhostd has written the
+ * count (its capture ends by itself), or until Ctrl-C, which stops it.
+ * Then say what was written.
+ */
+static int
+capture_wait(const char *path, const char *name)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };
+	json_t *args = json_pack("{s:s}", "name", name), *show = NULL, *cap;
+	struct timespec pause = { .tv_nsec = 200 * 1000 * 1000 };
+	struct vctl_conn c;
+	int ret;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ret = vctl_connect(&c, path, VCTL_TIMEOUT_MS);
+	if (ret != 0) {
+		json_decref(args);
+		return complain(VCTL_EXIT_CONNECT, "cannot connect to %s: %s", path, strerror(-ret));
+	}
+	for (;;) {
+		json_decref(show);
+		show = NULL;
+		if (interrupted) {
+			ret = request(&c, path, "capture.stop", args, &show);
+			cap = ret == 0 ? json_object_get(show, "capture") : NULL;
+			break;
+		}
+		ret = request(&c, path, "guest.show", args, &show);
+		if (ret != 0)
+			break;
+		cap = json_object_get(show, "capture");
+		if (json_is_null(cap) || cap == NULL)
+			break;		/* vhostd closed it: the count was reached */
+		nanosleep(&pause, NULL);
+	}
+	if (ret == 0) {
+		if (cap != NULL && json_is_object(cap))
+			printf("capture of guest %s stopped: %lld frames written to %s, %lld lost\n",
+			       name, json_integer_value(json_object_get(cap, "written")),
+			       json_string_value(json_object_get(cap, "file")),
+			       json_integer_value(json_object_get(cap, "lost")));
+		else
+			printf("capture of guest %s done\n", name);
+	}
+	json_decref(show);
+	json_decref(args);
+	vctl_close(&c);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -171,7 +234,38 @@ main(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("no command given");
 
-	ret = vctl_parse(argc - optind, argv + optind, &req, err, sizeof(err));
+	/* "capture NAME -w FILE [-c N]" (no start/stop word): start, then wait. */
+	bool wait_capture = false;
+	char **cargv = NULL;
+	if (strcmp(argv[optind], "capture") == 0 && optind + 1 < argc &&
+	    strcmp(argv[optind + 1], "start") != 0 && strcmp(argv[optind + 1], "stop") != 0 &&
+	    argv[optind + 1][0] != '-') {
+		int n = argc - optind;
+
+		cargv = calloc((size_t)n + 2, sizeof(*cargv));
+		if (cargv == NULL)
+			return complain(VCTL_EXIT_ERROR, "out of memory");
+		cargv[0] = argv[optind];
+		cargv[1] = "start";
+		for (int i = 1; i < n; i++)
+			cargv[i + 1] = argv[optind + i];
+		wait_capture = true;
+		ret = vctl_parse(n + 1, cargv, &req, err, sizeof(err));
+	} else {
+		ret = vctl_parse(argc - optind, argv + optind, &req, err, sizeof(err));
+	}
+	if (ret == 0 && wait_capture) {
+		const char *name = cargv[2];
+
+		ret = run(path, json, &req);
+		vctl_req_free(&req);
+		if (ret == 0)
+			ret = capture_wait(path, name);
+		free(cargv);
+		return ret;
+	}
+	free(cargv);
+
 	if (ret == 1) {
 		printf("Usage: vhostctl [-s SOCKET] [-j]\n");
 		vctl_cmd_usage(stdout, req.cmd);
