@@ -815,15 +815,9 @@ finish_cross_checks(struct parser *p)
 				return fail(p, sj->key_line[GUEST_SOCKET], sj->title, "socket",
 					    "'%s' is already used by [%s] (line %d)",
 					    gj->socket, si->title, si->key_line[GUEST_SOCKET]);
-			/* The uplink's MAC table must map each address to one guest. */
-			if (gi->has_mac && gj->has_mac &&
-			    memcmp(gi->mac, gj->mac, sizeof(gi->mac)) == 0 &&
-			    strcmp(gi->uplink, gj->uplink) == 0)
-				return fail(p, sj->key_line[GUEST_MAC], sj->title, "mac",
-					    "%02x:%02x:%02x:%02x:%02x:%02x is already used by [%s] (line %d) on uplink %s",
-					    gj->mac[0], gj->mac[1], gj->mac[2], gj->mac[3],
-					    gj->mac[4], gj->mac[5], si->title,
-					    si->key_line[GUEST_MAC], gj->uplink);
+			/* Two guests may share a MAC on one uplink: the source and
+			 * destination of a live migration on one host.  The MAC table
+			 * follows whichever announced itself last (vhostd warns). */
 		}
 	}
 	return 0;
@@ -1072,14 +1066,7 @@ config_guest_finish(struct config_guest *g, unsigned int seen, const struct conf
 			       g->name, g->socket, o->name);
 			return -EEXIST;
 		}
-		if (o->has_mac && g->has_mac && memcmp(o->mac, g->mac, 6) == 0 &&
-		    strcmp(o->uplink, g->uplink) == 0) {
-			report(err, errlen, "[guest %s] mac: %02x:%02x:%02x:%02x:%02x:%02x is "
-			       "already used by [guest %s] on uplink %s", g->name, g->mac[0],
-			       g->mac[1], g->mac[2], g->mac[3], g->mac[4], g->mac[5], o->name,
-			       g->uplink);
-			return -EEXIST;
-		}
+		/* A shared MAC is allowed: see finish_cross_checks(). */
 	}
 	return 0;
 }

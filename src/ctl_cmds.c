@@ -390,6 +390,9 @@ ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, 
 		return ret == -EADDRINUSE ? -EEXIST : ret;
 	}
 	LOG(INFO, "guest %s: added at run time%s", cg.name, persist ? " (persistent)" : "");
+	pthread_mutex_lock(&d->lock);
+	guest_warn_shared_mac(d, g);
+	pthread_mutex_unlock(&d->lock);
 	*out = g;
 	return 0;
 }

@@ -12,6 +12,8 @@
 /* rte_pcapng_copy() is experimental in 22.11. */
 #define ALLOW_EXPERIMENTAL_API
 
+#include <unistd.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
@@ -41,6 +43,18 @@ dp_capture(struct dp_capture *c, const struct rte_mbuf *m, bool to_guest)
 		rte_pktmbuf_free(copy);
 		__atomic_fetch_add(&c->lost, 1, __ATOMIC_RELAXED);
 	}
+}
+
+/* A guest that shares its MAC announced itself (live migration): ask the
+ * main thread to move the MAC to it.  Rare; one eventfd write at most. */
+static void __rte_noinline
+dp_announce(struct dp_guest *g)
+{
+	uint64_t one = 1;
+
+	if (__atomic_exchange_n(g->announce_req, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    write(g->wake_fd, &one, sizeof(one)) < 0)
+		__atomic_store_n(g->announce_req, 1, __ATOMIC_RELEASE);	/* seen at next tick */
 }
 
 static inline void
@@ -186,6 +200,9 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
 
 		if (unlikely(g->capture != NULL))
 			dp_capture(g->capture, m, false);
+		if (unlikely(!g->mac_owner) &&
+		    fwd_is_announce(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m)))
+			dp_announce(g);
 		d = fwd_from_guest(u->fwd, rxq->obj, g->has_mac ? g->mac : NULL,
 				   g->mac_check, rte_pktmbuf_mtod(m, const uint8_t *),
 				   rte_pktmbuf_data_len(m));

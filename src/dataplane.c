@@ -116,6 +116,9 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		dg->ready = g->state == GUEST_RUNNING && g->nb_pairs > 0;
 		dg->has_mac = g->cfg.has_mac;
 		dg->mac_check = g->cfg.mac_check;
+		dg->mac_owner = !g->cfg.has_mac || guest_owns_mac(d, g);
+		dg->announce_req = &g->announce_req;
+		dg->wake_fd = d->event_fd;
 		memcpy(dg->mac, g->cfg.mac, 6);
 		dg->uplink = g->uplink;
 		dg->stats = &g->stats[w];
@@ -150,8 +153,9 @@ dataplane_publish(struct vhostd *d)
 
 		if (!g->in_use)
 			continue;
+		/* A guest that shares its MAC without owning it gets floods only. */
 		ret = fwd_table_add(&fwd[g->uplink], (uint16_t)i,
-				    g->cfg.has_mac ? g->cfg.mac : NULL);
+				    guest_owns_mac(d, g) ? g->cfg.mac : NULL);
 		if (ret != 0)
 			LOG(WARNING, "guest %s: not in the MAC table of uplink %s: %s",
 			    g->cfg.name, d->uplinks[g->uplink].cfg.name, strerror(-ret));

@@ -36,7 +36,10 @@ struct dp_guest {
 	bool ready;			/* connected, queues enabled */
 	bool has_mac;
 	bool mac_check;
+	bool mac_owner;			/* false: shares its MAC and is not the owner */
 	uint8_t mac[6];
+	int *announce_req;		/* set on an announcement while !mac_owner */
+	int wake_fd;			/* the main thread's eventfd */
 	uint16_t nb_pairs;		/* served queue pairs */
 	uint16_t buf_q;			/* pair the buffered frames go to */
 	uint16_t uplink;		/* index in dp_worker.uplinks */

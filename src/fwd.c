@@ -120,3 +120,23 @@ fwd_from_guest(const struct fwd_table *t, uint16_t src, const uint8_t *guest_mac
 		d.guest = FWD_NONE;
 	return d;
 }
+
+bool
+fwd_is_announce(const uint8_t *frame, uint32_t len)
+{
+	uint16_t type;
+
+	if (len < ETH_HLEN)
+		return false;
+	type = (uint16_t)(frame[12] << 8 | frame[13]);
+	if (type == 0x8035)		/* RARP */
+		return true;
+	/* ARP for IPv4 over Ethernet: htype 1, ptype 0x0800, hlen 6, plen 4;
+	 * sender IP at 14+14, target IP at 14+24. */
+	if (type != 0x0806 || len < ETH_HLEN + 28)
+		return false;
+	if (frame[14] != 0 || frame[15] != 1 || frame[16] != 0x08 || frame[17] != 0 ||
+	    frame[18] != 6 || frame[19] != 4)
+		return false;
+	return memcmp(frame + ETH_HLEN + 14, frame + ETH_HLEN + 24, 4) == 0;
+}

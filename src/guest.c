@@ -172,3 +172,65 @@ guest_print_stats(struct vhostd *d, struct guest *g, FILE *f)
 		g->nb_pairs, g->connects, g->disconnects, g->kicks);
 	stats_print(f, "guest", g->cfg.name, &sum, g->cfg.queues);
 }
+
+/* Between guests sharing a MAC on an uplink: the later announcement wins,
+ * then a running guest, then the older slot (the migration source). */
+static bool
+ranks_above(const struct guest *a, const struct guest *b)
+{
+	if (a->announce_seq != b->announce_seq)
+		return a->announce_seq > b->announce_seq;
+	if ((a->state == GUEST_RUNNING) != (b->state == GUEST_RUNNING))
+		return a->state == GUEST_RUNNING;
+	return a->index < b->index;
+}
+
+static bool
+shares_mac(const struct guest *a, const struct guest *b)
+{
+	return a != b && a->in_use && b->in_use && a->cfg.has_mac && b->cfg.has_mac &&
+	       a->uplink == b->uplink && memcmp(a->cfg.mac, b->cfg.mac, 6) == 0;
+}
+
+bool
+guest_owns_mac(struct vhostd *d, const struct guest *g)
+{
+	if (!g->cfg.has_mac)
+		return false;
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		if (shares_mac(g, &d->guests[i]) && ranks_above(&d->guests[i], g))
+			return false;
+	return true;
+}
+
+void
+guest_warn_shared_mac(struct vhostd *d, const struct guest *g)
+{
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		if (shares_mac(g, &d->guests[i]))
+			LOG(WARNING, "guest %s shares its MAC with guest %s on uplink %s: frames for "
+			    "it go to whichever announced itself last (live migration)",
+			    g->cfg.name, d->guests[i].cfg.name, d->uplinks[g->uplink].cfg.name);
+}
+
+void
+guest_apply_announcements(struct vhostd *d)
+{
+	bool moved = false;
+
+	pthread_mutex_lock(&d->lock);
+	for (unsigned int i = 0; i < d->nb_guests; i++) {
+		struct guest *g = &d->guests[i];
+
+		if (!g->in_use || !__atomic_exchange_n(&g->announce_req, 0, __ATOMIC_ACQ_REL))
+			continue;
+		g->announce_seq = ++d->announces;
+		LOG(NOTICE, "guest %s announced %02x:%02x:%02x:%02x:%02x:%02x: frames for it go "
+		    "to %s now", g->cfg.name, g->cfg.mac[0], g->cfg.mac[1], g->cfg.mac[2],
+		    g->cfg.mac[3], g->cfg.mac[4], g->cfg.mac[5], g->cfg.name);
+		moved = true;
+	}
+	if (moved && dataplane_publish(d) != 0)
+		LOG(ERR, "cannot publish poll lists");
+	pthread_mutex_unlock(&d->lock);
+}

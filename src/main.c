@@ -212,6 +212,8 @@ start(struct vhostd *d)
 		if (ret != 0)
 			return ret;
 	}
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		guest_warn_shared_mac(d, &d->guests[i]);
 	ret = vhost_init(d);
 	if (ret != 0)
 		return ret;
@@ -279,6 +281,7 @@ run(struct vhostd *d)
 		}
 		if (d->pending)
 			guest_apply_pending(d);
+		guest_apply_announcements(d);
 		capture_poll(d);
 		if (hup_seen) {
 			hup_seen = 0;

@@ -86,6 +86,11 @@ struct guest {
 	uint64_t disconnects;
 	uint64_t kicks;			/* guest notifications seen (sampled) */
 	struct dp_capture *capture;	/* active packet capture (capture.c) */
+	/* A guest sharing its MAC with another (live migration on one host)
+	 * owns it in the MAC table once it announces itself: workers set
+	 * announce_req, the main thread gives it the next announce_seq. */
+	int announce_req;
+	uint64_t announce_seq;
 	struct port_stats *stats;	/* one block per worker */
 	struct port_stats base;		/* subtracted: set by a stats reset */
 };
@@ -107,6 +112,7 @@ struct vhostd {
 	pthread_mutex_t slots_lock;
 	struct fwd_table *fwd;		/* current tables, one per uplink */
 	uint64_t publishes;
+	uint64_t announces;		/* last announce_seq given */
 	int event_fd;			/* vhost callbacks -> main thread */
 	struct ctl *ctl;		/* control socket (ctl.c) */
 	unsigned int pool_mbufs;
@@ -173,6 +179,12 @@ void guest_fini(struct guest *g);
 uint16_t guest_served_pairs(const struct guest *g);
 /* Main thread: apply vring state changes recorded by callbacks. */
 void guest_apply_pending(struct vhostd *d);
+/* Does g own its MAC in its uplink's table (it may share it)?  d->lock held. */
+bool guest_owns_mac(struct vhostd *d, const struct guest *g);
+/* Main thread: move MACs to the guests that announced them. */
+void guest_apply_announcements(struct vhostd *d);
+/* Log the guests g shares its MAC with, if any. */
+void guest_warn_shared_mac(struct vhostd *d, const struct guest *g);
 struct guest *guest_by_socket(struct vhostd *d, const char *path);
 struct guest *guest_by_name(struct vhostd *d, const char *name);
 unsigned int guest_count(struct vhostd *d);

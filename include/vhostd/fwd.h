@@ -60,6 +60,14 @@ struct fwd_decision fwd_from_guest(const struct fwd_table *t, uint16_t src,
 				   const uint8_t *guest_mac, bool mac_check,
 				   const uint8_t *frame, uint32_t len);
 
+/*
+ * Does this frame announce that its source MAC is now here?  RARP (what
+ * librte_vhost injects after a migration when QEMU asks, SEND_RARP) or a
+ * gratuitous ARP (sender IP == target IP: VIRTIO_NET_F_GUEST_ANNOUNCE, or
+ * any guest taking over an address).
+ */
+bool fwd_is_announce(const uint8_t *frame, uint32_t len);
+
 static inline bool
 fwd_is_multicast(const uint8_t *mac)
 {

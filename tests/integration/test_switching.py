@@ -141,5 +141,40 @@ def two_guests(ctx):
     vd.stop()
 
 
+def shared_mac(ctx):
+    """Two guests with one MAC (a live migration on one host): accepted, and
+    frames for the MAC go to one of them, never both; when the first goes
+    away, to the other."""
+    tap = "vhsm%d" % (os.getpid() % 100000)
+    vd = Vhostd(ctx, daemon_conf([
+        dict(name="src", socket=ctx.sock("src"), mac=MAC1),
+        dict(name="dst", socket=ctx.sock("dst"), mac=MAC1),
+    ], uplink="net_tap0,iface=" + tap))
+    check("shares its MAC with guest" in vd.output(), "no warning about the shared MAC")
+    ns = ctx.add_netns("sm")
+    subprocess.run(["ip", "link", "set", tap, "netns", ns], check=True)
+    subprocess.run(["ip", "-n", ns, "link", "set", tap, "up"], check=True)
+    a = Testpmd(ctx, "src", ctx.sock("src"), mac=MAC1)
+    b = Testpmd(ctx, "dst", ctx.sock("dst"), mac=MAC1)
+    for g in (a, b):
+        g.cmd("start")
+        g.cmd("clear port stats 0")
+    ns_send(ns, tap, MAC1 + "/50")
+    wait_for(lambda: a.port_stats()[0] + b.port_stats()[0] >= 50, 10, "50 frames delivered")
+    ra, rb = a.port_stats()[0], b.port_stats()[0]
+    print("  both connected: src got %d, dst got %d" % (ra, rb))
+    check((ra, rb) == (50, 0), "expected all 50 on the first guest, got %d/%d" % (ra, rb))
+    # The source goes away (migration done): the destination takes the MAC.
+    a.quit()
+    wait_for(lambda: vd.guest("src")["state"] == "waiting", 10, "src to disconnect")
+    b.cmd("clear port stats 0")
+    ns_send(ns, tap, MAC1 + "/40")
+    wait_for(lambda: b.port_stats()[0] >= 40, 10, "40 frames at dst")
+    print("  after src left: dst got %d" % b.port_stats()[0])
+    check(b.port_stats()[0] == 40, "dst got %d of 40" % b.port_stats()[0])
+    b.quit()
+    vd.stop()
+
+
 if __name__ == "__main__":
-    run({"two-guests": two_guests})
+    run({"two-guests": two_guests, "shared-mac": shared_mac})

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
@@ -112,6 +115,7 @@ setup_fixture(unsigned int nb_guests)
 		g->id = (uint16_t)i;
 		g->ready = true;
 		g->nb_pairs = 1;
+		g->mac_owner = true;
 		g->has_mac = true;
 		g->mac_check = true;
 		memcpy(g->mac, i == 0 ? mac0 : mac1, 6);
@@ -292,6 +296,48 @@ test_broadcast_nobody_ready(void **state)
 }
 
 static void
+test_announce_moves_mac(void **state)
+{
+	int req = 0, efd = eventfd(0, EFD_NONBLOCK);
+	uint64_t v = 0;
+	uint8_t *p;
+
+	(void)state;
+	/* Guest 1 shares its MAC and does not own it: its RARP asks the main
+	 * thread (eventfd) to move the MAC, once. */
+	setup_fixture(2);
+	fx.guests[1].mac_owner = false;
+	fx.guests[1].announce_req = &req;
+	fx.guests[1].wake_fd = efd;
+	inject(1, bcast, mac1, 60);
+	p = rte_pktmbuf_mtod(ports[1].rx[0], uint8_t *);
+	p[12] = 0x80;
+	p[13] = 0x35;
+	inject(1, bcast, mac1, 60);
+	p = rte_pktmbuf_mtod(ports[1].rx[1], uint8_t *);
+	p[12] = 0x80;
+	p[13] = 0x35;
+	dp_poll(&fx.w);
+	assert_int_equal(req, 1);
+	assert_int_equal(read(efd, &v, sizeof(v)), sizeof(v));
+	assert_int_equal(v, 1);			/* one wake-up for two announcements */
+	/* The RARP itself is flooded like any broadcast. */
+	assert_int_equal(ports[2].nb_tx, 2);
+	assert_int_equal(ports[0].nb_tx, 2);
+	/* An owner's announcement asks for nothing. */
+	req = 0;
+	fx.guests[1].mac_owner = true;
+	inject(1, bcast, mac1, 60);
+	p = rte_pktmbuf_mtod(ports[1].rx[0], uint8_t *);
+	p[12] = 0x80;
+	p[13] = 0x35;
+	dp_poll(&fx.w);
+	assert_int_equal(req, 0);
+	close(efd);
+	assert_no_leak();
+}
+
+static void
 test_queue_mapping(void **state)
 {
 	(void)state;
@@ -333,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_pipe_and_bursts),
 		cmocka_unit_test(test_multiseg_flood),
 		cmocka_unit_test(test_queue_mapping),
+		cmocka_unit_test(test_announce_moves_mac),
 		cmocka_unit_test(test_broadcast_nobody_ready),
 	};
 	int ret;

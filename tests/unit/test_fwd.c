@@ -146,6 +146,36 @@ test_from_guest(void **state)
 	assert_int_equal(fwd_from_guest(&t, 0, mac_a, true, f, 10).action, FWD_DROP_RUNT);
 }
 
+static void
+test_announce(void **state)
+{
+	uint8_t f[64];
+
+	(void)state;
+	frame(f, bcast, mac_a);
+	f[12] = 0x80;
+	f[13] = 0x35;			/* RARP */
+	assert_true(fwd_is_announce(f, 60));
+	assert_false(fwd_is_announce(f, 13));
+	/* Gratuitous ARP: sender IP 192.0.2.5 == target IP. */
+	f[12] = 0x08;
+	f[13] = 0x06;
+	memcpy(f + 14, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+	memcpy(f + 22, mac_a, 6);
+	memcpy(f + 28, "\xc0\x00\x02\x05", 4);
+	memset(f + 32, 0, 6);
+	memcpy(f + 38, "\xc0\x00\x02\x05", 4);
+	assert_true(fwd_is_announce(f, 60));
+	assert_false(fwd_is_announce(f, 41));		/* truncated */
+	/* An ordinary ARP request asks for another address. */
+	f[41] = 0x06;
+	assert_false(fwd_is_announce(f, 60));
+	/* IPv4 is no announcement. */
+	f[12] = 0x08;
+	f[13] = 0x00;
+	assert_false(fwd_is_announce(f, 60));
+}
+
 int
 main(void)
 {
@@ -155,6 +185,7 @@ main(void)
 		cmocka_unit_test(test_from_uplink),
 		cmocka_unit_test(test_pipe),
 		cmocka_unit_test(test_from_guest),
+		cmocka_unit_test(test_announce),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
