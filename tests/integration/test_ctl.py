@@ -100,9 +100,13 @@ def control(ctx):
           "worker 0 does not list the guest's queues: %s" % workers)
     # A capture a user can read with tcpdump, stopping by itself at count.
     pcap = os.path.join(ctx.dir, "vm1.pcapng")
-    c.ok("capture.start", name="vm1", file=pcap, count=100)
+    # One capture per guest: an unlimited one (it cannot end by itself
+    # before the second request, as a short counted one could).
+    c.ok("capture.start", name="vm1", file=pcap + "0")
     a = c.call("capture.start", name="vm1", file=pcap + "2")
     check(not a["ok"] and a["error"]["code"] == "EBUSY", "second capture: %s" % a)
+    c.ok("capture.stop", name="vm1")
+    c.ok("capture.start", name="vm1", file=pcap, count=100)
     tp.cmd("start")
     wait_for(lambda: c.ok("guest.show", name="vm1")["capture"] is None, 10, "capture to end")
     read = subprocess.run(["tcpdump", "-nn", "-r", pcap], capture_output=True, text=True)
