@@ -303,8 +303,8 @@ def bad_requests(ctx):
     refused_cli(["guest", "add", "vm9", "--socket", "relative.sock"], 1, "relative socket")
     refused_cli(["guest", "add", "vm1", "--socket", ctx.sock("vm9")], 5, "name in use")
     refused_cli(["guest", "add", "vm9", "--socket", ctx.sock("vm1")], 5, "socket in use")
-    refused_cli(["guest", "add", "vm9", "--socket", ctx.sock("vm9"), "--mac", MAC], 5,
-                "MAC in use")
+    refused_cli(["guest", "add", "vm9", "--socket", ctx.sock("vm9"), "--mac", "01:00:5e:00:00:01"],
+                1, "multicast MAC")
     refused_cli(["guest", "del", "vm9"], 4, "unknown guest")
     refused_cli(["uplink", "show", "up9"], 4, "unknown uplink show")
     refused_cli(["stats", "guest", "vm9"], 4, "stats of unknown guest")
