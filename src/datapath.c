@@ -16,11 +16,13 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>	/* RTE_ETH_TX_OFFLOAD_* (constants only) */
 #include <rte_mbuf.h>
 #include <rte_pcapng.h>
 #include <rte_ring.h>
 
 #include "dataplane.h"
+#include "offload.h"
 
 /* Debugging aid, off the fast path: only guests with a capture call it. */
 void __rte_noinline
@@ -124,6 +126,73 @@ drop(struct queue_stats *qs, enum drop_reason why, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/* virtio 1.2, 5.1.6.4: what a driver that negotiated these bits accepts. */
+static inline bool
+guest_accepts(const struct dp_guest *g, const struct rte_mbuf *m)
+{
+	uint64_t f = m->ol_flags;
+
+	if ((f & RTE_MBUF_F_TX_L4_MASK) && !(g->features & (1ULL << 1)))	/* GUEST_CSUM */
+		return false;
+	if (f & RTE_MBUF_F_TX_TCP_SEG)
+		return g->features & (1ULL << ((f & RTE_MBUF_F_TX_IPV6) ? 8 : 7)); /* GUEST_TSO6/4 */
+	return !(f & RTE_MBUF_F_TX_UDP_SEG);
+}
+
+static inline bool
+uplink_accepts(const struct dp_uplink *u, const struct rte_mbuf *m)
+{
+	uint64_t f = m->ol_flags, l4 = f & RTE_MBUF_F_TX_L4_MASK;
+
+	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM && !(u->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
+		return false;
+	if (l4 == RTE_MBUF_F_TX_UDP_CKSUM && !(u->tx_offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM))
+		return false;
+	if ((f & RTE_MBUF_F_TX_IP_CKSUM) && !(u->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))
+		return false;
+	if ((f & RTE_MBUF_F_TX_TCP_SEG) && !(u->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+		return false;
+	return !(f & RTE_MBUF_F_TX_UDP_SEG);
+}
+
+/*
+ * Finish m's offloads in software for a destination that cannot: into
+ * out[] go the frames to send instead (m itself, or its TSO segments).
+ * Returns how many, 0 if m was dropped (counted on qs).  A frame other
+ * destinations still hold is copied first: they keep what they accept.
+ */
+static uint16_t __rte_noinline
+finish_offloads(struct dp_worker *w, struct queue_stats *qs, struct rte_mbuf *m,
+		struct rte_mbuf **out, uint16_t max)
+{
+	int n;
+
+	if (rte_mbuf_refcnt_read(m) > 1) {
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+
+		rte_pktmbuf_free(m);	/* our reference to the shared one */
+		if (c == NULL) {
+			qs->drops[DROP_NO_MBUF]++;
+			return 0;
+		}
+		m = c;
+	}
+	if (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)) {
+		n = offload_segment(m, w->gso, out, max);
+		if (n > 0)
+			return (uint16_t)n;
+		if (n == 0) {
+			out[0] = m;
+			return 1;
+		}
+	} else if (offload_finish_csum(m) == 0) {
+		out[0] = m;
+		return 1;
+	}
+	drop(qs, DROP_BAD_OFFLOAD, m);
+	return 0;
+}
+
 /*
  * Frames received on queue q (of a guest or an uplink) go to the guest's
  * queue pair q mod its pair count: flows the NIC's RSS or the sending guest
@@ -133,7 +202,30 @@ drop(struct queue_stats *qs, enum drop_reason why, struct rte_mbuf *m)
  * pairs line up on workers.
  */
 static inline void
-to_guest(struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
+guest_push(struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
+{
+	if (unlikely(g->buf.n == DP_BUF || (g->buf.n != 0 && g->buf_q != q)))
+		flush_guest(g);
+	g->buf_q = q;
+	g->buf.pkts[g->buf.n++] = m;
+}
+
+/* A TSO frame of 64 KiB at the smallest MSS Linux uses (88) is 745 frames;
+ * at a usual MSS, 45.  Past this many, the frame is dropped as bad. */
+#define DP_MAX_SEGS 256
+
+static void __rte_noinline
+guest_push_finished(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
+{
+	struct rte_mbuf *segs[DP_MAX_SEGS];
+	uint16_t n = finish_offloads(w, &g->stats->q[q], m, segs, DP_MAX_SEGS);
+
+	for (uint16_t i = 0; i < n; i++)
+		guest_push(g, segs[i], q);
+}
+
+static inline void
+to_guest(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
 {
 	if (unlikely(g->capture != NULL))
 		dp_capture(g->capture, m, true);
@@ -143,18 +235,41 @@ to_guest(struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
 		return;
 	}
 	q = (uint16_t)(q % g->nb_pairs);
-	if (unlikely(g->buf.n == DP_BUF || (g->buf.n != 0 && g->buf_q != q)))
-		flush_guest(g);
-	g->buf_q = q;
-	g->buf.pkts[g->buf.n++] = m;
+	if (unlikely(offload_pending(m)) && !guest_accepts(g, m)) {
+		guest_push_finished(w, g, m, q);
+		return;
+	}
+	guest_push(g, m, q);
 }
 
 static inline void
-to_uplink(struct dp_uplink *u, struct rte_mbuf *m)
+uplink_push(struct dp_uplink *u, struct rte_mbuf *m)
 {
 	if (unlikely(u->buf.n == DP_BUF))
 		flush_uplink(u);
 	u->buf.pkts[u->buf.n++] = m;
+}
+
+static void __rte_noinline
+uplink_push_finished(struct dp_worker *w, struct dp_uplink *u, struct rte_mbuf *m)
+{
+	struct rte_mbuf *segs[DP_MAX_SEGS];
+	uint16_t n = finish_offloads(w, &u->stats->q[u->txq], m, segs, DP_MAX_SEGS);
+
+	for (uint16_t i = 0; i < n; i++)
+		uplink_push(u, segs[i]);
+}
+
+static inline void
+to_uplink(struct dp_worker *w, struct dp_uplink *u, struct rte_mbuf *m)
+{
+	/* Never an unfinished checksum or a 64 KiB frame on a port that
+	 * cannot finish it. */
+	if (unlikely(offload_pending(m)) && !uplink_accepts(u, m)) {
+		uplink_push_finished(w, u, m);
+		return;
+	}
+	uplink_push(u, m);
 }
 
 /* Broadcast/multicast: every ready guest on uplink u but src, plus the
@@ -180,9 +295,9 @@ flood(struct dp_worker *w, uint16_t uplink, const struct fwd_table *fwd,
 	if (n + to_wire > 1)
 		mbuf_ref_add(m, (int16_t)(n + to_wire - 1));
 	for (uint16_t i = 0; i < n; i++)
-		to_guest(&w->guests[dst[i]], m, q);
+		to_guest(w, &w->guests[dst[i]], m, q);
 	if (to_wire)
-		to_uplink(&w->uplinks[uplink], m);
+		to_uplink(w, &w->uplinks[uplink], m);
 }
 
 static void
@@ -208,10 +323,10 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
 				   rte_pktmbuf_data_len(m));
 		switch (d.action) {
 		case FWD_TO_UPLINK:
-			to_uplink(u, m);
+			to_uplink(w, u, m);
 			break;
 		case FWD_TO_GUEST:
-			to_guest(&w->guests[d.guest], m, rxq->q);
+			to_guest(w, &w->guests[d.guest], m, rxq->q);
 			break;
 		case FWD_FLOOD:
 			flood(w, g->uplink, u->fwd, rxq->obj, rxq->q, true, qs, m);
@@ -240,7 +355,7 @@ from_uplink(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uin
 		struct dp_guest *g = &w->guests[fwd->pipe];
 
 		for (uint16_t i = 0; i < n; i++)
-			to_guest(g, pkts[i], rxq->q);
+			to_guest(w, g, pkts[i], rxq->q);
 		return;
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -251,7 +366,7 @@ from_uplink(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uin
 				    rte_pktmbuf_data_len(m));
 		switch (d.action) {
 		case FWD_TO_GUEST:
-			to_guest(&w->guests[d.guest], m, rxq->q);
+			to_guest(w, &w->guests[d.guest], m, rxq->q);
 			break;
 		case FWD_FLOOD:
 			flood(w, rxq->obj, fwd, FWD_NONE, rxq->q, false, qs, m);

@@ -87,13 +87,15 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 	p += d->nb_uplinks * sizeof(struct dp_uplink);
 	dp->rxq = (struct dp_rxq *)p;
 	dp->nb_guests = d->nb_guests;
+	dp->gso = &d->workers[w].gso;
 	dp->nb_uplinks = d->nb_uplinks;
 
 	for (unsigned int i = 0; i < d->nb_uplinks; i++) {
 		struct uplink *u = &d->uplinks[i];
 		struct dp_uplink *du = &dp->uplinks[i];
 
-		du->ops = &ethdev_port_ops;
+		du->ops = u->tx_offloads ? &ethdev_offload_port_ops : &ethdev_port_ops;
+		du->tx_offloads = u->tx_offloads;
 		du->id = u->port;
 		du->txq = (uint16_t)(w % u->nb_txq);
 		du->txlock = u->shared_txq ? &u->txlock[du->txq] : NULL;
@@ -117,6 +119,7 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		dg->has_mac = g->cfg.has_mac;
 		dg->mac_check = g->cfg.mac_check;
 		dg->mac_owner = !g->cfg.has_mac || guest_owns_mac(d, g);
+		dg->features = g->state == GUEST_RUNNING ? g->features : 0;
 		dg->announce_req = &g->announce_req;
 		dg->wake_fd = d->event_fd;
 		memcpy(dg->mac, g->cfg.mac, 6);

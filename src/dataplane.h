@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_gso.h>
 #include <rte_spinlock.h>
 
 #include "vhostd/fwd.h"
@@ -39,6 +40,7 @@ struct dp_guest {
 	bool mac_owner;			/* false: shares its MAC and is not the owner */
 	uint8_t mac[6];
 	int *announce_req;		/* set on an announcement while !mac_owner */
+	uint64_t features;		/* negotiated: what offloads it accepts */
 	int wake_fd;			/* the main thread's eventfd */
 	uint16_t nb_pairs;		/* served queue pairs */
 	uint16_t buf_q;			/* pair the buffered frames go to */
@@ -65,6 +67,7 @@ struct dp_uplink {
 	uint16_t id;			/* ethdev port */
 	uint16_t txq;			/* this worker's TX queue */
 	rte_spinlock_t *txlock;		/* only when workers share a TX queue */
+	uint64_t tx_offloads;		/* RTE_ETH_TX_OFFLOAD_* the device does */
 	struct rte_mempool *pool;	/* for guest dequeue toward this uplink */
 	const struct fwd_table *fwd;
 	struct port_stats *stats;
@@ -84,6 +87,7 @@ struct dp_rxq {
 };
 
 struct dp_worker {
+	struct rte_gso_ctx *gso;	/* segmentation of TSO frames (the worker's) */
 	unsigned int nb_rxq;
 	unsigned int nb_guests;
 	unsigned int nb_uplinks;

@@ -63,16 +63,19 @@ static const struct feature_desc feature_table[] = {
 #define N_FEATURES (sizeof(feature_table) / sizeof(feature_table[0]))
 
 /*
- * Offloads are off unless the config asks for them: a guest that hands us a
- * frame with a partial checksum or a 64 KiB TSO frame needs an uplink (or
- * software) that finishes the job, and one that accepts them from us must
- * get correct metadata.  Without these bits both sides fall back to complete
- * frames, which is always correct.
+ * Checksum and TSO offloads are on: a frame with a partial checksum or a
+ * 64 KiB TCP/IPv4 frame from a guest is finished by the uplink when it can,
+ * else in software (offload.c), and delivered as it is to guests that
+ * negotiated GUEST_CSUM/GUEST_TSO.  What vhostd cannot finish is off unless
+ * asked for: UFO (librte_gso does no UDP fragmentation offload here), ECN,
+ * CTRL_GUEST_OFFLOADS, and HOST_TSO6 unless the uplink segments in hardware.
  */
-_Static_assert(FEATURES_OFFLOADS == (BIT(0) | BIT(1) | BIT(2) | BIT(6) | BIT(7) | BIT(8) |
-				     BIT(9) | BIT(10) | BIT(11) | BIT(12) | BIT(13) | BIT(14)),
-	       "FEATURES_OFFLOADS: csum, guest-csum, ctrl-guest-offloads, gso, TSO, ECN, UFO");
-static const uint64_t features_offloads = FEATURES_OFFLOADS;
+_Static_assert(FEATURES_OFFLOADS_ON == (BIT(0) | BIT(1) | BIT(7) | BIT(8) | BIT(11)),
+	       "FEATURES_OFFLOADS_ON: csum, guest-csum, guest-tso4/6, host-tso4");
+_Static_assert(FEATURES_OFFLOADS_OFF == (BIT(2) | BIT(6) | BIT(9) | BIT(10) | BIT(12) |
+					 BIT(13) | BIT(14)),
+	       "FEATURES_OFFLOADS_OFF: ctrl-guest-offloads, gso, ECN, UFO, host-tso6");
+static const uint64_t features_offloads = FEATURES_OFFLOADS_OFF;
 
 const struct feature_desc *
 features_lookup(const char *policy_name)

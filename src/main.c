@@ -153,6 +153,8 @@ stop(struct vhostd *d)
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use)
 			guest_fini(&d->guests[i]);
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		rte_mempool_free(d->workers[w].gso_indirect);
 	for (unsigned int s = 0; s < RTE_DIM(d->pools); s++)
 		rte_mempool_free(d->pools[s]);
 	rte_free(d->guests);
@@ -214,6 +216,25 @@ start(struct vhostd *d)
 	}
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		guest_warn_shared_mac(d, &d->guests[i]);
+	/* Software TSO: segment headers from the uplinks' pool, payload
+	 * references from a small pool of indirect mbufs per worker. */
+	for (unsigned int w = 0; w < d->nb_workers; w++) {
+		struct worker *wk = &d->workers[w];
+		char name[RTE_MEMPOOL_NAMESIZE];
+
+		snprintf(name, sizeof(name), "gso-%u", w);
+		wk->gso_indirect = rte_pktmbuf_pool_create(name, 4095, 128, 0, 0,
+							   (int)rte_lcore_to_socket_id(wk->lcore));
+		if (wk->gso_indirect == NULL)
+			return -ENOMEM;
+		wk->gso = (struct rte_gso_ctx){
+			.direct_pool = vhostd_pool(d, (int)rte_lcore_to_socket_id(wk->lcore)),
+			.indirect_pool = wk->gso_indirect,
+			.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO,
+		};
+		if (wk->gso.direct_pool == NULL)
+			return -ENOMEM;
+	}
 	ret = vhost_init(d);
 	if (ret != 0)
 		return ret;

@@ -11,6 +11,7 @@ const char *const drop_reason_names[DROP_MAX] = {
 	[DROP_SPOOFED] = "drop_spoofed",
 	[DROP_NOT_READY] = "drop_not_ready",
 	[DROP_RUNT] = "drop_runt",
+	[DROP_BAD_OFFLOAD] = "drop_bad_offload",
 };
 
 static void

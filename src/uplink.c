@@ -30,9 +30,23 @@ eth_tx(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	return rte_eth_tx_burst(port, q, pkts, n);
 }
 
+/* With TX offloads on, the driver may need the headers adjusted first
+ * (pseudo-header sums as the NIC wants them). */
+static uint16_t
+eth_tx_prepare(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_tx_burst(port, q, pkts, rte_eth_tx_prepare(port, q, pkts, n));
+}
+
 const struct vport_ops ethdev_port_ops = {
 	.rx = eth_rx,
 	.tx = eth_tx,
+	.poll_start = NULL,
+};
+
+const struct vport_ops ethdev_offload_port_ops = {
+	.rx = eth_rx,
+	.tx = eth_tx_prepare,
 	.poll_start = NULL,
 };
 
@@ -111,6 +125,12 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* What the device can finish for guests (checksums, TSO); the rest is
+	 * done in software before a frame reaches it (offload.c). */
+	u->tx_offloads = info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+		RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	conf.txmode.offloads |= u->tx_offloads;
 
 	ret = rte_eth_dev_configure(u->port, u->nb_rxq, u->nb_txq, &conf);
 	if (ret != 0) {
@@ -149,8 +169,12 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 		LOG(WARNING, "uplink %s: promiscuous mode refused (%s): only frames for "
 		    "the port's own MAC will arrive", u->cfg.name, rte_strerror(-ret));
 	LOG(INFO, "uplink %s: port %u (%s, driver %s), %u RX / %u TX queues, %u/%u "
-	    "descriptors, NUMA node %d", u->cfg.name, u->port, name, info.driver_name,
-	    u->nb_rxq, u->nb_txq, nb_rxd, nb_txd, u->socket);
+	    "descriptors, NUMA node %d, TX offloads:%s%s%s%s", u->cfg.name, u->port, name,
+	    info.driver_name, u->nb_rxq, u->nb_txq, nb_rxd, nb_txd, u->socket,
+	    u->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM ? " ipv4-csum" : "",
+	    u->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM ? " tcp-csum" : "",
+	    u->tx_offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM ? " udp-csum" : "",
+	    u->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO ? " tso" : (u->tx_offloads ? "" : " none"));
 	return 0;
 }
 

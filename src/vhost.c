@@ -28,6 +28,7 @@
 
 #include <linux/virtio_ring.h>
 
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
 
@@ -425,10 +426,16 @@ vhost_guest_register(struct vhostd *d, struct guest *g)
 	g->offered = features_offer(lib, g->cfg.features_on, g->cfg.features_off);
 	if (g->cfg.queues == 1)
 		g->offered &= ~(1ULL << 22);	/* VIRTIO_NET_F_MQ: nothing to steer */
-	if (g->offered & FEATURES_OFFLOADS)
-		LOG(WARNING, "guest %s: offload features are enabled by policy: frames with "
-		    "partial checksums or TSO go to uplink %s as they are, and vhostd does "
-		    "not finish them yet", g->cfg.name, g->cfg.uplink);
+	/* TCP over IPv6 is segmented only by hardware (librte_gso 22.11 has no
+	 * IPv6 TCP): offer HOST_TSO6 when the uplink does it. */
+	if ((d->uplinks[g->uplink].tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+	    !(g->cfg.features_off & (1ULL << FEATURE_HOST_TSO6)))
+		g->offered |= lib & (1ULL << FEATURE_HOST_TSO6);
+	if ((g->offered & (1ULL << FEATURE_HOST_TSO6)) &&
+	    !(d->uplinks[g->uplink].tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+		LOG(WARNING, "guest %s: host-tso6 offered by policy but uplink %s cannot segment: "
+		    "IPv6 TSO frames to it will be dropped (drop_bad_offload)", g->cfg.name,
+		    g->cfg.uplink);
 	missing = g->cfg.features_on & ~lib;
 	if (missing != 0) {
 		features_format(missing, names, sizeof(names));

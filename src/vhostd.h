@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <rte_gso.h>
 #include <rte_log.h>
 #include <rte_spinlock.h>
 
@@ -43,6 +44,8 @@ struct worker {
 	uint64_t busy_cycles;
 	uint64_t idle_cycles;
 	uint64_t pkts;			/* received from guests and uplinks */
+	struct rte_gso_ctx gso;		/* software TSO (offload.c) */
+	struct rte_mempool *gso_indirect;
 } __attribute__((aligned(64)));
 
 struct uplink {
@@ -54,6 +57,8 @@ struct uplink {
 	int socket;
 	bool started;
 	bool shared_txq;		/* fewer TX queues than workers */
+	uint64_t tx_offloads;		/* RTE_ETH_TX_OFFLOAD_* enabled: the device
+					 * finishes these for guests */
 	struct rte_mempool *pool;
 	uint16_t rxq_worker[VHOSTD_MAX_QUEUES];
 	rte_spinlock_t txlock[VHOSTD_MAX_WORKERS];

@@ -15,9 +15,15 @@ struct feature_desc {
 	unsigned int bit;
 };
 
-/* The offload bits (csum, guest-csum, gso, host/guest TSO, UFO, ECN):
- * off by default, see features_default(). */
-#define FEATURES_OFFLOADS 0x7fc7ULL
+/* Offload bits offered unless the policy withholds them: checksums both
+ * ways, TSO from guests over IPv4 (vhostd can always finish both in
+ * software) and TSO to guests. */
+#define FEATURES_OFFLOADS_ON 0x983ULL	/* csum guest-csum guest-tso4/6 host-tso4 */
+/* Offered only on request: ctrl-guest-offloads, gso, ECN, UFO; and
+ * host-tso6, which vhostd adds itself when the uplink segments in hardware
+ * (librte_gso 22.11 cannot segment TCP over IPv6). */
+#define FEATURES_OFFLOADS_OFF 0x7644ULL
+#define FEATURE_HOST_TSO6 12
 
 /* Look up by policy name; NULL if unknown. */
 const struct feature_desc *features_lookup(const char *policy_name);
@@ -35,8 +41,8 @@ int features_parse_policy(const char *text, uint64_t *on, uint64_t *off,
 
 /*
  * Features vhostd offers by default, out of those librte_vhost supports
- * (lib_features): everything but the offloads that need an uplink able to
- * finish checksums and segmentation (see docs/configuration.md).
+ * (lib_features): everything but FEATURES_OFFLOADS_OFF (see
+ * docs/configuration.md).
  */
 uint64_t features_default(uint64_t lib_features);
 

@@ -29,5 +29,6 @@ struct vport_ops {
 
 extern const struct vport_ops vhost_port_ops;
 extern const struct vport_ops ethdev_port_ops;
+extern const struct vport_ops ethdev_offload_port_ops;	/* rte_eth_tx_prepare first */
 
 #endif

@@ -22,6 +22,7 @@ enum drop_reason {
 	DROP_SPOOFED,		/* guest frame with a source MAC not its own */
 	DROP_NOT_READY,		/* destination guest not connected / queues off */
 	DROP_RUNT,		/* shorter than an Ethernet header */
+	DROP_BAD_OFFLOAD,	/* a guest's checksum/TSO request we could not finish */
 	DROP_MAX,
 };
 

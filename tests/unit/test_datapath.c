@@ -15,8 +15,14 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#define ALLOW_EXPERIMENTAL_API	/* rte_ipv4_udptcp_cksum_mbuf_verify */
+
 #include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_gso.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "dataplane.h"
 
@@ -36,7 +42,8 @@ struct fake_port {
 };
 
 static struct fake_port ports[FAKE_PORTS];
-static struct rte_mempool *pool;
+static struct rte_mempool *pool, *indirect;
+static struct rte_gso_ctx gso;
 
 static uint16_t
 fake_rx(uint16_t id, uint16_t q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
@@ -138,6 +145,7 @@ setup_fixture(unsigned int nb_guests)
 	fx.w.guests = fx.guests;
 	fx.w.nb_uplinks = 1;
 	fx.w.uplinks = &fx.uplink;
+	fx.w.gso = &gso;
 }
 
 static void
@@ -337,6 +345,131 @@ test_announce_moves_mac(void **state)
 	assert_no_leak();
 }
 
+/* A TCP/IPv4 frame as a guest with CSUM/HOST_TSO4 hands it over: partial
+ * checksum (the pseudo-header sum) and, for TSO, librte_vhost's flags. */
+static struct rte_mbuf *
+tcp_frame(const uint8_t *dst, const uint8_t *src, uint32_t payload, uint16_t mss)
+{
+	struct rte_mbuf *head = rte_pktmbuf_alloc(pool), *m = head;
+	uint32_t left = payload, hdr = 14 + 20 + 20;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+	uint8_t *p;
+
+	assert_non_null(head);
+	p = (uint8_t *)rte_pktmbuf_append(head, (uint16_t)hdr);
+	memset(p, 0, hdr);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	p[12] = 0x08;
+	ip = (struct rte_ipv4_hdr *)(p + 14);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)RTE_MIN(20u + 20 + payload, 65535u));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = rte_cpu_to_be_32(0xc0000201);
+	ip->dst_addr = rte_cpu_to_be_32(0xc0000202);
+	tcp = (struct rte_tcp_hdr *)(ip + 1);
+	tcp->src_port = rte_cpu_to_be_16(40000);
+	tcp->dst_port = rte_cpu_to_be_16(80);
+	tcp->sent_seq = rte_cpu_to_be_32(1000);
+	tcp->data_off = 5 << 4;
+	tcp->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+	tcp->rx_win = rte_cpu_to_be_16(65535);
+	while (left > 0) {
+		uint16_t n = (uint16_t)RTE_MIN(left, (uint32_t)rte_pktmbuf_tailroom(m));
+
+		if (n == 0) {
+			struct rte_mbuf *next = rte_pktmbuf_alloc(pool);
+
+			assert_non_null(next);
+			assert_int_equal(rte_pktmbuf_chain(head, next), 0);
+			m = next;
+			continue;
+		}
+		p = (uint8_t *)rte_pktmbuf_append(head, n);
+		for (uint16_t i = 0; i < n; i++)
+			p[i] = (uint8_t)(left - i);
+		left -= n;
+	}
+	head->l2_len = 14;
+	head->l3_len = 20;
+	head->l4_len = 20;
+	head->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	if (mss != 0) {
+		head->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		head->tso_segsz = mss;
+	}
+	tcp->cksum = rte_ipv4_phdr_cksum(ip, head->ol_flags);
+	return head;
+}
+
+static void
+check_complete(struct rte_mbuf *m, uint32_t max_len)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+
+	assert_true(m->pkt_len <= max_len);
+	assert_false(m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG));
+	assert_int_equal(rte_ipv4_cksum(ip), 0);	/* verifies to 0 with the sum in */
+	assert_int_equal(rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, 34), 0);
+}
+
+static void
+test_offload_finished_for_uplink(void **state)
+{
+	(void)state;
+	/* An uplink without offloads: a 64 KiB TSO frame leaves as MSS-sized
+	 * frames with correct checksums; a partial checksum is completed. */
+	setup_fixture(1);
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame(macx, mac0, 60000, 1448);
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame(macx, mac0, 900, 0);
+	dp_poll(&fx.w);
+	assert_int_equal(ports[2].nb_tx, 42 + 1);	/* ceil(60000 / 1448) + 1 */
+	for (unsigned int i = 0; i < ports[2].nb_tx; i++)
+		check_complete(ports[2].kept[i], 14 + 20 + 20 + 1448);
+	assert_int_equal(fx.ustats.q[0].tx_pkts, 43);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_BAD_OFFLOAD], 0);
+	assert_no_leak();
+
+	/* An uplink with TSO and checksum offloads gets the frame as it is. */
+	setup_fixture(1);
+	fx.uplink.tx_offloads = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+				RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame(macx, mac0, 60000, 1448);
+	dp_poll(&fx.w);
+	assert_int_equal(ports[2].nb_tx, 1);
+	assert_true(ports[2].kept[0]->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	assert_no_leak();
+}
+
+static void
+test_offload_to_guests(void **state)
+{
+	(void)state;
+	/* Guest to guest: as it is for a guest that negotiated GUEST_CSUM and
+	 * GUEST_TSO4, finished for one that did not. */
+	setup_fixture(2);
+	ports[1].copies = false;	/* keep them to look at */
+	fx.guests[1].features = (1ULL << 1) | (1ULL << 7);
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame(mac1, mac0, 30000, 1448);
+	dp_poll(&fx.w);
+	assert_int_equal(ports[1].nb_tx, 1);
+	assert_true(ports[1].kept[0]->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	rte_pktmbuf_free(ports[1].kept[0]);
+	ports[1].nb_tx = 0;
+	fx.guests[1].features = 0;
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame(mac1, mac0, 30000, 1448);
+	dp_poll(&fx.w);
+	assert_int_equal(ports[1].nb_tx, 21);		/* ceil(30000 / 1448) */
+	for (unsigned int i = 0; i < ports[1].nb_tx; i++) {
+		check_complete(ports[1].kept[i], 14 + 20 + 20 + 1448);
+		rte_pktmbuf_free(ports[1].kept[i]);
+	}
+	ports[1].nb_tx = 0;
+	assert_no_leak();
+}
+
 static void
 test_queue_mapping(void **state)
 {
@@ -380,6 +513,8 @@ main(void)
 		cmocka_unit_test(test_multiseg_flood),
 		cmocka_unit_test(test_queue_mapping),
 		cmocka_unit_test(test_announce_moves_mac),
+		cmocka_unit_test(test_offload_finished_for_uplink),
+		cmocka_unit_test(test_offload_to_guests),
 		cmocka_unit_test(test_broadcast_nobody_ready),
 	};
 	int ret;
@@ -389,8 +524,11 @@ main(void)
 		return 1;
 	}
 	pool = rte_pktmbuf_pool_create("test", NB_MBUFS, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	if (pool == NULL)
+	indirect = rte_pktmbuf_pool_create("ind", 511, 0, 0, 0, 0);
+	if (pool == NULL || indirect == NULL)
 		return 1;
+	gso = (struct rte_gso_ctx){ .direct_pool = pool, .indirect_pool = indirect,
+				    .gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO };
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();

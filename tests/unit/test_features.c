@@ -61,18 +61,21 @@ test_offer(void **state)
 	uint64_t offer;
 
 	(void)state;
-	/* Default: both ring layouts, no offloads. */
+	/* Default: both ring layouts, the offloads vhostd can finish. */
 	offer = features_offer(lib, 0, 0);
 	assert_true(offer & BIT(34));		/* packed */
 	assert_true(offer & BIT(15));		/* mrg-rxbuf */
 	assert_true(offer & BIT(29));		/* event idx */
-	assert_false(offer & BIT(0));		/* csum */
-	assert_false(offer & BIT(11));		/* host tso4 */
-	assert_false(offer & BIT(7));		/* guest tso4 */
+	assert_true(offer & BIT(0));		/* csum */
+	assert_true(offer & BIT(1));		/* guest csum */
+	assert_true(offer & BIT(11));		/* host tso4: software GSO if need be */
+	assert_true(offer & BIT(7));		/* guest tso4 */
+	assert_false(offer & BIT(12));		/* host tso6: only with a hardware TSO uplink */
 	/* Policy on top. */
-	offer = features_offer(lib, BIT(0) | BIT(11), BIT(35) | BIT(34));
-	assert_true(offer & BIT(0));
-	assert_true(offer & BIT(11));
+	offer = features_offer(lib, BIT(12), BIT(0) | BIT(11) | BIT(35) | BIT(34));
+	assert_true(offer & BIT(12));
+	assert_false(offer & BIT(0));
+	assert_false(offer & BIT(11));
 	assert_false(offer & BIT(34));
 	assert_false(offer & BIT(35));
 	/* Never more than the library can do. */

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Software completion of guest offloads (see offload.h). */
+
+/* rte_ipv4/6_udptcp_cksum_mbuf() (multi-segment frames) are experimental in 22.11. */
+#define ALLOW_EXPERIMENTAL_API
+
+#include <errno.h>
+
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "offload.h"
+
+int
+offload_finish_csum(struct rte_mbuf *m)
+{
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	uint32_t l4_off = m->l2_len + m->l3_len;
+	uint16_t *field;
+	char *hdr;
+
+	/* Headers must sit in the first segment, as librte_vhost leaves them. */
+	if (m->l2_len == 0 || m->l3_len == 0 || l4_off + sizeof(struct rte_udp_hdr) > m->data_len)
+		return -EINVAL;
+	hdr = rte_pktmbuf_mtod(m, char *);
+	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM) {
+		if (l4_off + sizeof(struct rte_tcp_hdr) > m->data_len)
+			return -EINVAL;
+		field = &((struct rte_tcp_hdr *)(hdr + l4_off))->cksum;
+	} else if (l4 == RTE_MBUF_F_TX_UDP_CKSUM) {
+		field = &((struct rte_udp_hdr *)(hdr + l4_off))->dgram_cksum;
+	} else if (l4 != 0) {
+		return -EINVAL;		/* SCTP: not offered */
+	} else {
+		field = NULL;
+	}
+
+	if (m->ol_flags & RTE_MBUF_F_TX_IPV4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(hdr + m->l2_len);
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (field != NULL) {
+			*field = 0;
+			*field = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4_off);
+		}
+	} else if (m->ol_flags & RTE_MBUF_F_TX_IPV6) {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(hdr + m->l2_len);
+
+		if (field != NULL) {
+			*field = 0;
+			*field = rte_ipv6_udptcp_cksum_mbuf(m, ip, l4_off);
+		}
+	} else if (field != NULL) {
+		return -EINVAL;
+	}
+	m->ol_flags &= ~OFFLOAD_FLAGS;
+	return 0;
+}
+
+int
+offload_segment(struct rte_mbuf *m, struct rte_gso_ctx *ctx, struct rte_mbuf **out,
+		uint16_t max)
+{
+	int n;
+
+	/* librte_gso 22.11 segments TCP over IPv4 (and tunnels), not IPv6. */
+	if (!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) || !(m->ol_flags & RTE_MBUF_F_TX_IPV4) ||
+	    m->tso_segsz == 0)
+		return -ENOTSUP;
+	ctx->gso_size = (uint16_t)(m->l2_len + m->l3_len + m->l4_len + m->tso_segsz);
+	n = rte_gso_segment(m, ctx, out, max);
+	if (n < 0)
+		return n;
+	if (n == 0) {
+		/* Small enough already: only the checksums are left. */
+		m->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
+		return offload_finish_csum(m);
+	}
+	/* Each segment is a copy of the headers (updated lengths, ids and
+	 * sequence numbers) chained to a slice of the payload. */
+	for (int i = 0; i < n; i++) {
+		out[i]->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4;
+		offload_finish_csum(out[i]);
+	}
+	rte_pktmbuf_free(m);	/* the segments hold what they need of it */
+	return n;
+}
