@@ -151,6 +151,7 @@ guest_detail(struct vhostd *d, struct guest *g)
 	json_object_set_new(j, "connects", json_integer((json_int_t)g->connects));
 	json_object_set_new(j, "disconnects", json_integer((json_int_t)g->disconnects));
 	json_object_set_new(j, "kicks", json_integer((json_int_t)g->kicks));
+	json_object_set_new(j, "refused_messages", json_integer((json_int_t)g->refused_msgs));
 	json_object_set_new(j, "features", json_pack("{s:o, s:o, s:o, s:o}",
 		"offered", hex_json(g->offered), "offered_names", feature_names(g->offered),
 		"negotiated", g->state == GUEST_RUNNING ? hex_json(g->features) : json_null(),

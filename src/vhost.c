@@ -235,6 +235,42 @@ vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
 	return 0;
 }
 
+/*
+ * Messages librte_vhost 22.11 handles without bounds, refused before it
+ * sees them.  A vhost-user message starts with its request code (a u32:
+ * the header is request, flags, size; vhost_user.h), and the context
+ * librte_vhost passes begins with the message.
+ *
+ * GET_INFLIGHT_FD / SET_INFLIGHT_FD (31, 32) size a shared region from
+ * num_queues * queue_size taken from the frontend, whether or not the
+ * inflight protocol feature was negotiated: ten requests with 0xffff each
+ * grew a 22.11 backend by ~10 GB and leaked fds (FIELD-NOTES).  Inflight
+ * tracking serves vhost-user-blk; no virtio-net frontend uses it, and
+ * vhostd does not offer the protocol feature, so both are refused.
+ */
+#define VHOST_USER_GET_INFLIGHT_FD 31
+#define VHOST_USER_SET_INFLIGHT_FD 32
+
+static enum rte_vhost_msg_result
+on_message(int vid, void *msg)
+{
+	uint32_t request;
+	struct guest *g;
+
+	memcpy(&request, msg, sizeof(request));
+	if (request != VHOST_USER_GET_INFLIGHT_FD && request != VHOST_USER_SET_INFLIGHT_FD)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;	/* librte_vhost's to handle */
+	g = guest_of_vid(vid);
+	if (g != NULL && __atomic_fetch_add(&g->refused_msgs, 1, __ATOMIC_RELAXED) < 10)
+		LOG(WARNING, "guest %s: refused vhost-user request %u (inflight tracking is not "
+		    "offered); the connection is closed", g->cfg.name, request);
+	return RTE_VHOST_MSG_RESULT_ERR;
+}
+
+static const struct rte_vhost_user_extern_ops message_filter = {
+	.pre_msg_handle = on_message,
+};
+
 static int
 on_new_connection(int vid)
 {
@@ -242,6 +278,8 @@ on_new_connection(int vid)
 
 	if (g == NULL)
 		return -1;
+	if (rte_vhost_extern_callback_register(vid, &message_filter, NULL) != 0)
+		LOG(WARNING, "guest %s: cannot filter vhost-user messages", g->cfg.name);
 	__atomic_store_n(&g->vring_enabled, 0, __ATOMIC_RELEASE);
 	LOG(INFO, "guest %s: vhost-user connection (vid %d)", g->cfg.name, vid);
 	return 0;
@@ -445,6 +483,14 @@ vhost_guest_register(struct vhostd *d, struct guest *g)
 	 * switch off librte_vhost's built-in net backend (it takes the caller
 	 * for a device of its own), and every burst call would then fail. */
 	ret = rte_vhost_driver_disable_features(path, lib & ~g->offered);
+	/* No inflight tracking for a net device (see on_message). */
+	if (ret == 0) {
+		uint64_t proto = 0;
+
+		rte_vhost_driver_get_protocol_features(path, &proto);
+		ret = rte_vhost_driver_set_protocol_features(path,
+			proto & ~(1ULL << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD));
+	}
 	/* 3. callbacks */
 	if (ret == 0)
 		ret = rte_vhost_driver_callback_register(path, &device_ops);

@@ -90,6 +90,7 @@ struct guest {
 	uint64_t connects;
 	uint64_t disconnects;
 	uint64_t kicks;			/* guest notifications seen (sampled) */
+	uint64_t refused_msgs;		/* vhost-user messages refused (vhost.c) */
 	struct dp_capture *capture;	/* active packet capture (capture.c) */
 	/* A guest sharing its MAC with another (live migration on one host)
 	 * owns it in the MAC table once it announces itself: workers set
