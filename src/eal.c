@@ -16,6 +16,7 @@
 #include <numa.h>
 
 #include "vhostd.h"
+#include "vhostd/argv.h"
 
 /* Does devargs start with a PCI address, "0000:3b:02.1" or "3b:02.1"? */
 bool
@@ -52,33 +53,10 @@ eal_file_prefix(const char *config_path, char *buf, size_t len)
 	snprintf(buf, len, "vhostd-%08x", h);
 }
 
-static int
-push(char **argv, unsigned int max, unsigned int *argc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-push(char **argv, unsigned int max, unsigned int *argc, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	if (*argc + 1 >= max)
-		return -E2BIG;
-	va_start(ap, fmt);
-	ret = vasprintf(&argv[*argc], fmt, ap);
-	va_end(ap);
-	if (ret < 0)
-		return -ENOMEM;
-	(*argc)++;
-	argv[*argc] = NULL;
-	return 0;
-}
-
 void
 eal_free_args(char **argv, unsigned int argc)
 {
-	for (unsigned int i = 0; i < argc; i++)
-		free(argv[i]);
+	argv_free(argv, argc);
 }
 
 /* "a,b,c-d" of the CPUs in set. */
@@ -151,19 +129,19 @@ eal_build_args(const struct config *cfg, const char *prog, char **argv,
 	if (numa_available() >= 0)
 		nodes = (unsigned int)numa_max_node() + 1;
 
-	ret |= push(argv, max, argc, "%s", prog);
-	ret |= push(argv, max, argc, "--lcores=%s", lcores);
-	ret |= push(argv, max, argc, "--main-lcore=%u", main_lcore);
-	ret |= push(argv, max, argc, "--file-prefix=%s", prefix);
+	ret |= argv_push(argv, max, argc, "%s", prog);
+	ret |= argv_push(argv, max, argc, "--lcores=%s", lcores);
+	ret |= argv_push(argv, max, argc, "--main-lcore=%u", main_lcore);
+	ret |= argv_push(argv, max, argc, "--file-prefix=%s", prefix);
 	/* DPDK's own libraries are chatty at INFO (one line per vhost-user
 	 * message): keep them at NOTICE unless the operator asks for debug. */
-	ret |= push(argv, max, argc, "--log-level=%d", dm->log_level);
+	ret |= argv_push(argv, max, argc, "--log-level=%d", dm->log_level);
 	if (dm->log_level < 8) {
 		int lib = dm->log_level < 6 ? dm->log_level : 6;
 
-		ret |= push(argv, max, argc, "--log-level=lib.*:%d", lib);
-		ret |= push(argv, max, argc, "--log-level=pmd.*:%d", lib);
-		ret |= push(argv, max, argc, "--log-level=bus.*:%d", lib);
+		ret |= argv_push(argv, max, argc, "--log-level=lib.*:%d", lib);
+		ret |= argv_push(argv, max, argc, "--log-level=pmd.*:%d", lib);
+		ret |= argv_push(argv, max, argc, "--log-level=bus.*:%d", lib);
 	}
 	if (dm->hugepages) {
 		char limit[256];
@@ -172,29 +150,29 @@ eal_build_args(const struct config *cfg, const char *prog, char **argv,
 		for (unsigned int n = 0; n < nodes && l + 16 < sizeof(limit); n++)
 			l += (size_t)snprintf(limit + l, sizeof(limit) - l, "%s%u",
 					      n ? "," : "", dm->memory_mb);
-		ret |= push(argv, max, argc, "-m");
-		ret |= push(argv, max, argc, "%u", dm->memory_mb);
-		ret |= push(argv, max, argc, "--socket-limit=%s", limit);
+		ret |= argv_push(argv, max, argc, "-m");
+		ret |= argv_push(argv, max, argc, "%u", dm->memory_mb);
+		ret |= argv_push(argv, max, argc, "--socket-limit=%s", limit);
 		if (dm->huge_dir[0] != '\0')
-			ret |= push(argv, max, argc, "--huge-dir=%s", dm->huge_dir);
+			ret |= argv_push(argv, max, argc, "--huge-dir=%s", dm->huge_dir);
 	} else {
-		ret |= push(argv, max, argc, "--no-huge");
-		ret |= push(argv, max, argc, "-m");
-		ret |= push(argv, max, argc, "%u", dm->memory_mb);
+		ret |= argv_push(argv, max, argc, "--no-huge");
+		ret |= argv_push(argv, max, argc, "-m");
+		ret |= argv_push(argv, max, argc, "%u", dm->memory_mb);
 	}
 	for (unsigned int i = 0; i < cfg->nb_uplinks; i++) {
 		const char *dev = cfg->uplinks[i].device;
 
 		if (eal_is_pci(dev)) {
 			pci = true;
-			ret |= push(argv, max, argc, "-a");
+			ret |= argv_push(argv, max, argc, "-a");
 		} else {
-			ret |= push(argv, max, argc, "--vdev");
+			ret |= argv_push(argv, max, argc, "--vdev");
 		}
-		ret |= push(argv, max, argc, "%s", dev);
+		ret |= argv_push(argv, max, argc, "%s", dev);
 	}
 	if (!pci)
-		ret |= push(argv, max, argc, "--no-pci");
+		ret |= argv_push(argv, max, argc, "--no-pci");
 	if (ret != 0) {
 		eal_free_args(argv, *argc);
 		*argc = 0;

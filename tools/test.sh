@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # The whole test suite on a fresh Debian 12 machine, as root: installs what
-# it needs, reserves hugepages, builds, and runs the unit and integration
-# suites twice: a normal build, then an ASan+UBSan build (leaks included,
-# checked at every clean exit of vhostd).  The sanitizer pass runs only when
+# it needs, reserves hugepages, builds, and runs every suite (unit,
+# integration, e2e with QEMU) on a normal build, then unit and integration
+# again on an ASan+UBSan build (leaks included, checked at every clean exit
+# of vhostd).  The sanitizer pass runs only when
 # the first passed, so the last meson summary printed is the one that
 # decides.  Extra arguments go to both meson test runs (e.g. --suite unit).
 set -eu
@@ -18,6 +19,9 @@ if [ ! -f "$build-asan/build.ninja" ]; then
 	meson setup "$build-asan" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
 ninja -C "$build-asan"
+# The QEMU suite (e2e) runs once, in the first pass: under TCG it is slow,
+# and it exercises the same daemon code the integration suite does.
+[ "$#" -gt 0 ] || set -- --suite unit --suite integration
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	exec meson test -C "$build-asan" --print-errorlogs "$@"

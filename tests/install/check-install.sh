@@ -13,7 +13,7 @@ prefix=$(meson introspect "$build" --buildoptions |
 	python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
 root="$dest$prefix"
 fail=0
-for f in sbin/vhostd bin/vhostctl lib/systemd/system/vhostd.service \
+for f in sbin/vhostd bin/vhostctl bin/vhost-bench lib/systemd/system/vhostd.service \
 	 share/doc/vhostd/examples/vhostd.conf share/man/man8/vhostd.8 \
 	 share/man/man8/vhostctl.8 share/man/man5/vhostd.conf.5; do
 	if [ -e "$root/$f" ]; then

@@ -1,0 +1,868 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Side-by-side throughput of vhostd, dpdk-testpmd's vhost PMD (io
+forwarding) and OVS-DPDK, with vhost-bench (DPDK virtio-user) as the guest.
+Run through tools/bench/compare.sh, which prepares the host first.
+
+Every measurement starts its backend and its guest afresh, warms up, then
+counts over a fixed window.  Repetitions are interleaved (for each
+repetition, every scenario, every system: A B C A B C ...) so that slow
+changes in the machine's load hit all systems alike; the summary takes
+medians.  Per run it records:
+
+  mpps         the guest's own count over the window (TX for guest->uplink,
+               RX for uplink->guest), wall-clock
+  mpps_cpu     the same packets per second of CPU time the backend's
+               forwarding thread actually got (/proc/PID/task/TID/schedstat):
+               per-core throughput, unaffected by time the thread spent
+               preempted on a shared machine
+  cyc_self     cycles per packet as the backend reports it (vhostd's worker
+               line on SIGUSR1, testpmd --record-core-cycles, OVS
+               pmd-stats-show): busy TSC cycles / packets received
+  cyc_cpu      on-CPU time of the forwarding thread in TSC cycles / packets
+               the backend received (includes idle polls)
+  cpu_frac     share of the window the forwarding thread was on its CPU
+  wait_frac    share of the window it was runnable but not running
+"""
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import queue
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+
+
+class Fail(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise Fail("timed out after %ss waiting for %s" % (timeout, what))
+
+
+def read_text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+# ---- scenarios -----------------------------------------------------------
+
+class Scenario:
+    def __init__(self, direction, ring, pktlen, guests=1):
+        self.direction = direction      # g2u: guest -> uplink; u2g: uplink -> guest
+        self.ring = ring
+        self.pktlen = pktlen
+        self.guests = guests
+        self.name = "%s%s-%s-%d" % ("2g-" if guests > 1 else "", direction, ring, pktlen)
+
+    def uplink_devargs(self, index=0):
+        # net_null: no-rx=1 is a sink; otherwise an endless source of
+        # pktlen-byte frames, as fast as it is polled.
+        if self.direction == "g2u":
+            return "net_null%d,no-rx=1" % index
+        return "net_null%d,size=%d" % (index, self.pktlen)
+
+    def mode(self):
+        return "txonly" if self.direction == "g2u" else "rxonly"
+
+
+def all_scenarios():
+    out = []
+    for direction in ("g2u", "u2g"):
+        for ring in ("split", "packed"):
+            for pktlen in (64, 1518):
+                out.append(Scenario(direction, ring, pktlen))
+    # Two guests sending to one uplink.  (Not uplink -> two guests: net_null's
+    # frames carry no guest's MAC, so a switch would rightly drop them.)
+    out.append(Scenario("g2u", "split", 64, guests=2))
+    return out
+
+
+def mac_of(i):
+    return "52:54:00:00:00:%02x" % (i + 1)
+
+
+# ---- threads' CPU time ----------------------------------------------------
+
+def find_thread(pid, pattern):
+    """tid of the first thread of pid whose name matches pattern."""
+    try:
+        for tid in sorted(os.listdir("/proc/%d/task" % pid), key=int):
+            if re.match(pattern, read_text("/proc/%d/task/%s/comm" % (pid, tid)).strip()):
+                return int(tid)
+    except OSError:
+        pass
+    return None
+
+
+def schedstat(pid, tid):
+    """(ns on CPU, ns runnable but waiting) of one thread."""
+    f = read_text("/proc/%d/task/%d/schedstat" % (pid, tid)).split()
+    if len(f) < 2:
+        raise Fail("no schedstat for thread %d of %d" % (tid, pid))
+    return int(f[0]), int(f[1])
+
+
+# ---- processes --------------------------------------------------------------
+
+class Proc:
+    """A child with stdout+stderr in a log file and optionally stdin piped."""
+
+    def __init__(self, cmd, logpath, stdin=False, env=None, stdout_pipe=False):
+        self.logpath = logpath
+        self.log = open(logpath, "w")
+        self.log.write("$ %s\n" % " ".join(cmd))
+        self.log.flush()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE if stdout_pipe else self.log,
+                                     stderr=self.log, text=True, env=env)
+        self.lines = queue.Queue()
+        if stdout_pipe:
+            threading.Thread(target=self._reader, daemon=True).start()
+
+    def _reader(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def output(self):
+        return read_text(self.logpath)
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.alive():
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+# ---- backends ---------------------------------------------------------------
+
+class Vhostd:
+    name = "vhostd"
+    thread = r"rte-worker-"
+
+    def __init__(self, args, rundir):
+        self.args = args
+        self.dir = rundir
+
+    def start(self, sc):
+        socks = [os.path.join(self.dir, "vm%d.sock" % i) for i in range(sc.guests)]
+        wrap = getattr(self.args, "wrapper", [])
+        lines = ["[daemon]", "cores = %d" % self.args.backend_cpu,
+                 "hugepages = %s" % ("no" if wrap else "yes"),
+                 "memory = 256", "log-level = info", "file-prefix = vb-vhostd",
+                 "control-socket = %s" % os.path.join(self.dir, "vhostd-control.sock"),
+                 "state-dir = %s" % os.path.join(self.dir, "vhostd-state")]
+        lines += getattr(self.args, "vhostd_daemon", None) or []
+        lines += ["",
+                 "[uplink up0]", "device = %s" % sc.uplink_devargs(), "queues = 1", ""]
+        for i, s in enumerate(socks):
+            lines += ["[guest vm%d]" % i, "socket = %s" % s, "uplink = up0",
+                      "mac = %s" % mac_of(i), "queues = 1", ""]
+        conf = os.path.join(self.dir, "vhostd.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join(lines))
+        self.p = Proc(wrap + [self.args.vhostd, "-c", conf], os.path.join(self.dir, "vhostd.log"))
+        wait_for(lambda: "ready:" in self.p.output() or not self.p.alive(),
+                 300 if wrap else 30, "vhostd")
+        if not self.p.alive():
+            raise Fail("vhostd exited at start:\n" + self.p.output()[-2000:])
+        return socks
+
+    def pid(self):
+        return self.p.proc.pid
+
+    def _counters(self):
+        n = self.p.output().count("vhostd stats end")
+        self.p.proc.send_signal(signal.SIGUSR1)
+        wait_for(lambda: self.p.output().count("vhostd stats end") > n, 60, "vhostd stats")
+        out = self.p.output()
+        block = out[out.rindex("vhostd stats:"):]
+        m = re.search(r"^worker 0 .*busy_cycles=(\d+) idle_cycles=(\d+) pkts=(\d+)", block, re.M)
+        if not m:
+            raise Fail("no worker line with cycles in vhostd's stats (rebuild vhostd?)")
+        return int(m.group(1)), int(m.group(3))
+
+    def window_begin(self):
+        self.c0 = self._counters()
+
+    def window_end(self):
+        c1 = self._counters()
+        cycles, pkts = c1[0] - self.c0[0], c1[1] - self.c0[1]
+        return dict(be_pkts=pkts, cyc_self=cycles / pkts if pkts else 0.0)
+
+    def stop(self):
+        rc = self.p.stop()
+        if rc != 0:
+            raise Fail("vhostd exited with %s" % rc)
+
+
+class Testpmd:
+    name = "testpmd"
+    thread = r"rte-worker-"
+
+    def __init__(self, args, rundir):
+        self.args = args
+        self.dir = rundir
+
+    def start(self, sc):
+        socks = [os.path.join(self.dir, "vhost%d.sock" % i) for i in range(sc.guests)]
+        wrap = getattr(self.args, "wrapper", [])
+        cmd = ["stdbuf", "-oL"] + wrap + [self.args.testpmd]
+        cmd += ["--lcores", "0@%d,1@%d" % (self.args.guest_cpu, self.args.backend_cpu),
+                "--file-prefix", "vb-testpmd", "-m", "256", "--no-pci", "--no-telemetry",
+                "--log-level=5"] + (["--no-huge"] if wrap else [])
+        # vhost, null, vhost, null...: io forwarding pairs ports (0,1), (2,3).
+        for i, s in enumerate(socks):
+            cmd += ["--vdev", "net_vhost%d,iface=%s,queues=1" % (i, s),
+                    "--vdev", sc.uplink_devargs(i)]
+        cmd += ["--", "-i", "--nb-cores=1", "--forward-mode=io", "--record-core-cycles",
+                "--total-num-mbufs=16384", "--rxq=1", "--txq=1"]
+        self.p = Proc(cmd, os.path.join(self.dir, "testpmd.log"), stdin=True)
+        self.prompts = 0
+        self._prompt(300 if wrap else 60)
+        self.cmd("start")
+        wait_for(lambda: all(os.path.exists(s) for s in socks), 10, "testpmd's sockets")
+        return socks
+
+    def _prompt(self, timeout):
+        want = self.prompts + 1
+        wait_for(lambda: self.p.output().count("testpmd> ") >= want or not self.p.alive(),
+                 timeout, "testpmd prompt")
+        if not self.p.alive():
+            raise Fail("testpmd exited:\n" + self.p.output()[-2000:])
+        self.prompts = self.p.output().count("testpmd> ")
+
+    def cmd(self, line, timeout=60):
+        before = len(self.p.output())
+        self.p.send(line)
+        self._prompt(timeout)
+        return self.p.output()[before:]
+
+    def pid(self):
+        # stdbuf execs testpmd: same pid.
+        return self.p.proc.pid
+
+    def window_begin(self):
+        self.cmd("clear fwd stats all")
+
+    def window_end(self):
+        out = self.cmd("show fwd stats all")
+        m = re.search(r"CPU cycles/packet=([\d.]+) \(total cycles=(\d+) / total \w+ "
+                      r"packets=(\d+)\)", out)
+        if not m:
+            raise Fail("no CPU cycles/packet in testpmd's output:\n" + out[-1500:])
+        return dict(be_pkts=int(m.group(3)), cyc_self=float(m.group(1)))
+
+    def stop(self):
+        try:
+            self.cmd("stop")
+            self.p.send("quit")
+            self.p.proc.wait(20)
+        except (Fail, subprocess.TimeoutExpired, BrokenPipeError, OSError):
+            pass
+        self.p.stop()
+
+
+class Ovs:
+    name = "ovs"
+    thread = r"pmd"
+
+    def __init__(self, args, rundir):
+        self.args = args
+        self.dir = os.path.join(rundir, "ovs")
+        self.env = dict(os.environ, OVS_RUNDIR=self.dir, OVS_LOGDIR=self.dir,
+                        OVS_DBDIR=self.dir, OVS_SYSCONFDIR=self.dir)
+        self.db = "unix:%s/db.sock" % self.dir
+        self.ctl = os.path.join(self.dir, "ovs-vswitchd.ctl")
+
+    def run(self, *cmd):
+        r = subprocess.run(list(cmd), capture_output=True, text=True, env=self.env, timeout=60)
+        if r.returncode != 0:
+            raise Fail("%s: %s" % (" ".join(cmd), r.stderr.strip()))
+        return r.stdout
+
+    def vsctl(self, *a):
+        return self.run("ovs-vsctl", "--db=" + self.db, "--timeout=30", *a)
+
+    def start(self, sc):
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.run("ovsdb-tool", "create", os.path.join(self.dir, "conf.db"), OVS_SCHEMA)
+        self.run("ovsdb-server", os.path.join(self.dir, "conf.db"),
+                 "--remote=punix:%s/db.sock" % self.dir,
+                 "--pidfile=%s/ovsdb-server.pid" % self.dir, "--detach",
+                 "--log-file=%s/ovsdb-server.log" % self.dir,
+                 "--unixctl=%s/ovsdb-server.ctl" % self.dir)
+        self.vsctl("--no-wait", "init")
+        self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
+                   "other_config:dpdk-init=true",
+                   "other_config:dpdk-socket-mem=512", "other_config:dpdk-socket-limit=512",
+                   "other_config:dpdk-lcore-mask=0x%x" % (1 << self.args.guest_cpu),
+                   "other_config:pmd-cpu-mask=0x%x" % (1 << self.args.backend_cpu),
+                   "other_config:dpdk-extra=--file-prefix=vb-ovs --no-pci --no-telemetry")
+        # No --mlockall (Debian's service adds it): it would pin all of
+        # ovs-vswitchd's memory on a shared test machine.
+        self.run(OVS_VSWITCHD, self.db, "--pidfile=%s/ovs-vswitchd.pid" % self.dir, "--detach",
+                 "--log-file=%s/ovs-vswitchd.log" % self.dir, "--unixctl=" + self.ctl)
+        self.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+        socks = []
+        self.vsctl("add-port", "br0", "up0", "--", "set", "Interface", "up0", "type=dpdk",
+                   "options:dpdk-devargs=%s" % sc.uplink_devargs())
+        flows = []
+        for i in range(sc.guests):
+            self.vsctl("add-port", "br0", "vh%d" % i, "--", "set", "Interface", "vh%d" % i,
+                       "type=dpdkvhostuser")
+            socks.append(os.path.join(self.dir, "vh%d" % i))
+            flows.append("in_port=vh%d,actions=output:up0" % i)
+        # Uplink -> the (first) guest: port to port, as in the field notes.
+        flows.append("in_port=up0,actions=output:vh0")
+        mgmt = "unix:%s/br0.mgmt" % self.dir
+        self.run("ovs-ofctl", "del-flows", mgmt)
+        for fl in flows:
+            self.run("ovs-ofctl", "add-flow", mgmt, fl)
+        wait_for(lambda: all(os.path.exists(s) for s in socks), 20, "OVS vhost sockets")
+        self._pid = int(read_text(os.path.join(self.dir, "ovs-vswitchd.pid")).strip())
+        return socks
+
+    def pid(self):
+        return self._pid
+
+    def appctl(self, *a):
+        return self.run("ovs-appctl", "-t", self.ctl, *a)
+
+    def window_begin(self):
+        self.appctl("dpif-netdev/pmd-stats-clear")
+
+    def window_end(self):
+        out = self.appctl("dpif-netdev/pmd-stats-show")
+        pmd = out.split("main thread:")[0]
+        rx = re.search(r"packets received: (\d+)", pmd)
+        cyc = re.search(r"processing cycles: (\d+)", pmd)
+        if not rx or not cyc:
+            raise Fail("cannot parse pmd-stats-show:\n" + out)
+        pkts = int(rx.group(1))
+        return dict(be_pkts=pkts, cyc_self=int(cyc.group(1)) / pkts if pkts else 0.0)
+
+    def stop(self):
+        for what, ctl in (("ovs-vswitchd", self.ctl),
+                          ("ovsdb-server", os.path.join(self.dir, "ovsdb-server.ctl"))):
+            pidfile = os.path.join(self.dir, what + ".pid")
+            pid = read_text(pidfile).strip()
+            subprocess.run(["ovs-appctl", "-t", ctl, "exit"], capture_output=True,
+                           env=self.env, timeout=30)
+            if pid:
+                try:
+                    wait_for(lambda: not os.path.exists("/proc/" + pid), 15, what + " to exit")
+                except Fail:
+                    os.kill(int(pid), signal.SIGKILL)
+
+
+SYSTEMS = {"vhostd": Vhostd, "testpmd": Testpmd, "ovs": Ovs}
+
+
+# ---- the guest ----------------------------------------------------------------
+
+class Guest:
+    def __init__(self, args, rundir, sc, socks):
+        cmd = [args.vhost_bench, "-c", str(args.guest_cpu), "--main-cpu", str(args.guest_cpu),
+               "-m", "256", "--file-prefix", "vb-guest", "--json", "--link-timeout", "30",
+               "-f", "-"]
+        if sc.ring == "packed":
+            cmd.append("--packed")
+        if getattr(args, "guest_queue_size", None):
+            cmd += ["--queue-size", str(args.guest_queue_size)]
+        for i, s in enumerate(socks):
+            cmd += ["-s", s, "--mac", mac_of(i)]
+        self.p = Proc(cmd, os.path.join(rundir, "vhost-bench.log"), stdin=True, stdout_pipe=True)
+        wait_for(lambda: "guest(s) up" in self.p.output() or not self.p.alive(), 40,
+                 "vhost-bench to connect")
+        if not self.p.alive():
+            raise Fail("vhost-bench exited:\n" + self.p.output()[-2000:])
+
+    def pid(self):
+        return self.p.proc.pid
+
+    def report(self, timeout=20):
+        self.p.send("show stats")
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self.p.lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            obj = json.loads(line)
+            if obj.get("type") == "stats":
+                return obj
+        raise Fail("no stats from vhost-bench:\n" + self.p.output()[-2000:])
+
+    def quit(self):
+        try:
+            self.p.send("stop")
+            self.p.send("quit")
+            self.p.proc.wait(20)
+        except (subprocess.TimeoutExpired, BrokenPipeError, OSError):
+            pass
+        self.p.stop()
+
+
+# ---- machine load ------------------------------------------------------------------
+
+def cpu_times(cpus):
+    """{cpu: (idle, total)} jiffies from /proc/stat."""
+    out = {}
+    for line in read_text("/proc/stat").splitlines():
+        f = line.split()
+        if f and f[0].startswith("cpu") and f[0][3:].isdigit() and int(f[0][3:]) in cpus:
+            v = [int(x) for x in f[1:]]
+            out[int(f[0][3:])] = (v[3] + v[4], sum(v[:8]))
+    return out
+
+
+def idle_fraction(cpus, seconds=1.0):
+    """Lowest idle share among cpus over the next `seconds`."""
+    a = cpu_times(cpus)
+    time.sleep(seconds)
+    b = cpu_times(cpus)
+    return min((b[c][0] - a[c][0]) / max(1, b[c][1] - a[c][1]) for c in cpus)
+
+
+def wait_idle(args):
+    """Wait (at most args.wait_idle s) for the measured CPUs to be idle:
+    other tenants' pollers would take turns with ours."""
+    cpus = {args.backend_cpu, args.guest_cpu}
+    end = time.monotonic() + args.wait_idle
+    idle = idle_fraction(cpus)
+    while idle < 0.9 and time.monotonic() < end:
+        idle = idle_fraction(cpus)
+    return idle
+
+
+# ---- one measurement ------------------------------------------------------------
+
+def measure(args, system, sc, rundir):
+    os.makedirs(rundir, exist_ok=True)
+    idle = wait_idle(args)
+    be = SYSTEMS[system](args, rundir)
+    guest = None
+    try:
+        socks = be.start(sc)
+        guest = Guest(args, rundir, sc, socks)
+        be_tid = wait_for(lambda: find_thread(be.pid(), be.thread), 10, "backend thread")
+        g_tid = wait_for(lambda: find_thread(guest.pid(), r"rte-worker-"), 10, "guest thread")
+        if sc.direction == "g2u":
+            guest.p.send("set pktlen %d" % sc.pktlen)
+        guest.p.send("start " + sc.mode())
+        time.sleep(args.warmup)
+
+        guest.p.send("clear stats")
+        be.window_begin()
+        s0, g0, t0 = schedstat(be.pid(), be_tid), schedstat(guest.pid(), g_tid), time.monotonic()
+        load = os.getloadavg()[0]
+        time.sleep(args.duration)
+        st = guest.report()
+        s1, g1, t1 = schedstat(be.pid(), be_tid), schedstat(guest.pid(), g_tid), time.monotonic()
+        bes = be.window_end()
+    finally:
+        if guest is not None:
+            guest.quit()
+        be.stop()
+
+    tot = st["total"]
+    hz = st["tsc_hz"]
+    window_ns = (t1 - t0) * 1e9
+    run_ns, wait_ns = s1[0] - s0[0], s1[1] - s0[1]
+    pkts = tot["tx_pkts"] if sc.direction == "g2u" else tot["rx_pkts"]
+    mpps = tot["tx_mpps"] if sc.direction == "g2u" else tot["rx_mpps"]
+    r = dict(system=system, scenario=sc.name, mpps=mpps, pkts=pkts,
+             mpps_cpu=pkts / (run_ns / 1e9) / 1e6 if run_ns else 0.0,
+             cyc_self=bes["cyc_self"],
+             cyc_cpu=run_ns * hz / 1e9 / bes["be_pkts"] if bes["be_pkts"] else 0.0,
+             be_pkts=bes["be_pkts"],
+             cpu_frac=run_ns / window_ns, wait_frac=wait_ns / window_ns,
+             guest_cpu_frac=(g1[0] - g0[0]) / window_ns,
+             tx_full_pct=tot["tx_full_pct"], rx_empty_pct=tot["rx_empty_pct"],
+             loadavg=load, idle_before=idle, elapsed_s=st["elapsed_s"])
+    r["quiet"] = int(r["cpu_frac"] >= QUIET_CPU and r["guest_cpu_frac"] >= QUIET_CPU)
+    if pkts == 0:
+        raise Fail("no packets counted")
+    return r
+
+
+# ---- summary ----------------------------------------------------------------------
+
+# A run is "quiet" when both measured threads had their CPUs (almost) to
+# themselves for the whole window: nothing else on a shared machine took
+# turns with them.
+QUIET_CPU = 0.95
+
+FIELDS = ["rep", "scenario", "system", "mpps", "mpps_cpu", "cyc_self", "cyc_cpu", "cpu_frac",
+          "wait_frac", "guest_cpu_frac", "quiet", "tx_full_pct", "rx_empty_pct", "pkts",
+          "be_pkts", "loadavg", "idle_before", "elapsed_s", "error"]
+METRICS = ["mpps", "mpps_cpu", "cyc_self", "cyc_cpu", "cpu_frac", "wait_frac",
+           "guest_cpu_frac", "tx_full_pct", "rx_empty_pct"]
+
+
+def summarize(runs, scenarios, systems):
+    out = []
+    for sc in scenarios:
+        for sy in systems:
+            ok = [r for r in runs if r["scenario"] == sc.name and r["system"] == sy
+                  and not r.get("error")]
+            row = dict(scenario=sc.name, system=sy, runs=len(ok),
+                       failed=len([r for r in runs if r["scenario"] == sc.name and
+                                   r["system"] == sy and r.get("error")]))
+            for m in METRICS:
+                vals = [r[m] for r in ok]
+                row[m] = statistics.median(vals) if vals else None
+            vals = [r["mpps"] for r in ok]
+            row["mpps_min"] = min(vals) if vals else None
+            row["mpps_max"] = max(vals) if vals else None
+            quiet = [r for r in ok if r.get("quiet")]
+            row["quiet_runs"] = len(quiet)
+            for m in ("mpps", "cyc_self", "cyc_cpu"):
+                vals = [r[m] for r in quiet]
+                row[m + "_quiet"] = statistics.median(vals) if vals else None
+            out.append(row)
+    return out
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def ratios(summary, scenarios):
+    med = {(r["scenario"], r["system"]): r for r in summary}
+    out = []
+    for sc in scenarios:
+        v = med.get((sc.name, "vhostd"))
+        if v is None:
+            continue
+        row = dict(scenario=sc.name)
+        for other in ("testpmd", "ovs"):
+            o = med.get((sc.name, other))
+            for m in ("mpps", "mpps_cpu", "cyc_self", "cyc_cpu", "mpps_quiet", "cyc_self_quiet",
+                      "cyc_cpu_quiet"):
+                row["%s_%s" % (m, other)] = ratio(v[m], o[m]) if o else None
+        out.append(row)
+    return out
+
+
+def fmt(v, spec="%.3f"):
+    return "-" if v is None else spec % v
+
+
+def text_table(summary, rat, meta):
+    lines = ["vhostd / testpmd (net_vhost, io) / OVS-DPDK: medians of %d interleaved runs, "
+             "%g s windows after %g s warm-up" % (meta["reps"], meta["duration"], meta["warmup"]),
+             "backend forwarding thread on CPU %d, guest (vhost-bench) on CPU %d; quiet runs: "
+             "both threads on their CPUs >= %d %% of the window" %
+             (meta["backend_cpu"], meta["guest_cpu"], QUIET_CPU * 100), "",
+             "%-16s %-8s %4s %7s %12s %7s %5s %7s %7s %7s %7s %5s %5s %5s %6s %6s" %
+             ("scenario", "system", "runs", "Mpps", "(min-max)", "Mpps/C", "quiet", "Mpps",
+              "cyc/pkt", "cyc/CPU", "cyc/pkt", "oncpu", "wait", "guest", "TXfull", "RXidle"),
+             "%-16s %-8s %4s %7s %12s %7s %5s %7s %7s %7s %7s" %
+             ("", "", "", "all", "all", "all", "runs", "quiet", "all", "all", "quiet")]
+    for r in summary:
+        rng = "%s-%s" % (fmt(r["mpps_min"], "%.2f"), fmt(r["mpps_max"], "%.2f"))
+        lines.append("%-16s %-8s %4d %7s %12s %7s %5d %7s %7s %7s %7s %5s %5s %5s %6s %6s" % (
+            r["scenario"], r["system"], r["runs"], fmt(r["mpps"], "%.2f"), rng,
+            fmt(r["mpps_cpu"], "%.2f"), r["quiet_runs"], fmt(r["mpps_quiet"], "%.2f"),
+            fmt(r["cyc_self"], "%.0f"), fmt(r["cyc_cpu"], "%.0f"),
+            fmt(r["cyc_self_quiet"], "%.0f"),
+            fmt(r["cpu_frac"], "%.2f"), fmt(r["wait_frac"], "%.2f"),
+            fmt(r["guest_cpu_frac"], "%.2f"), fmt(r["tx_full_pct"], "%.1f"),
+            fmt(r["rx_empty_pct"], "%.1f")))
+    lines += ["", "ratios of medians, vhostd / other (Mpps: > 1 is vhostd faster; "
+              "cycles: < 1 is vhostd cheaper)",
+              "%-16s | %-40s | %-40s" % ("", "vhostd / testpmd", "vhostd / OVS"),
+              "%-16s | %7s %7s %7s %7s %7s | %7s %7s %7s %7s %7s" % (
+                  "scenario", "Mpps", "quiet", "Mpps/C", "cyc", "cycCPU",
+                  "Mpps", "quiet", "Mpps/C", "cyc", "cycCPU")]
+    for r in rat:
+        cols = []
+        for o in ("testpmd", "ovs"):
+            cols += [fmt(r["%s_%s" % (m, o)], "%.2f") for m in
+                     ("mpps", "mpps_quiet", "mpps_cpu", "cyc_self", "cyc_cpu")]
+        lines.append("%-16s | %7s %7s %7s %7s %7s | %7s %7s %7s %7s %7s" % tuple([r["scenario"]] +
+                                                                            cols))
+    lines += ["", "Mpps: the guest's count over the window.  Mpps/C: per second of CPU time "
+              "the backend's forwarding thread got.",
+              "cyc/pkt: the backend's own busy cycles per packet received; cyc/CPU: that "
+              "thread's on-CPU cycles per packet (idle polls included).",
+              "oncpu / wait: share of the window the backend thread ran / waited for its CPU; "
+              "guest: share the guest's thread ran.",
+              "TXfull: guest TX bursts the ring could not take whole (backend-bound); "
+              "RXidle: guest RX polls that found nothing."]
+    return "\n".join(lines) + "\n"
+
+
+def plot(resdir, summary, scenarios, systems):
+    gnuplot = shutil.which("gnuplot")
+    if gnuplot is None:
+        log("compare: gnuplot not found (apt-get install gnuplot-nox): no plot")
+        return None
+    med = {(r["scenario"], r["system"]): r for r in summary}
+    cols = ("mpps", "mpps_quiet", "mpps_cpu")
+    dat = os.path.join(resdir, "mpps.dat")
+    with open(dat, "w") as f:
+        f.write("# scenario %s\n" % " ".join("%s_%s" % (s, c) for c in cols for s in systems))
+        for sc in scenarios:
+            vals = [med[(sc.name, s)][c] for c in cols for s in systems]
+            f.write("%s %s\n" % (sc.name, " ".join("NaN" if v is None else "%.4f" % v
+                                                    for v in vals)))
+    png = os.path.join(resdir, "mpps.png")
+    n = len(systems)
+    gp = os.path.join(resdir, "mpps.gp")
+    titles = ("Mpps measured by the guest: median of all runs (wall clock; shared, noisy 2-CPU VM)",
+              "Mpps, median of quiet runs only (both threads on their CPUs >= %d %% of the "
+              "window; missing: none)" % (QUIET_CPU * 100),
+              "Mpps per second of CPU time the backend's forwarding thread got (per-core rate)")
+    with open(gp, "w") as f:
+        f.write("""set terminal pngcairo size 1200,1300 font ",10"
+set output '%s'
+set datafile missing 'NaN'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set key top right
+set xtics rotate by -20 noenhanced
+set yrange [0:*]
+set ylabel "Mpps"
+set multiplot layout 3,1 title "vhostd vs dpdk-testpmd (vhost PMD, io) vs OVS-DPDK 3.1, 1 queue, 1 forwarding core each"
+""" % png)
+        for k, title in enumerate(titles):
+            f.write("set title \"%s\"\n" % title)
+            f.write("plot %s\n" % ", ".join(
+                "'%s' using %d:xtic(1) title '%s'" % (dat, 2 + k * n + i, s)
+                for i, s in enumerate(systems)))
+        f.write("unset multiplot\n")
+    r = subprocess.run([gnuplot, gp], capture_output=True, text=True)
+    if r.returncode != 0:
+        log("compare: gnuplot failed: %s" % r.stderr)
+        return None
+    return png
+
+
+def environment(args):
+    def sh(cmd):
+        r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+        return r.stdout.strip()
+    return dict(
+        date=datetime.datetime.now().isoformat(timespec="seconds"),
+        host=platform.node(), kernel=platform.release(),
+        cpu=sh("lscpu | sed -n 's/^Model name: *//p'"),
+        cpus=os.cpu_count(),
+        lscpu=sh("lscpu | grep -E '^(Architecture|CPU\\(s\\)|Model name|Thread|Core|Socket|"
+                 "Hypervisor|L1d|L2|L3|NUMA node\\(s\\)|Flags)' | sed 's/^Flags:.*/Flags: (omitted)/'"),
+        dpdk=sh("pkg-config --modversion libdpdk"),
+        ovs=sh(OVS_VSWITCHD + " --version 2>/dev/null | head -1") if os.path.exists(OVS_VSWITCHD)
+        else None,
+        vhostd_git=sh("cd %s && git describe --always --dirty 2>/dev/null" % TOP),
+        hugepages=sh("grep -E 'HugePages_(Total|Free)' /proc/meminfo | tr -s ' ' | tr '\\n' ' '"),
+    )
+
+
+def write_outputs(resdir, runs, scenarios, systems, meta):
+    summary = summarize(runs, scenarios, systems)
+    rat = ratios(summary, scenarios)
+    table = text_table(summary, rat, meta)
+    with open(os.path.join(resdir, "table.txt"), "w") as f:
+        f.write(table)
+    with open(os.path.join(resdir, "summary.json"), "w") as f:
+        json.dump(dict(meta=meta, summary=summary, ratios=rat, runs=runs), f, indent=1)
+    with open(os.path.join(resdir, "summary.csv"), "w", newline="") as f:
+        cw = csv.DictWriter(f, fieldnames=["scenario", "system", "runs", "failed", "mpps_min",
+                                           "mpps_max"] + METRICS +
+                            ["quiet_runs", "mpps_quiet", "cyc_self_quiet", "cyc_cpu_quiet"])
+        cw.writeheader()
+        cw.writerows(summary)
+    with open(os.path.join(resdir, "ratios.csv"), "w", newline="") as f:
+        if rat:
+            cw = csv.DictWriter(f, fieldnames=list(rat[0].keys()))
+            cw.writeheader()
+            cw.writerows(rat)
+    png = plot(resdir, summary, scenarios, systems)
+    print(table)
+    log("compare: results in %s%s" % (resdir, " (plot: %s)" % png if png else ""))
+
+
+def load_runs(resdir):
+    """runs.csv of an earlier campaign, numbers as numbers."""
+    runs = []
+    with open(os.path.join(resdir, "runs.csv")) as f:
+        for row in csv.DictReader(f):
+            r = {}
+            for k, v in row.items():
+                if k in ("scenario", "system", "error"):
+                    r[k] = v
+                elif v not in ("", None):
+                    r[k] = float(v)
+            if not r.get("error") and "quiet" not in r:
+                r["quiet"] = int(r["cpu_frac"] >= QUIET_CPU and
+                                 r["guest_cpu_frac"] >= QUIET_CPU)
+            runs.append(r)
+    return runs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=5, help="repetitions per scenario and system")
+    ap.add_argument("--duration", type=float, default=5.0, help="measurement window, seconds")
+    ap.add_argument("--warmup", type=float, default=2.0, help="seconds before the window")
+    ap.add_argument("--systems", default="vhostd,testpmd,ovs",
+                    help="comma-separated subset of vhostd,testpmd,ovs")
+    ap.add_argument("--scenarios", default="all",
+                    help="comma-separated scenario names (see --list), or all")
+    ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    ap.add_argument("--results", default=None,
+                    help="results directory (default /tmp/vhost-bench-results/DATE)")
+    ap.add_argument("--build", default=os.path.join(TOP, "build"), help="meson build directory")
+    ap.add_argument("--backend-cpu", type=int, default=1)
+    ap.add_argument("--guest-cpu", type=int, default=0)
+    ap.add_argument("--vhostd-daemon", action="append", metavar="'KEY = VALUE'",
+                    help="extra [daemon] line for vhostd's config (repeatable)")
+    ap.add_argument("--wait-idle", type=float, default=30.0,
+                    help="before each run, wait up to this long for the two CPUs to be idle")
+    ap.add_argument("--summarize", metavar="DIR",
+                    help="only recompute the summary, table and plot of an earlier run")
+    args = ap.parse_args()
+
+    scenarios = all_scenarios()
+    if args.summarize:
+        with open(os.path.join(args.summarize, "meta.json")) as f:
+            meta = json.load(f)
+        by_name = {sc.name: sc for sc in scenarios}
+        write_outputs(os.path.abspath(args.summarize), load_runs(args.summarize),
+                      [by_name[n] for n in meta["scenarios"]], meta["systems"], meta)
+        return 0
+    if args.list:
+        for sc in scenarios:
+            print(sc.name)
+        return 0
+    if args.scenarios != "all":
+        want = args.scenarios.split(",")
+        unknown = set(want) - {sc.name for sc in scenarios}
+        if unknown:
+            ap.error("unknown scenario(s): %s (see --list)" % ", ".join(sorted(unknown)))
+        scenarios = [sc for sc in scenarios if sc.name in want]
+    systems = [s for s in args.systems.split(",") if s]
+    for s in systems:
+        if s not in SYSTEMS:
+            ap.error("unknown system %s" % s)
+    if "ovs" in systems and not os.path.exists(OVS_VSWITCHD):
+        log("compare: %s is not installed (compare.sh --install-ovs): OVS skipped" % OVS_VSWITCHD)
+        systems.remove("ovs")
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    resdir = os.path.abspath(args.results or os.path.join("/tmp/vhost-bench-results", stamp))
+    os.makedirs(resdir, exist_ok=True)
+    # Snapshot the binaries: a rebuild in the shared tree during the run
+    # must not change what is measured.
+    bindir = os.path.join(resdir, "bin")
+    os.makedirs(bindir, exist_ok=True)
+    for name, path in (("vhostd", os.path.join(args.build, "src", "vhostd")),
+                       ("vhost-bench", os.path.join(args.build, "tools", "vhost-bench",
+                                                    "vhost-bench"))):
+        if not os.path.exists(path):
+            log("compare: %s not found (build first: ninja -C %s)" % (path, args.build))
+            return 1
+        shutil.copy2(path, os.path.join(bindir, name))
+    args.vhostd = os.path.join(bindir, "vhostd")
+    args.vhost_bench = os.path.join(bindir, "vhost-bench")
+    args.testpmd = shutil.which("dpdk-testpmd") or "dpdk-testpmd"
+
+    env = environment(args)
+    meta = dict(reps=args.reps, duration=args.duration, warmup=args.warmup,
+                backend_cpu=args.backend_cpu, guest_cpu=args.guest_cpu,
+                systems=systems, scenarios=[sc.name for sc in scenarios], env=env)
+    with open(os.path.join(resdir, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    total = args.reps * len(scenarios) * len(systems)
+    log("compare: %d runs (%d reps x %d scenarios x %s) into %s" %
+        (total, args.reps, len(scenarios), "/".join(systems), resdir))
+
+    runs = []
+    csvf = open(os.path.join(resdir, "runs.csv"), "w", newline="")
+    w = csv.DictWriter(csvf, fieldnames=FIELDS, extrasaction="ignore")
+    w.writeheader()
+    done = 0
+    stopping = []
+    signal.signal(signal.SIGINT, lambda *a: stopping.append(1))
+    signal.signal(signal.SIGTERM, lambda *a: stopping.append(1))
+    for rep in range(args.reps):
+        for sc in scenarios:
+            # Rotate the order each repetition: no system always runs first.
+            order = systems[rep % len(systems):] + systems[:rep % len(systems)]
+            for sy in order:
+                if stopping:
+                    break
+                done += 1
+                rundir = os.path.join(resdir, "runs", "%s-%s-%d" % (sc.name, sy, rep))
+                t0 = time.monotonic()
+                try:
+                    r = measure(args, sy, sc, rundir)
+                    shutil.rmtree(rundir, ignore_errors=True)   # logs kept on failure only
+                    log("[%3d/%d] %-20s %-8s %7.3f Mpps  %7.3f Mpps/CPU  %6.0f cyc/pkt  "
+                        "on-CPU %.2f  (%.0f s)" % (done, total, sc.name, sy, r["mpps"],
+                                                  r["mpps_cpu"], r["cyc_self"], r["cpu_frac"],
+                                                  time.monotonic() - t0))
+                except Exception as e:     # one bad run must not end the campaign
+                    r = dict(system=sy, scenario=sc.name, error=str(e).splitlines()[0][:200])
+                    log("[%3d/%d] %-20s %-8s FAILED: %s (logs in %s)" %
+                        (done, total, sc.name, sy, r["error"], rundir))
+                r["rep"] = rep
+                runs.append(r)
+                w.writerow(r)
+                csvf.flush()
+    csvf.close()
+
+    write_outputs(resdir, runs, scenarios, systems, meta)
+    return 130 if stopping else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VHOST_BENCH_H
+#define VHOST_BENCH_H
+
+/*
+ * vhost-bench: the guest side of a vhost-user backend, played by DPDK's
+ * virtio-user driver.  Files by role:
+ *   cmd.c     command table and parser            (pure, unit-tested)
+ *   hist.c    latency histogram, percentiles      (pure, unit-tested)
+ *   rate.c    rates and TX pacing                 (pure, unit-tested)
+ *   pkt.c     frame template and stamps           (pure, unit-tested)
+ *   report.c  human table and JSON                (pure, unit-tested)
+ *   port.c    EAL arguments, virtio-user ports    (DPDK)
+ *   engine.c  the forwarding lcores' loop         (DPDK)
+ *   console.c librte_cmdline console              (DPDK)
+ *   main.c    options, run control, batch mode
+ *
+ * Threads: the main lcore parses and executes commands; forwarding lcores
+ * run engine_main() between "start" and "stop" (rte_eal_remote_launch /
+ * rte_eal_wait_lcore).  While they run, each writes only its own streams'
+ * counters and its own histogram (relaxed atomic stores); the main lcore
+ * reads them with relaxed loads and never writes them.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "cmd.h"
+#include "hist.h"
+#include "pkt.h"
+#include "rate.h"
+#include "report.h"
+
+#define BENCH_MAX_GUESTS REPORT_MAX_GUESTS
+#define BENCH_MAX_QUEUES 16
+#define BENCH_MAX_LCORES 16
+#define BENCH_MAX_STREAMS (BENCH_MAX_GUESTS * BENCH_MAX_QUEUES)
+#define BENCH_MAX_CMDS 256
+
+struct rte_mempool;
+
+struct bench_guest {
+	char name[16];			/* g0, g1, ... */
+	char vdev[32];			/* net_virtio_user0, ... */
+	const char *socket;
+	uint8_t mac[6];
+	uint16_t port;
+	bool probed;
+	bool started;
+};
+
+/* From the command line; fixed for the life of the process. */
+struct bench_opts {
+	unsigned int nb_guests;
+	struct bench_guest guests[BENCH_MAX_GUESTS];
+	unsigned int nb_macs;
+	unsigned int queues;
+	bool packed;
+	unsigned int mrg_rxbuf;
+	unsigned int in_order;
+	unsigned int queue_size;
+	bool server;			/* virtio-user listens (backend in client mode) */
+	unsigned int nb_cpus;
+	unsigned int cpus[BENCH_MAX_LCORES];	/* one forwarding lcore each */
+	int main_cpu;			/* -1: the first forwarding CPU */
+	bool hugepages;
+	unsigned int memory_mb;
+	char file_prefix[64];
+	unsigned int log_level;
+	const char *eal_extra;
+	double link_timeout;		/* seconds */
+	bool json;
+	bool progress;			/* forced on (default: stderr is a tty) */
+	bool interactive;
+	const char *cmd_file;		/* "-": stdin */
+	unsigned int nb_cmds;
+	const char *cmds[BENCH_MAX_CMDS];
+};
+
+/* What a run sends; set by the main lcore before launch, read-only after. */
+struct run_params {
+	enum bench_mode mode;
+	uint16_t pktlen;
+	uint16_t burst;
+	uint64_t t_start;		/* TSC at start: older stamps are not this run's */
+};
+
+/* One guest queue pair, polled by one lcore. */
+struct stream {
+	uint16_t id;
+	uint16_t guest;
+	uint16_t port;
+	uint16_t queue;
+	struct pace pace;
+	uint8_t tmpl[PKT_TEMPLATE_LEN];
+	struct bench_counters c __rte_cache_aligned;
+} __rte_cache_aligned;
+
+struct lcore_ctx {
+	unsigned int lcore_id;
+	unsigned int nb_streams;
+	struct stream *streams[BENCH_MAX_STREAMS];
+	struct rte_mempool *pool;
+	const struct run_params *rp;
+	bool stop;			/* set by the main lcore (release) */
+	struct hist lat __rte_cache_aligned;	/* round trips in TSC cycles */
+} __rte_cache_aligned;
+
+/* port.c */
+int port_eal_args(const struct bench_opts *o, char **argv, unsigned int max, unsigned int *argc);
+void port_eal_free(char **argv, unsigned int argc);
+struct rte_mempool *port_pool_create(const struct bench_opts *o);
+int port_open(struct bench_opts *o, struct rte_mempool *pool);
+int port_wait_link(const struct bench_opts *o);
+void port_close(struct bench_opts *o);
+
+/* engine.c */
+int engine_main(void *arg);
+
+/* console.c: returns when the user quits or closes stdin. */
+struct bench;
+int console_run(struct bench *b);
+
+/* main.c: parse and execute one command line; -EINVAL on a bad command. */
+int bench_exec_line(struct bench *b, const char *line);
+bool bench_quit_requested(const struct bench *b);
+
+#endif
