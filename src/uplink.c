@@ -105,7 +105,10 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 		return -EINVAL;
 	}
 	u->nb_rxq = (uint16_t)u->cfg.queues;
-	u->nb_txq = (uint16_t)RTE_MIN(d->nb_workers, (unsigned int)info.max_tx_queues);
+	/* One TX queue per worker; some PMDs (net_tap) also want as many TX
+	 * queues as RX queues, and a spare queue costs nothing. */
+	u->nb_txq = (uint16_t)RTE_MIN(RTE_MAX(d->nb_workers, (unsigned int)u->nb_rxq),
+				      (unsigned int)info.max_tx_queues);
 	u->shared_txq = u->nb_txq < d->nb_workers;
 	if (u->shared_txq)
 		LOG(WARNING, "uplink %s: %u workers share %u TX queues (locked)",
