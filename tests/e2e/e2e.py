@@ -89,6 +89,7 @@ class Ctx:
         self.netns = []
         self.qemus = []
         self.links = []     # interfaces the test made in our namespace
+        self.groups = []    # process groups to kill whole (servers that fork)
         self.tag = "%d" % (os.getpid() % 100000)
 
     def path(self, name):
@@ -107,6 +108,11 @@ class Ctx:
     def cleanup(self, keep):
         for q in self.qemus:
             q.close()
+        for pgid in self.groups:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
@@ -222,9 +228,12 @@ class Peer:
 
     def _start(self, name, cmd):
         logf = open(self.ctx.path("peer-%s.log" % name), "w")
+        # busybox httpd serves each connection in a child: a stalled one
+        # outlives the parent, so the whole group is killed at the end.
         p = subprocess.Popen(["ip", "netns", "exec", self.ns] + cmd, stdout=logf,
-                             stderr=subprocess.STDOUT)
+                             stderr=subprocess.STDOUT, start_new_session=True)
         self.ctx.procs.append(p)
+        self.ctx.groups.append(p.pid)
         return p
 
     def _listening(self, port):
@@ -375,7 +384,6 @@ class Qemu:
         self._check_alive()
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(self.ctl_path)
-        self.t_start = time.monotonic()
         if boot:
             self.wait_boot()
 

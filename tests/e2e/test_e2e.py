@@ -10,9 +10,9 @@ import re
 import subprocess
 import time
 
-from e2e import (BLOB, PEER_IP, Fail, LibvirtGuest, Peer, Qemu, Sniffer, Vhostd, check, daemon_conf,
-                 download, guest_features, guest_mapped_kb, log, make_upload, ping,
-                 proc_status, run, snmp, upload, wait_for, wait_guest_state, wait_link)
+from e2e import (BLOB, PEER_IP, Fail, LibvirtGuest, Peer, Qemu, Sniffer, Vhostd, check,
+                 daemon_conf, download, guest_features, guest_mapped_kb, log, make_upload,
+                 ping, proc_status, run, snmp, upload, wait_for, wait_guest_state, wait_link)
 
 MAC = "52:54:00:e2:e0:01"
 
