@@ -656,7 +656,7 @@ def plot(resdir, summary, scenarios, systems):
     gp = os.path.join(resdir, "mpps.gp")
     titles = ("Mpps measured by the guest: median of all runs (wall clock; shared, noisy 2-CPU VM)",
               "Mpps, median of quiet runs only (both threads on their CPUs >= %d %% of the "
-              "window; missing: none)" % (QUIET_CPU * 100),
+              "window; no bar: no quiet run)" % (QUIET_CPU * 100),
               "Mpps per second of CPU time the backend's forwarding thread got (per-core rate)")
     with open(gp, "w") as f:
         f.write("""set terminal pngcairo size 1200,1300 font ",10"
@@ -667,9 +667,10 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
-set key top right
+set key top center horizontal
 set xtics rotate by -20 noenhanced
 set yrange [0:*]
+set offsets 0, 0, graph 0.12, 0
 set ylabel "Mpps"
 set multiplot layout 3,1 title "vhostd vs dpdk-testpmd (vhost PMD, io) vs OVS-DPDK 3.1, 1 queue, 1 forwarding core each"
 """ % png)

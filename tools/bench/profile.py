@@ -47,12 +47,14 @@ def totals(path):
 
 
 def parse_callgrind(path, calls=None):
-    """{function: [self Ir, inclusive Ir]} from one callgrind dump (line
-    positions, one event).  Inclusive = self + the costs of the calls it
-    makes, as recorded on the line after each calls=.  calls, if given,
-    gets {callee: number of calls}."""
+    """(events, {function: [self costs], [inclusive costs]}) from one
+    callgrind dump with line positions: one cost per event (Ir, and the
+    cache simulator's Dr, D1mr, ... with --cache-sim).  Inclusive = self +
+    the costs of the calls it makes, as recorded on the line after each
+    calls=.  calls, if given, gets {callee: number of calls}."""
     names = {}
     fns = {}
+    events = ["Ir"]
     cur = None
     callee = None
     after_call = False
@@ -70,11 +72,13 @@ def parse_callgrind(path, calls=None):
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
-            if line.startswith("ob="):
+            if line.startswith("events:"):
+                events = line.split()[1:]
+            elif line.startswith("ob="):
                 obj = os.path.basename(name("ob", line[3:]))
             elif line.startswith("fn="):
                 cur = "%s [%s]" % (name("fn", line[3:]), obj)
-                fns.setdefault(cur, [0, 0])
+                fns.setdefault(cur, ([0] * len(events), [0] * len(events)))
             elif line.startswith("cfn="):
                 callee = name("fn", line[4:])
             elif line.startswith("cob="):
@@ -85,15 +89,15 @@ def parse_callgrind(path, calls=None):
                 after_call = True
                 if calls is not None and callee is not None:
                     calls[callee] = calls.get(callee, 0) + int(line[6:].split()[0])
-            elif cur is not None and re.match(r"(?:[+-]?\d+|\*) \d+$", line):
-                cost = int(line.split()[1])
-                if after_call:
-                    fns[cur][1] += cost
-                    after_call = False
-                else:
-                    fns[cur][0] += cost
-                    fns[cur][1] += cost
-    return fns
+            elif cur is not None and re.match(r"(?:[+-]?\d+|\*)( \d+)+$", line):
+                costs = [int(x) for x in line.split()[1:]]
+                slf, inc = fns[cur]
+                for i, c in enumerate(costs):
+                    inc[i] += c
+                    if not after_call:
+                        slf[i] += c
+                after_call = False
+    return events, fns
 
 
 def main():
@@ -109,6 +113,8 @@ def main():
     ap.add_argument("--guest-cpu", type=int, default=0)
     ap.add_argument("--vhostd-daemon", action="append", metavar="'KEY = VALUE'",
                     help="extra [daemon] line for vhostd's config (repeatable)")
+    ap.add_argument("--cache-sim", action="store_true",
+                    help="also simulate the caches (D1 and last-level misses per packet)")
     ap.add_argument("--guest-queue-size", type=int, default=4096,
                     help="guest virtqueue size: deep enough that the slow, instrumented "
                     "backend always finds full bursts while the guest waits for its CPU")
@@ -125,6 +131,8 @@ def main():
     args.testpmd = shutil.which("dpdk-testpmd") or "dpdk-testpmd"
     args.wrapper = ["valgrind", "--tool=callgrind", "--separate-threads=yes",
                     "--callgrind-out-file=%s/callgrind.out.%%p" % out]
+    if args.cache_sim:
+        args.wrapper.append("--cache-sim=yes")
 
     be = compare.SYSTEMS[args.system](args, out)
     guest = None
@@ -175,7 +183,7 @@ def main():
           (args.system, sc.name, lo, hi, ir, ir / pkts if pkts else 0,
            ir / hi if hi else 0, ir / lo if lo else 0, busiest))
     calls = {}
-    fns = parse_callgrind(busiest, calls)
+    events, fns = parse_callgrind(busiest, calls)
     tot = gstats["total"]
     print("guest: TX %.3f Mpps (%.1f %% of bursts short), RX %.3f Mpps, on its CPU %.0f %% "
           "of the window" % (tot["tx_mpps"], tot["tx_full_pct"], tot["rx_mpps"],
@@ -183,21 +191,29 @@ def main():
     for fn in ("rte_vhost_dequeue_burst", "rte_vhost_enqueue_burst"):
         if calls.get(fn):
             print("%s: %d calls, %.1f packets per call" % (fn, calls[fn], pkts / calls[fn]))
+    shown = [e for e in ("Ir", "D1mr", "D1mw", "DLmr", "DLmw") if e in events]
+    idx = [events.index(e) for e in shown]
+
+    def row(costs):
+        return " ".join("%8.2f" % (costs[i] / pkts if pkts else 0) for i in idx)
+
+    header = " ".join("%8s" % e for e in shown)
     by_obj = {}
-    for name, cost in fns.items():
+    for name, (slf, _) in fns.items():
         obj = name[name.rindex("[") + 1:-1] if name.endswith("]") else "?"
-        by_obj[obj] = by_obj.get(obj, 0) + cost[0]
-    print("\nself instructions per packet by object:")
-    for obj, cost in sorted(by_obj.items(), key=lambda kv: -kv[1]):
-        if cost / ir >= 0.001:
-            print("%9.1f %6.2f%%  %s" % (cost / pkts if pkts else 0, 100.0 * cost / ir, obj))
+        acc = by_obj.setdefault(obj, [0] * len(events))
+        for i, c in enumerate(slf):
+            acc[i] += c
+    print("\nself cost per packet by object:\n%s" % header)
+    for obj, costs in sorted(by_obj.items(), key=lambda kv: -kv[1][0]):
+        if costs[0] / ir >= 0.001:
+            print("%s  %s" % (row(costs), obj))
     for key, title in ((1, "inclusive"), (0, "self")):
-        print("\n%s instructions per packet:" % title)
-        for name, cost in sorted(fns.items(), key=lambda kv: -kv[1][key])[:args.top]:
-            if cost[key] == 0:
+        print("\n%s cost per packet:\n%s" % (title, header))
+        for name, cost in sorted(fns.items(), key=lambda kv: -kv[1][key][0])[:args.top]:
+            if cost[key][0] == 0:
                 break
-            print("%9.1f %6.2f%%  %s" % (cost[key] / pkts if pkts else 0,
-                                        100.0 * cost[key] / ir if ir else 0, name[:110]))
+            print("%s  %s" % (row(cost[key]), name[:110]))
     return 0
 
 

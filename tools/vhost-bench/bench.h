@@ -93,7 +93,7 @@ struct stream {
 	uint16_t guest;
 	uint16_t port;
 	uint16_t queue;
-	struct pace pace;
+	struct rate_pace pace;
 	uint8_t tmpl[PKT_TEMPLATE_LEN];
 	struct bench_counters c __rte_cache_aligned;
 } __rte_cache_aligned;

@@ -12,7 +12,7 @@
 
 #include "cmd.h"
 
-const char *const mode_names[MODE_MAX] = {
+const char *const cmd_mode_names[MODE_MAX] = {
 	[MODE_TXONLY] = "txonly",
 	[MODE_RXONLY] = "rxonly",
 	[MODE_LOOPBACK] = "loopback",
@@ -143,7 +143,7 @@ parse_arg(const struct cmd_def *def, const char *a, struct cmd *out, char *err, 
 	}
 	case ARG_MODE:
 		for (int m = 0; m < MODE_MAX; m++)
-			if (strcmp(a, mode_names[m]) == 0) {
+			if (strcmp(a, cmd_mode_names[m]) == 0) {
 				out->mode = (enum bench_mode)m;
 				return 0;
 			}

@@ -47,13 +47,13 @@ enum bench_mode {
 	MODE_MAX,
 };
 
-extern const char *const mode_names[MODE_MAX];
+extern const char *const cmd_mode_names[MODE_MAX];
 
 enum cmd_arg {
 	ARG_NONE,
 	ARG_UINT,			/* decimal, min..max */
 	ARG_DOUBLE,			/* decimal fraction, 0..dmax */
-	ARG_MODE,			/* a mode_names[] entry */
+	ARG_MODE,			/* a cmd_mode_names[] entry */
 	ARG_MAC,			/* xx:xx:xx:xx:xx:xx or "self" */
 };
 

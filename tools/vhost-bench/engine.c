@@ -30,7 +30,7 @@ tx_burst(struct lcore_ctx *lc, struct stream *s, struct rte_mbuf **pkts, bool st
 	uint16_t sent;
 
 	if (s->pace.on) {
-		n = pace_allow(&s->pace, rte_rdtsc(), n);
+		n = rate_pace_allow(&s->pace, rte_rdtsc(), n);
 		if (n == 0)
 			return;
 	}
@@ -58,7 +58,7 @@ tx_burst(struct lcore_ctx *lc, struct stream *s, struct rte_mbuf **pkts, bool st
 		CNT_ADD(s, tx_full, 1);
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 	}
-	pace_sent(&s->pace, sent);
+	rate_pace_sent(&s->pace, sent);
 	CNT_ADD(s, tx_bursts, 1);
 	CNT_ADD(s, tx_pkts, sent);
 	CNT_ADD(s, tx_bytes, (uint64_t)sent * rp->pktlen);

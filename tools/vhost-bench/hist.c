@@ -167,7 +167,7 @@ hist_mean(const struct hist *h)
 }
 
 uint64_t
-percentile_sorted(const uint64_t *sorted, size_t n, double pct)
+hist_percentile_sorted(const uint64_t *sorted, size_t n, double pct)
 {
 	if (n == 0)
 		return 0;

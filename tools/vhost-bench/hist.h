@@ -53,6 +53,6 @@ double hist_mean(const struct hist *h);
 
 /* Nearest-rank percentile of n sorted values (the reference the histogram
  * is tested against); 0 when n is 0. */
-uint64_t percentile_sorted(const uint64_t *sorted, size_t n, double pct);
+uint64_t hist_percentile_sorted(const uint64_t *sorted, size_t n, double pct);
 
 #endif

@@ -136,7 +136,7 @@ collect(struct bench *b, struct report *r, const char *type, bool with_lat)
 {
 	memset(r, 0, sizeof(*r));
 	r->type = type;
-	r->mode = b->started_once ? mode_names[b->mode] : NULL;
+	r->mode = b->started_once ? cmd_mode_names[b->mode] : NULL;
 	r->running = b->running;
 	r->cycles = interval(b);
 	r->hz = b->hz;
@@ -153,10 +153,10 @@ collect(struct bench *b, struct report *r, const char *type, bool with_lat)
 	for (unsigned int i = 0; i < b->nb_streams; i++) {
 		struct bench_counters c;
 
-		counters_load(&c, &b->streams[i].c);
+		report_counters_load(&c, &b->streams[i].c);
 		if (b->cleared)
-			counters_sub(&c, &b->base[i]);
-		counters_add(&r->guests[b->streams[i].guest].c, &c);
+			report_counters_sub(&c, &b->base[i]);
+		report_counters_add(&r->guests[b->streams[i].guest].c, &c);
 	}
 	if (with_lat) {
 		collect_latency(b);
@@ -275,7 +275,7 @@ bench_start(struct bench *b, enum bench_mode mode)
 	double pps = b->rate * 1e6 / (double)b->nb_streams;
 
 	if (b->running) {
-		msg("start: %s is running (stop first)", mode_names[b->mode]);
+		msg("start: %s is running (stop first)", cmd_mode_names[b->mode]);
 		return -EBUSY;
 	}
 	b->rp.mode = mode;
@@ -286,7 +286,7 @@ bench_start(struct bench *b, enum bench_mode mode)
 
 		build_template(b, s);
 		/* Slack: four bursts behind, then forget the debt. */
-		pace_init(&s->pace, pps, b->hz, now, 4 * b->burst);
+		rate_pace_init(&s->pace, pps, b->hz, now, 4 * b->burst);
 		memset(&s->c, 0, sizeof(s->c));
 	}
 	for (unsigned int l = 0; l < b->nb_lcores; l++) {
@@ -336,7 +336,7 @@ bench_clear(struct bench *b)
 		return;
 	/* A baseline, not a reset: the lcores stay the only writers. */
 	for (unsigned int i = 0; i < b->nb_streams; i++)
-		counters_load(&b->base[i], &b->streams[i].c);
+		report_counters_load(&b->base[i], &b->streams[i].c);
 	b->cleared = false;
 	collect_latency(b);
 	memcpy(b->base_lat, b->lat, sizeof(*b->lat));
@@ -367,7 +367,7 @@ progress_line(struct bench *b, uint64_t *prev_tx, uint64_t *prev_rx, uint64_t *p
 		snprintf(lat, sizeof(lat), "  p99 %.1f us",
 			 rate_cycles_to_us(hist_percentile(b->lat, 99), b->hz));
 	}
-	fprintf(stderr, "\r[%s %.0f s] tx %.3f Mpps  rx %.3f Mpps%s%s", mode_names[b->mode],
+	fprintf(stderr, "\r[%s %.0f s] tx %.3f Mpps  rx %.3f Mpps%s%s", cmd_mode_names[b->mode],
 		rate_cycles_to_us(now - b->t_start, b->hz) / 1e6,
 		rate_mpps(tx - *prev_tx, dt, b->hz), rate_mpps(rx - *prev_rx, dt, b->hz), lat,
 		isatty(STDERR_FILENO) ? "\033[K" : "");
@@ -415,7 +415,7 @@ exec_cmd(struct bench *b, const struct cmd *c)
 	case CMD_SET_RATE:
 	case CMD_SET_DSTMAC:
 		if (b->running) {
-			msg("set: %s is running (stop first)", mode_names[b->mode]);
+			msg("set: %s is running (stop first)", cmd_mode_names[b->mode]);
 			return -EBUSY;
 		}
 		if (c->op == CMD_SET_PKTLEN)
@@ -435,7 +435,7 @@ exec_cmd(struct bench *b, const struct cmd *c)
 			return 0;
 		}
 		bench_stop(b);
-		msg("stopped %s after %.3f s", mode_names[b->mode],
+		msg("stopped %s after %.3f s", cmd_mode_names[b->mode],
 		    rate_cycles_to_us(b->t_stop - b->t_start, b->hz) / 1e6);
 		return 0;
 	case CMD_SHOW_STATS:

@@ -29,7 +29,7 @@ rate_cycles_to_us(uint64_t cycles, uint64_t hz)
 }
 
 void
-pace_init(struct pace *p, double pps, uint64_t hz, uint64_t now, uint32_t slack)
+rate_pace_init(struct rate_pace *p, double pps, uint64_t hz, uint64_t now, uint32_t slack)
 {
 	p->on = pps > 0.0 && hz != 0;
 	p->pkts_per_cycle = p->on ? pps / (double)hz : 0.0;
@@ -39,7 +39,7 @@ pace_init(struct pace *p, double pps, uint64_t hz, uint64_t now, uint32_t slack)
 }
 
 uint32_t
-pace_allow(struct pace *p, uint64_t now, uint32_t want)
+rate_pace_allow(struct rate_pace *p, uint64_t now, uint32_t want)
 {
 	double due;
 
@@ -59,7 +59,7 @@ pace_allow(struct pace *p, uint64_t now, uint32_t want)
 }
 
 void
-pace_sent(struct pace *p, uint32_t n)
+rate_pace_sent(struct rate_pace *p, uint32_t n)
 {
 	p->sent += n;
 }

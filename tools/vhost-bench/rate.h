@@ -25,7 +25,7 @@ double rate_cycles_to_us(uint64_t cycles, uint64_t hz);
  * that falls behind by more than `slack` packets (stalled: the backend did
  * not drain it) forgets the debt instead of bursting it all at once.
  */
-struct pace {
+struct rate_pace {
 	bool on;			/* false: unlimited */
 	double pkts_per_cycle;
 	uint64_t start;			/* TSC at the last (re)sync */
@@ -33,9 +33,9 @@ struct pace {
 	uint32_t slack;
 };
 
-void pace_init(struct pace *p, double pps, uint64_t hz, uint64_t now, uint32_t slack);
+void rate_pace_init(struct rate_pace *p, double pps, uint64_t hz, uint64_t now, uint32_t slack);
 /* How many of `want` packets may go now. */
-uint32_t pace_allow(struct pace *p, uint64_t now, uint32_t want);
-void pace_sent(struct pace *p, uint32_t n);
+uint32_t rate_pace_allow(struct rate_pace *p, uint64_t now, uint32_t want);
+void rate_pace_sent(struct rate_pace *p, uint32_t n);
 
 #endif

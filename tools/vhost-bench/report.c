@@ -20,21 +20,21 @@ fields(struct bench_counters *c)
 }
 
 void
-counters_load(struct bench_counters *dst, const struct bench_counters *src)
+report_counters_load(struct bench_counters *dst, const struct bench_counters *src)
 {
 	for (size_t i = 0; i < NB_FIELDS; i++)
 		fields(dst)[i] = __atomic_load_n(&fields_c(src)[i], __ATOMIC_RELAXED);
 }
 
 void
-counters_add(struct bench_counters *dst, const struct bench_counters *src)
+report_counters_add(struct bench_counters *dst, const struct bench_counters *src)
 {
 	for (size_t i = 0; i < NB_FIELDS; i++)
 		fields(dst)[i] += fields_c(src)[i];
 }
 
 void
-counters_sub(struct bench_counters *dst, const struct bench_counters *base)
+report_counters_sub(struct bench_counters *dst, const struct bench_counters *base)
 {
 	for (size_t i = 0; i < NB_FIELDS; i++)
 		fields(dst)[i] -= fields_c(base)[i];
@@ -95,7 +95,7 @@ total_of(const struct report *r, struct bench_counters *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (unsigned int i = 0; i < r->nb_guests; i++)
-		counters_add(t, &r->guests[i].c);
+		report_counters_add(t, &r->guests[i].c);
 }
 
 static void

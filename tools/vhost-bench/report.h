@@ -30,9 +30,9 @@ struct bench_counters {
 	uint64_t rx_foreign;		/* latency mode: frames without our stamp */
 };
 
-void counters_load(struct bench_counters *dst, const struct bench_counters *src);
-void counters_add(struct bench_counters *dst, const struct bench_counters *src);
-void counters_sub(struct bench_counters *dst, const struct bench_counters *base);
+void report_counters_load(struct bench_counters *dst, const struct bench_counters *src);
+void report_counters_add(struct bench_counters *dst, const struct bench_counters *src);
+void report_counters_sub(struct bench_counters *dst, const struct bench_counters *base);
 
 struct report_guest {
 	const char *name;

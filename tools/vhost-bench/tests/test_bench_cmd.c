@@ -66,7 +66,7 @@ test_every_command(void **state)
 	for (int m = 0; m < MODE_MAX; m++) {
 		char line[64];
 
-		snprintf(line, sizeof(line), "start %s", mode_names[m]);
+		snprintf(line, sizeof(line), "start %s", cmd_mode_names[m]);
 		c = ok(line);
 		assert_int_equal(c.op, CMD_START);
 		assert_int_equal(c.mode, m);

@@ -316,12 +316,12 @@ test_counters(void **state)
 	struct bench_counters c;
 
 	(void)state;
-	counters_load(&c, &a);
+	report_counters_load(&c, &a);
 	assert_memory_equal(&c, &a, sizeof(a));
-	counters_add(&c, &b);
+	report_counters_add(&c, &b);
 	assert_int_equal(c.tx_pkts, 13);
 	assert_int_equal(c.rx_pkts, 7);
-	counters_sub(&c, &a);
+	report_counters_sub(&c, &a);
 	assert_memory_equal(&c, &b, sizeof(b));
 }
 

@@ -105,16 +105,16 @@ test_sorted_reference(void **state)
 	(void)state;
 	for (int i = 0; i < 1000; i++)
 		v[i] = (uint64_t)i + 1;
-	assert_int_equal(percentile_sorted(v, 1000, 50), 500);
-	assert_int_equal(percentile_sorted(v, 1000, 99), 990);
+	assert_int_equal(hist_percentile_sorted(v, 1000, 50), 500);
+	assert_int_equal(hist_percentile_sorted(v, 1000, 99), 990);
 	/* 99.9 % of 1000 is exactly 999: no floating-point round-up to 1000. */
-	assert_int_equal(percentile_sorted(v, 1000, 99.9), 999);
-	assert_int_equal(percentile_sorted(v, 1000, 100), 1000);
-	assert_int_equal(percentile_sorted(v, 1000, 0.0001), 1);
-	assert_int_equal(percentile_sorted(v, 1, 50), 1);
-	assert_int_equal(percentile_sorted(v, 0, 50), 0);
-	assert_int_equal(percentile_sorted(v, 3, 50), 2);
-	assert_int_equal(percentile_sorted(v, 2, 50), 1);
+	assert_int_equal(hist_percentile_sorted(v, 1000, 99.9), 999);
+	assert_int_equal(hist_percentile_sorted(v, 1000, 100), 1000);
+	assert_int_equal(hist_percentile_sorted(v, 1000, 0.0001), 1);
+	assert_int_equal(hist_percentile_sorted(v, 1, 50), 1);
+	assert_int_equal(hist_percentile_sorted(v, 0, 50), 0);
+	assert_int_equal(hist_percentile_sorted(v, 3, 50), 2);
+	assert_int_equal(hist_percentile_sorted(v, 2, 50), 1);
 }
 
 /* The histogram's answer is the exact percentile's bucket: never below it,
@@ -125,7 +125,7 @@ check_against_sorted(const struct hist *h, const uint64_t *sorted, size_t n)
 	static const double ps[] = { 0.1, 1, 10, 50, 90, 99, 99.9, 99.99, 100 };
 
 	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
-		uint64_t exact = percentile_sorted(sorted, n, ps[i]);
+		uint64_t exact = hist_percentile_sorted(sorted, n, ps[i]);
 		uint64_t got = hist_percentile(h, ps[i]);
 
 		if (got < exact || got > exact + exact / HIST_HALF || got > sorted[n - 1])
@@ -204,7 +204,7 @@ test_merge_and_sub(void **state)
 	assert_true(all->max >= later->max && all->max - later->max <= later->max / HIST_HALF);
 	qsort(v, N / 2, sizeof(*v), cmp_u64);
 	for (double p = 1; p <= 100; p += 9.9) {
-		uint64_t exact = percentile_sorted(v, N / 2, p), got = hist_percentile(all, p);
+		uint64_t exact = hist_percentile_sorted(v, N / 2, p), got = hist_percentile(all, p);
 
 		assert_true(got >= exact && got <= exact + exact / HIST_HALF);
 	}
@@ -244,40 +244,40 @@ test_rates(void **state)
 static void
 test_pace_unlimited(void **state)
 {
-	struct pace p;
+	struct rate_pace p;
 
 	(void)state;
-	pace_init(&p, 0, 1000000000, 0, 128);
+	rate_pace_init(&p, 0, 1000000000, 0, 128);
 	assert_false(p.on);
-	assert_int_equal(pace_allow(&p, 0, 32), 32);
-	assert_int_equal(pace_allow(&p, 5, 7), 7);
+	assert_int_equal(rate_pace_allow(&p, 0, 32), 32);
+	assert_int_equal(rate_pace_allow(&p, 5, 7), 7);
 }
 
 static void
 test_pace_rate(void **state)
 {
 	const uint64_t hz = 1000000000;	/* 1 cycle = 1 ns */
-	struct pace p;
+	struct rate_pace p;
 	uint64_t sent = 0;
 
 	(void)state;
 	/* 1 Mpps: one packet per 1000 cycles. */
-	pace_init(&p, 1e6, hz, 5000, 128);
-	assert_int_equal(pace_allow(&p, 5000, 32), 0);
-	assert_int_equal(pace_allow(&p, 5000 + 999, 32), 0);
+	rate_pace_init(&p, 1e6, hz, 5000, 128);
+	assert_int_equal(rate_pace_allow(&p, 5000, 32), 0);
+	assert_int_equal(rate_pace_allow(&p, 5000 + 999, 32), 0);
 	/* (Half a packet past each point: no floating-point knife edges.) */
-	assert_int_equal(pace_allow(&p, 5000 + 1500, 32), 1);
-	assert_int_equal(pace_allow(&p, 5000 + 32500, 32), 32);
-	assert_int_equal(pace_allow(&p, 5000 + 40500, 32), 32);	/* capped at want */
-	pace_sent(&p, 32);
-	assert_int_equal(pace_allow(&p, 5000 + 40500, 32), 8);
+	assert_int_equal(rate_pace_allow(&p, 5000 + 1500, 32), 1);
+	assert_int_equal(rate_pace_allow(&p, 5000 + 32500, 32), 32);
+	assert_int_equal(rate_pace_allow(&p, 5000 + 40500, 32), 32);	/* capped at want */
+	rate_pace_sent(&p, 32);
+	assert_int_equal(rate_pace_allow(&p, 5000 + 40500, 32), 8);
 
 	/* Polled every 3 us for 1 s: 1 M packets, to within one burst. */
-	pace_init(&p, 1e6, hz, 0, 128);
+	rate_pace_init(&p, 1e6, hz, 0, 128);
 	for (uint64_t t = 0; t <= hz; t += 3000) {
-		uint32_t n = pace_allow(&p, t, 32);
+		uint32_t n = rate_pace_allow(&p, t, 32);
 
-		pace_sent(&p, n);
+		rate_pace_sent(&p, n);
 		sent += n;
 	}
 	assert_true(sent >= 1000000 - 32 && sent <= 1000000);
@@ -287,16 +287,16 @@ static void
 test_pace_stall(void **state)
 {
 	const uint64_t hz = 1000000000;
-	struct pace p;
+	struct rate_pace p;
 
 	(void)state;
 	/* A queue that could not send for 10 ms owes 10000 packets at 1 Mpps:
 	 * it forgets them and sends at most the slack, then keeps the rate. */
-	pace_init(&p, 1e6, hz, 0, 128);
-	assert_int_equal(pace_allow(&p, 10000000, 256), 128);
-	pace_sent(&p, 128);
-	assert_int_equal(pace_allow(&p, 10000000 + 1000, 256), 0);
-	assert_int_equal(pace_allow(&p, 10000000 + 200500, 256), 72);
+	rate_pace_init(&p, 1e6, hz, 0, 128);
+	assert_int_equal(rate_pace_allow(&p, 10000000, 256), 128);
+	rate_pace_sent(&p, 128);
+	assert_int_equal(rate_pace_allow(&p, 10000000 + 1000, 256), 0);
+	assert_int_equal(rate_pace_allow(&p, 10000000 + 200500, 256), 72);
 }
 
 int
