@@ -37,6 +37,7 @@
 
 #include "vhostd/config.h"
 #include "vhostd/features.h"
+#include "vhostd/utf8.h"
 
 #include "config_value.h"
 
@@ -47,6 +48,15 @@
 #define DEFAULT_STATE_DIR	"/var/lib/vhostd"
 #define DEFAULT_QUEUES		1
 #define DEFAULT_DESCRIPTORS	1024
+/* Idle time before an adaptive worker sleeps: long enough that the gaps
+ * between bursts of a loaded guest never reach it, short enough that an
+ * idle host stops spinning at once (docs/performance.md, "Idle CPU and
+ * wake-up latency"). */
+#define DEFAULT_IDLE_THRESHOLD_US 200
+/* Rebalancing: look every 10 s; move only for a 25 % lighter busiest
+ * worker (OVS's pmd-auto-lb-improvement-threshold is 25 too). */
+#define DEFAULT_REBALANCE_INTERVAL 10
+#define DEFAULT_REBALANCE_MARGIN 25
 
 /* A config file is a few kilobytes; refuse to slurp /dev/zero. */
 #define CONFIG_FILE_MAX		(1024 * 1024)
@@ -118,7 +128,7 @@ struct section_desc {
 	unsigned int nb_keys;
 };
 
-#define MAX_KEYS	16	/* keys per section type; bits of section.seen */
+#define MAX_KEYS	32	/* keys per section type; bits of section.seen */
 #define MAX_SECTIONS	(1 + VHOSTD_MAX_UPLINKS + VHOSTD_MAX_GUESTS)
 
 struct section {
@@ -266,6 +276,16 @@ set_mode(void *obj, const struct key_desc *k, const char *value, char *why,
 }
 
 static int
+set_notify(void *obj, const struct key_desc *k, const char *value, char *why,
+	   size_t whylen)
+{
+	struct config_guest *g = obj;
+
+	(void)k;
+	return value_parse_notify_mode(value, &g->notify, why, whylen);
+}
+
+static int
 set_mac(void *obj, const struct key_desc *k, const char *value, char *why,
 	size_t whylen)
 {
@@ -293,14 +313,110 @@ set_features(void *obj, const struct key_desc *k, const char *value, char *why,
 	return 0;
 }
 
+static int
+set_socket_owner(void *obj, const struct key_desc *k, const char *value, char *why,
+		 size_t whylen)
+{
+	struct config_guest *g = obj;
+	uid_t uid;
+
+	(void)k;
+	if (value_parse_user(value, sizeof(g->socket_owner), &uid, why, whylen) != 0)
+		return -EINVAL;
+	snprintf(g->socket_owner, sizeof(g->socket_owner), "%s", value);
+	g->socket_uid = uid;
+	return 0;
+}
+
+static int
+set_socket_group(void *obj, const struct key_desc *k, const char *value, char *why,
+		 size_t whylen)
+{
+	struct config_guest *g = obj;
+	gid_t gid;
+
+	(void)k;
+	if (value_parse_group(value, sizeof(g->socket_group), &gid, why, whylen) != 0)
+		return -EINVAL;
+	snprintf(g->socket_group, sizeof(g->socket_group), "%s", value);
+	g->socket_gid = gid;
+	return 0;
+}
+
+static int
+set_socket_mode(void *obj, const struct key_desc *k, const char *value, char *why,
+		size_t whylen)
+{
+	struct config_guest *g = obj;
+
+	(void)k;
+	return value_parse_socket_mode(value, &g->socket_mode, why, whylen);
+}
+
+/* Rate limits (tx-rate, rx-pps, tx-burst...): a uint64_t field at k->offset. */
+static int
+set_quantity(void *obj, const struct key_desc *k, enum value_quantity kind, const char *value,
+	     char *why, size_t whylen)
+{
+	return value_parse_quantity(value, kind, (uint64_t *)((char *)obj + k->offset), why,
+				    whylen);
+}
+
+static int
+set_bitrate(void *obj, const struct key_desc *k, const char *value, char *why, size_t whylen)
+{
+	return set_quantity(obj, k, VALUE_BITRATE, value, why, whylen);
+}
+
+static int
+set_pktrate(void *obj, const struct key_desc *k, const char *value, char *why, size_t whylen)
+{
+	return set_quantity(obj, k, VALUE_PKTRATE, value, why, whylen);
+}
+
+static int
+set_bytes(void *obj, const struct key_desc *k, const char *value, char *why, size_t whylen)
+{
+	return set_quantity(obj, k, VALUE_BYTES, value, why, whylen);
+}
+
+/* control-group: the syntax, then the group must exist (vhostd -n says so). */
+static int
+set_control_group(void *obj, const struct key_desc *k, const char *value, char *why,
+		  size_t whylen)
+{
+	struct config_daemon *d = obj;
+	gid_t gid;
+
+	if (value_parse_group(value, k->size, &gid, why, whylen) != 0)
+		return -EINVAL;
+	snprintf(d->control_group, sizeof(d->control_group), "%s", value);
+	return 0;
+}
+
+/* Syntax only here: queues and [daemon] cores are checked at the end
+ * (finish_affinity), as they may come later in the file. */
+static int
+set_affinity(void *obj, const struct key_desc *k, const char *value, char *why,
+	     size_t whylen)
+{
+	return config_parse_affinity(value, VHOSTD_MAX_QUEUES, NULL,
+				     (struct config_affinity *)((char *)obj + k->offset), why, whylen);
+}
+
 /* The sections and their keys. */
 
 static const struct uint_range memory_range = { 64, 65536, false, false, "MB" };
 static const struct uint_range mbufs_range = { 1024, 1048576, true, false, NULL };
 static const struct uint_range stats_range = { 0, 86400, false, false, "seconds" };
 static const struct uint_range queues_range = { 1, VHOSTD_MAX_QUEUES, false, false, NULL };
+static const struct uint_range max_guests_range = { 1, VHOSTD_MAX_GUESTS, false, false, NULL };
 static const struct uint_range desc_range = { 64, 4096, false, true, NULL };
 static const struct uint_range mtu_range = { 68, 9600, true, false, NULL };
+static const struct uint_range idle_range = { 0, 1000000, false, false, "microseconds" };
+static const struct uint_range guest_mbufs_range = { 512, 1048576, true, false, NULL };
+static const struct uint_range rebalance_range = { 0, 3600, false, false, "seconds" };
+static const struct uint_range margin_range = { 1, 100, false, false, "percent" };
 
 #define DAEMON(f)	offsetof(struct config_daemon, f)
 #define UPLINK(f)	offsetof(struct config_uplink, f)
@@ -322,9 +438,8 @@ static const struct key_desc daemon_keys[] = {
 	  .offset = DAEMON(control_socket),
 	  .size = FIELD_SIZE(struct config_daemon, control_socket),
 	  .check = value_check_abs_path },
-	{ .name = "control-group", .set = set_string, .offset = DAEMON(control_group),
-	  .size = FIELD_SIZE(struct config_daemon, control_group),
-	  .check = value_check_group },
+	{ .name = "control-group", .set = set_control_group,
+	  .size = FIELD_SIZE(struct config_daemon, control_group) },
 	{ .name = "state-dir", .set = set_string, .offset = DAEMON(state_dir),
 	  .size = FIELD_SIZE(struct config_daemon, state_dir),
 	  .check = value_check_abs_path },
@@ -333,6 +448,16 @@ static const struct key_desc daemon_keys[] = {
 	{ .name = "stats-interval", .set = set_uint, .offset = DAEMON(stats_interval),
 	  .range = &stats_range },
 	{ .name = "vring-stats", .set = set_bool, .offset = DAEMON(vring_stats) },
+	{ .name = "max-guests", .set = set_uint, .offset = DAEMON(max_guests),
+	  .range = &max_guests_range },
+	{ .name = "max-queue-pairs", .set = set_uint, .offset = DAEMON(max_queue_pairs),
+	  .range = &queues_range },
+	{ .name = "idle-threshold-us", .set = set_uint, .offset = DAEMON(idle_threshold_us),
+	  .range = &idle_range },
+	{ .name = "rebalance-interval", .set = set_uint, .offset = DAEMON(rebalance_interval),
+	  .range = &rebalance_range },
+	{ .name = "rebalance-margin", .set = set_uint, .offset = DAEMON(rebalance_margin),
+	  .range = &margin_range },
 };
 
 enum { UPLINK_DEVICE };
@@ -349,9 +474,13 @@ static const struct key_desc uplink_keys[] = {
 	{ .name = "tx-descriptors", .set = set_uint, .offset = UPLINK(tx_desc),
 	  .range = &desc_range },
 	{ .name = "mtu", .set = set_uint, .offset = UPLINK(mtu), .range = &mtu_range },
+	{ .name = "queue-affinity", .set = set_affinity, .offset = UPLINK(affinity) },
 };
 
-enum { GUEST_SOCKET, GUEST_MODE, GUEST_UPLINK, GUEST_MAC, GUEST_MAC_CHECK };
+enum {
+	GUEST_SOCKET, GUEST_MODE, GUEST_UPLINK, GUEST_MAC, GUEST_MAC_CHECK, GUEST_QUEUES,
+	GUEST_FEATURES, GUEST_SOCKET_OWNER, GUEST_SOCKET_GROUP, GUEST_SOCKET_MODE,
+};
 
 static const struct key_desc guest_keys[] = {
 	[GUEST_SOCKET] = { .name = "socket", .set = set_string,
@@ -366,9 +495,21 @@ static const struct key_desc guest_keys[] = {
 	[GUEST_MAC] = { .name = "mac", .set = set_mac },
 	[GUEST_MAC_CHECK] = { .name = "mac-check", .set = set_bool,
 			      .offset = GUEST(mac_check) },
-	{ .name = "queues", .set = set_uint, .offset = GUEST(queues),
-	  .range = &queues_range },
-	{ .name = "features", .set = set_features },
+	[GUEST_QUEUES] = { .name = "queues", .set = set_uint, .offset = GUEST(queues),
+			   .range = &queues_range },
+	[GUEST_FEATURES] = { .name = "features", .set = set_features },
+	[GUEST_SOCKET_OWNER] = { .name = "socket-owner", .set = set_socket_owner },
+	[GUEST_SOCKET_GROUP] = { .name = "socket-group", .set = set_socket_group },
+	[GUEST_SOCKET_MODE] = { .name = "socket-mode", .set = set_socket_mode },
+	{ .name = "notify", .set = set_notify },
+	{ .name = "tx-rate", .set = set_bitrate, .offset = GUEST(tx_limit.bps) },
+	{ .name = "tx-pps", .set = set_pktrate, .offset = GUEST(tx_limit.pps) },
+	{ .name = "tx-burst", .set = set_bytes, .offset = GUEST(tx_limit.burst) },
+	{ .name = "rx-rate", .set = set_bitrate, .offset = GUEST(rx_limit.bps) },
+	{ .name = "rx-pps", .set = set_pktrate, .offset = GUEST(rx_limit.pps) },
+	{ .name = "rx-burst", .set = set_bytes, .offset = GUEST(rx_limit.burst) },
+	{ .name = "mbufs", .set = set_uint, .offset = GUEST(mbufs), .range = &guest_mbufs_range },
+	{ .name = "queue-affinity", .set = set_affinity, .offset = GUEST(affinity) },
 };
 
 #define N_KEYS(keys)	(sizeof(keys) / sizeof((keys)[0]))
@@ -410,6 +551,11 @@ config_init(struct config *cfg)
 	d->memory_mb = DEFAULT_MEMORY_MB;
 	d->hugepages = true;
 	d->vring_stats = true;
+	d->max_guests = VHOSTD_MAX_GUESTS;
+	d->max_queue_pairs = VHOSTD_MAX_QUEUES;
+	d->idle_threshold_us = DEFAULT_IDLE_THRESHOLD_US;
+	d->rebalance_interval = DEFAULT_REBALANCE_INTERVAL;
+	d->rebalance_margin = DEFAULT_REBALANCE_MARGIN;
 	d->log_level = DEFAULT_LOG_LEVEL;
 	memcpy(d->control_socket, DEFAULT_CONTROL_SOCKET, sizeof(DEFAULT_CONTROL_SOCKET));
 	memcpy(d->state_dir, DEFAULT_STATE_DIR, sizeof(DEFAULT_STATE_DIR));
@@ -488,6 +634,10 @@ section_new(struct parser *p, struct section *s)
 		snprintf(g->name, sizeof(g->name), "%s", name);
 		g->mode = GUEST_MODE_SERVER;
 		g->queues = DEFAULT_QUEUES;
+		g->notify = NOTIFY_ADAPTIVE;
+		g->socket_uid = (uid_t)-1;
+		g->socket_gid = (gid_t)-1;
+		g->socket_mode = -1;
 		g->line = s->line;
 		s->obj = g;
 	}
@@ -641,6 +791,17 @@ filter_line(struct parser *p, const char *b, size_t n, char *out, size_t outlen)
 			return fail(p, p->line, p->cur ? p->cur->title : NULL, NULL,
 				    "control character 0x%02x in the line (expected plain text)",
 				    (unsigned char)*c);
+	/* Names and paths end up in the control protocol's JSON, which is
+	 * UTF-8 only (comments, stripped above, may be anything). */
+	for (const char *c = b; c < e;) {
+		size_t len = utf8_seq_len((const unsigned char *)c, (size_t)(e - c));
+
+		if (len == 0)
+			return fail(p, p->line, p->cur ? p->cur->title : NULL, NULL,
+				    "byte 0x%02x is not UTF-8 (expected UTF-8 text)",
+				    (unsigned char)*c);
+		c += len;
+	}
 
 	if (b == e) {
 		memcpy(out, "\n", 2);
@@ -735,12 +896,69 @@ uplink_names(const struct config *cfg, char *buf, size_t len)
 	}
 }
 
+#define SOCKET_PERM_CLIENT \
+	"only for mode = server (in client mode QEMU creates the socket and sets its permissions)"
+
+/*
+ * socket-owner, -group and -mode are for a socket vhostd creates.  An owner
+ * or group without a mode gets 0660: connecting to a Unix socket takes
+ * write permission, which the usual umask leaves to the owner alone.
+ * Returns the index of a key that does not apply, or -1.
+ */
+static int
+guest_socket_perms(struct config_guest *g, unsigned int seen)
+{
+	static const unsigned int keys[] = {
+		GUEST_SOCKET_OWNER, GUEST_SOCKET_GROUP, GUEST_SOCKET_MODE,
+	};
+
+	for (unsigned int i = 0; i < N_KEYS(keys); i++)
+		if ((seen & (1u << keys[i])) && g->mode == GUEST_MODE_CLIENT)
+			return (int)keys[i];
+	if (g->socket_mode < 0 && (g->socket_uid != (uid_t)-1 || g->socket_gid != (gid_t)-1))
+		g->socket_mode = 0660;
+	return -1;
+}
+
+/*
+ * A burst is the bucket of a bit rate: alone it limits nothing, which is
+ * more likely a typo than a wish.  Returns the index of a tx-burst or
+ * rx-burst key set without the rate of its direction, or -1; *rate gets
+ * the name of the missing key.
+ */
+static int
+guest_lone_burst(const struct config_guest *g, unsigned int seen, const char **rate)
+{
+	static const struct {
+		const char *burst;
+		const char *rate;
+		size_t off;
+	} dirs[] = {
+		{ "tx-burst", "tx-rate", offsetof(struct config_guest, tx_limit) },
+		{ "rx-burst", "rx-rate", offsetof(struct config_guest, rx_limit) },
+	};
+
+	for (unsigned int d = 0; d < N_KEYS(dirs); d++) {
+		const struct config_rate *r = (const void *)((const char *)g + dirs[d].off);
+
+		for (unsigned int k = 0; k < N_KEYS(guest_keys); k++)
+			if (strcmp(guest_keys[k].name, dirs[d].burst) == 0 &&
+			    (seen & (1u << k)) && r->burst != 0 && r->bps == 0) {
+				*rate = dirs[d].rate;
+				return (int)k;
+			}
+	}
+	return -1;
+}
+
 static int
 finish_guest(struct parser *p, struct section *s)
 {
+	const char *rate;
 	const struct config *cfg = &p->cfg;
 	struct config_guest *g = s->obj;
 	char names[VHOSTD_MAX_UPLINKS * (VHOSTD_NAME_MAX + 2)];
+	int k;
 
 	if (!key_seen(s, GUEST_SOCKET))
 		return fail(p, s->line, s->title, NULL,
@@ -752,6 +970,18 @@ finish_guest(struct parser *p, struct section *s)
 	else if (g->mac_check && !g->has_mac)
 		return fail(p, s->key_line[GUEST_MAC_CHECK], s->title, "mac-check",
 			    "is on but no mac is set (expected a mac = xx:xx:xx:xx:xx:xx line, or mac-check = no)");
+	k = guest_socket_perms(g, s->seen);
+	if (k >= 0)
+		return fail(p, s->key_line[k], s->title, guest_keys[k].name, SOCKET_PERM_CLIENT);
+	k = guest_lone_burst(g, s->seen, &rate);
+	if (k >= 0)
+		return fail(p, s->key_line[k], s->title, guest_keys[k].name,
+			    "has no effect without %s (expected a %s line, or no %s)", rate, rate,
+			    guest_keys[k].name);
+	if (g->queues > cfg->daemon.max_queue_pairs)
+		return fail(p, s->key_line[GUEST_QUEUES], s->title, "queues",
+			    "%u is more than [daemon] max-queue-pairs = %u", g->queues,
+			    cfg->daemon.max_queue_pairs);
 
 	uplink_names(cfg, names, sizeof(names));
 	if (key_seen(s, GUEST_UPLINK)) {
@@ -823,15 +1053,47 @@ finish_cross_checks(struct parser *p)
 	return 0;
 }
 
+/* queue-affinity against the section's queues and the [daemon] cores. */
+static int
+finish_affinity(struct parser *p, struct section *s)
+{
+	bool guest = s->desc == &guest_section;
+	struct config_affinity *a = guest ? &((struct config_guest *)s->obj)->affinity
+					  : &((struct config_uplink *)s->obj)->affinity;
+	unsigned int queues = guest ? ((struct config_guest *)s->obj)->queues
+				    : ((struct config_uplink *)s->obj)->queues;
+	char text[VHOSTD_MAX_QUEUES * 12], why[256];
+
+	if (a->mask == 0)
+		return 0;
+	config_format_affinity(a, text, sizeof(text));
+	if (config_parse_affinity(text, queues, &p->cfg.daemon, a, why, sizeof(why)) == 0)
+		return 0;
+	for (unsigned int k = 0; k < s->desc->nb_keys; k++)
+		if (strcmp(s->desc->keys[k].name, "queue-affinity") == 0)
+			return fail(p, s->key_line[k], s->title, "queue-affinity", "%s", why);
+	return fail(p, s->line, s->title, "queue-affinity", "%s", why);
+}
+
 static int
 finish(struct parser *p)
 {
+	if (p->cfg.nb_guests > p->cfg.daemon.max_guests) {
+		const struct section *s = p->guest_sec[p->cfg.daemon.max_guests];
+
+		return fail(p, s->line, s->title, NULL,
+			    "more [guest] sections than [daemon] max-guests = %u (expected at "
+			    "most %u, or a larger max-guests)", p->cfg.daemon.max_guests,
+			    p->cfg.daemon.max_guests);
+	}
 	for (unsigned int i = 0; i < p->nb_sections; i++) {
 		struct section *s = &p->sections[i];
 
 		if (s->desc == &uplink_section && !key_seen(s, UPLINK_DEVICE))
 			return fail(p, s->line, s->title, NULL,
 				    "missing required key 'device' (expected a PCI address like 0000:3b:02.1 or vdev devargs like net_tap0,iface=vhostd0)");
+		if (s->desc != &daemon_section && finish_affinity(p, s) != 0)
+			return p->err;
 		if (s->desc == &guest_section && finish_guest(p, s) != 0)
 			return p->err;
 	}
@@ -996,6 +1258,10 @@ config_guest_new(struct config_guest *g, const char *name, char *err, size_t err
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->mode = GUEST_MODE_SERVER;
 	g->queues = DEFAULT_QUEUES;
+	g->notify = NOTIFY_ADAPTIVE;
+	g->socket_uid = (uid_t)-1;
+	g->socket_gid = (gid_t)-1;
+	g->socket_mode = -1;
 	return 0;
 }
 
@@ -1025,7 +1291,15 @@ config_guest_finish(struct config_guest *g, unsigned int seen, const struct conf
 		    char *err, size_t errlen)
 {
 	char names[VHOSTD_MAX_UPLINKS * (VHOSTD_NAME_MAX + 2)];
+	const char *rate;
+	int k;
 
+	/* The cap first: when it is reached, nothing else about the guest matters. */
+	if (nb_others >= cfg->daemon.max_guests) {
+		report(err, errlen, "[guest %s]: no room for another guest ([daemon] max-guests "
+		       "= %u)", g->name, cfg->daemon.max_guests);
+		return -ENOSPC;
+	}
 	if (!(seen & (1u << GUEST_SOCKET))) {
 		report(err, errlen, "[guest %s]: missing required key 'socket'", g->name);
 		return -EINVAL;
@@ -1035,6 +1309,33 @@ config_guest_finish(struct config_guest *g, unsigned int seen, const struct conf
 	} else if (g->mac_check && !g->has_mac) {
 		report(err, errlen, "[guest %s] mac-check: is on but no mac is set", g->name);
 		return -EINVAL;
+	}
+	k = guest_socket_perms(g, seen);
+	if (k >= 0) {
+		report(err, errlen, "[guest %s] %s: " SOCKET_PERM_CLIENT, g->name,
+		       guest_keys[k].name);
+		return -EINVAL;
+	}
+	k = guest_lone_burst(g, seen, &rate);
+	if (k >= 0) {
+		report(err, errlen, "[guest %s] %s: has no effect without %s", g->name,
+		       guest_keys[k].name, rate);
+		return -EINVAL;
+	}
+	if (g->queues > cfg->daemon.max_queue_pairs) {
+		report(err, errlen, "[guest %s] queues: %u is more than [daemon] max-queue-pairs "
+		       "= %u", g->name, g->queues, cfg->daemon.max_queue_pairs);
+		return -EINVAL;
+	}
+	if (g->affinity.mask != 0) {
+		char text[VHOSTD_MAX_QUEUES * 12], why[256];
+
+		config_format_affinity(&g->affinity, text, sizeof(text));
+		if (config_parse_affinity(text, g->queues, &cfg->daemon, &g->affinity, why,
+					  sizeof(why)) != 0) {
+			report(err, errlen, "[guest %s] queue-affinity: %s", g->name, why);
+			return -EINVAL;
+		}
 	}
 	uplink_names(cfg, names, sizeof(names));
 	if (!(seen & (1u << GUEST_UPLINK))) {

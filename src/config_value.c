@@ -10,7 +10,10 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -290,6 +293,90 @@ value_parse_guest_mode(const char *value, enum guest_mode *mode, char *why,
 	return 0;
 }
 
+int
+value_parse_notify_mode(const char *value, enum notify_mode *mode, char *why, size_t whylen)
+{
+	if (strcasecmp(value, "adaptive") == 0) {
+		*mode = NOTIFY_ADAPTIVE;
+	} else if (strcasecmp(value, "interrupt") == 0) {
+		*mode = NOTIFY_INTERRUPT;
+	} else if (strcasecmp(value, "poll") == 0) {
+		*mode = NOTIFY_POLL;
+	} else {
+		snprintf(why, whylen,
+			 "'%s' is not a notification mode (expected adaptive, interrupt or poll)",
+			 value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *
+config_notify_mode_name(enum notify_mode mode)
+{
+	return mode == NOTIFY_POLL ? "poll" : mode == NOTIFY_INTERRUPT ? "interrupt" : "adaptive";
+}
+
+/*
+ * Rates and sizes: digits and one optional suffix, nothing else ("100M",
+ * "64k").  No fractions: "1.5G" is written 1500M.  Rates count in SI
+ * powers of 1000, as link speeds do; sizes in powers of 1024, as buffers
+ * do, so that "64k" of burst is one 64 KiB TSO frame.
+ */
+static const struct quantity_desc {
+	const char *what;		/* "'%s' is not ..." */
+	const char *expect;		/* after "expected " */
+	const char *range;		/* the bounds, as written in the docs */
+	const char *suffixes;		/* allowed suffix letters */
+	uint64_t base;			/* 1000 or 1024 */
+	uint64_t min;
+	uint64_t max;
+} quantities[] = {
+	[VALUE_BITRATE] = { "a rate", "bits per second, e.g. 100M: digits with an optional "
+			    "k, M or G suffix (powers of 1000)",
+			    "0 for no limit, or 1k to 1000G bits per second", "kMG",
+			    1000, 1000, 1000ULL * 1000 * 1000 * 1000 },
+	[VALUE_PKTRATE] = { "a packet rate", "packets per second, e.g. 50k: digits with an "
+			    "optional k or M suffix (powers of 1000)",
+			    "0 for no limit, or 1 to 1000M packets per second", "kM",
+			    1000, 1, 1000ULL * 1000 * 1000 },
+	[VALUE_BYTES] = { "a size", "bytes, e.g. 64k: digits with an optional k or M suffix "
+			  "(powers of 1024)",
+			  "0 for automatic, or 2k to 1024M bytes", "kM",
+			  1024, 2048, 1024ULL * 1024 * 1024 },
+};
+
+int
+value_parse_quantity(const char *value, enum value_quantity kind, uint64_t *out,
+		     char *why, size_t whylen)
+{
+	const struct quantity_desc *q = &quantities[kind];
+	const char *p = value;
+	unsigned long n;
+	uint64_t mult = 1;
+	bool ovf;
+
+	if (!scan_digits(&p, &n, &ovf))
+		goto syntax;
+	if (*p != '\0') {
+		const char *at = p[1] == '\0' ? strchr(q->suffixes, *p) : NULL;
+
+		if (at == NULL)
+			goto syntax;
+		for (const char *s = q->suffixes; s <= at; s++)
+			mult *= q->base;
+	}
+	if (ovf || (n != 0 && (n > q->max / mult || n * mult < q->min))) {
+		snprintf(why, whylen, "'%s' is out of range (expected %s)", value, q->range);
+		return -EINVAL;
+	}
+	*out = n * mult;
+	return 0;
+syntax:
+	snprintf(why, whylen, "'%s' is not %s (expected %s)", value, q->what, q->expect);
+	return -EINVAL;
+}
+
 /* The guest's own address: the syntax of config_parse_mac(), unicast only. */
 int
 value_parse_unicast_mac(const char *value, uint8_t mac[6], char *why, size_t whylen)
@@ -423,21 +510,176 @@ value_device_id(const char *dev, char *id, size_t len)
 		*c = (char)tolower((unsigned char)*c);
 }
 
-/* A Unix group name as useradd(8) accepts it: [a-z_][a-z0-9_-]*, at most 31. */
-int
-value_check_group(const char *value, size_t size, char *why, size_t whylen)
+/* A Unix user or group name as useradd(8) accepts it: [a-z_][a-z0-9_-]*, at most 31. */
+static bool
+valid_account_name(const char *value, size_t size)
 {
 	size_t n = strlen(value);
 
 	if (n == 0 || n >= size || !(islower((unsigned char)value[0]) || value[0] == '_'))
-		goto bad;
+		return false;
 	for (size_t i = 1; i < n; i++)
 		if (!islower((unsigned char)value[i]) && !isdigit((unsigned char)value[i]) &&
 		    value[i] != '_' && value[i] != '-')
-			goto bad;
-	return 0;
-bad:
-	snprintf(why, whylen, "'%s' is not a group name (expected 1 to %zu characters "
-		 "from a-z 0-9 _ -, not starting with a digit or -)", value, size - 1);
+			return false;
+	return true;
+}
+
+#define ACCOUNT_RULE "characters from a-z 0-9 _ -, not starting with a digit or -"
+
+int
+value_check_group(const char *value, size_t size, char *why, size_t whylen)
+{
+	if (valid_account_name(value, size))
+		return 0;
+	snprintf(why, whylen, "'%s' is not a group name (expected 1 to %zu " ACCOUNT_RULE ")",
+		 value, size - 1);
 	return -EINVAL;
+}
+
+/*
+ * Users and groups are looked up when the value is read, so that vhostd -n
+ * and guest.add report a typo, not a socket QEMU cannot open later.
+ */
+int
+value_parse_user(const char *value, size_t size, uid_t *uid, char *why, size_t whylen)
+{
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+	int rc;
+
+	if (!valid_account_name(value, size)) {
+		snprintf(why, whylen, "'%s' is not a user name (expected 1 to %zu " ACCOUNT_RULE ")",
+			 value, size - 1);
+		return -EINVAL;
+	}
+	rc = getpwnam_r(value, &pw, buf, sizeof(buf), &res);
+	if (res == NULL) {
+		if (rc != 0)
+			snprintf(why, whylen, "cannot look up user '%s': %s", value, strerror(rc));
+		else
+			snprintf(why, whylen, "no user '%s' on this host (expected a name that "
+				 "`getent passwd %s` finds, e.g. libvirt-qemu)", value, value);
+		return -EINVAL;
+	}
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+int
+value_parse_group(const char *value, size_t size, gid_t *gid, char *why, size_t whylen)
+{
+	struct group gr, *res = NULL;
+	char buf[16384];
+	int rc;
+
+	if (value_check_group(value, size, why, whylen) != 0)
+		return -EINVAL;
+	rc = getgrnam_r(value, &gr, buf, sizeof(buf), &res);
+	if (res == NULL) {
+		if (rc != 0)
+			snprintf(why, whylen, "cannot look up group '%s': %s", value, strerror(rc));
+		else
+			snprintf(why, whylen, "no group '%s' on this host (expected a name that "
+				 "`getent group %s` finds, e.g. kvm)", value, value);
+		return -EINVAL;
+	}
+	*gid = gr.gr_gid;
+	return 0;
+}
+
+/* Permission bits only: no setuid, setgid or sticky bit on a socket. */
+int
+value_parse_socket_mode(const char *value, int *mode, char *why, size_t whylen)
+{
+	size_t n = strlen(value);
+	unsigned long m = 0;
+
+	if (n > 0 && n <= 4 && strspn(value, "01234567") == n)
+		m = strtoul(value, NULL, 8);
+	if (n == 0 || n > 4 || strspn(value, "01234567") != n || m > 0777) {
+		snprintf(why, whylen, "'%s' is not a socket mode (expected permission bits in "
+			 "octal, 0 to 0777, e.g. 0660)", value);
+		return -EINVAL;
+	}
+	*mode = (int)m;
+	return 0;
+}
+
+/* queue-affinity = QUEUE:CPU[,QUEUE:CPU...]; "" or "none": no pins. */
+int
+config_parse_affinity(const char *s, unsigned int queues, const struct config_daemon *d,
+		      struct config_affinity *out, char *why, size_t whylen)
+{
+	struct config_affinity a = { 0 };
+	const char *p = skip_blanks(s);
+
+	if (*p == '\0' || strcmp(p, "none") == 0) {
+		*out = a;
+		return 0;
+	}
+	for (;;) {
+		unsigned long q, cpu;
+		bool q_ovf, cpu_ovf;
+		bool core = d == NULL;
+
+		p = skip_blanks(p);
+		if (!scan_digits(&p, &q, &q_ovf))
+			goto syntax;
+		p = skip_blanks(p);
+		if (*p != ':')
+			goto syntax;
+		p = skip_blanks(p + 1);
+		if (!scan_digits(&p, &cpu, &cpu_ovf))
+			goto syntax;
+		if (q_ovf || q >= queues) {
+			snprintf(why, whylen, "queue %lu does not exist (expected 0 to %u: queues = %u)",
+				 q, queues - 1, queues);
+			return -EINVAL;
+		}
+		if (a.mask & (1u << q)) {
+			snprintf(why, whylen, "queue %lu is pinned twice", q);
+			return -EINVAL;
+		}
+		for (unsigned int i = 0; d != NULL && i < d->nb_cores; i++)
+			core |= !cpu_ovf && d->cores[i] == cpu;
+		if (cpu_ovf || cpu >= VHOSTD_MAX_CPU || !core) {
+			snprintf(why, whylen, "CPU %lu of queue %lu runs no worker (expected one of the "
+				 "[daemon] cores)", cpu, q);
+			return -EINVAL;
+		}
+		a.mask |= 1u << q;
+		a.cpu[q] = (uint16_t)cpu;
+		p = skip_blanks(p);
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			goto syntax;
+		p++;
+	}
+	*out = a;
+	return 0;
+
+syntax:
+	snprintf(why, whylen, "'%s' is not a queue affinity (expected QUEUE:CPU pairs like "
+		 "0:1,1:2, or none)", s);
+	return -EINVAL;
+}
+
+void
+config_format_affinity(const struct config_affinity *a, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES && used < len; q++) {
+		int n;
+
+		if (!(a->mask & (1u << q)))
+			continue;
+		n = snprintf(buf + used, len - used, "%s%u:%u", used ? "," : "", q, a->cpu[q]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
 }

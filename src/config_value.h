@@ -47,6 +47,8 @@ int value_parse_bool(const char *value, bool *out, char *why, size_t whylen);
 int value_parse_log_level(const char *value, int *level, char *why, size_t whylen);
 int value_parse_guest_mode(const char *value, enum guest_mode *mode, char *why,
 			   size_t whylen);
+int value_parse_notify_mode(const char *value, enum notify_mode *mode, char *why,
+			    size_t whylen);
 int value_parse_unicast_mac(const char *value, uint8_t mac[6], char *why, size_t whylen);
 
 /* config_parse_cpu_list() with the reason; why may be NULL if whylen is 0. */
@@ -60,6 +62,27 @@ int value_check_file_prefix(const char *value, size_t size, char *why, size_t wh
 int value_check_device(const char *value, size_t size, char *why, size_t whylen);
 int value_check_uplink_name(const char *value, size_t size, char *why, size_t whylen);
 int value_check_group(const char *value, size_t size, char *why, size_t whylen);
+
+/*
+ * A user or group name that fits size bytes with its NUL and exists on this
+ * host (getpwnam_r/getgrnam_r): its id in *uid / *gid.
+ */
+int value_parse_user(const char *value, size_t size, uid_t *uid, char *why, size_t whylen);
+int value_parse_group(const char *value, size_t size, gid_t *gid, char *why, size_t whylen);
+
+/* Octal permission bits, 0 to 0777 ("660" or "0660"). */
+int value_parse_socket_mode(const char *value, int *mode, char *why, size_t whylen);
+
+/* Quantities with a unit suffix: rate limits and their bursts. */
+enum value_quantity {
+	VALUE_BITRATE,		/* bits per second; k, M, G are powers of 1000 */
+	VALUE_PKTRATE,		/* packets per second; k, M are powers of 1000 */
+	VALUE_BYTES,		/* bytes; k, M are powers of 1024 */
+};
+
+/* "100M", "64k", "0": 0 always allowed (no limit, or automatic). */
+int value_parse_quantity(const char *value, enum value_quantity kind, uint64_t *out,
+			 char *why, size_t whylen);
 
 /*
  * What names the device in uplink devargs, for telling two [uplink]

@@ -334,13 +334,28 @@ answer(struct vhostd *d, struct ctl_client *cl, const char *line, size_t len)
 	return ret;
 }
 
+struct line_ctx {
+	struct vhostd *d;
+	struct ctl_client *cl;
+};
+
+static int
+answer_line(void *arg, const char *line, size_t len)
+{
+	struct line_ctx *lc = arg;
+
+	return answer(lc->d, lc->cl, line, len);
+}
+
 static void
 client_read(struct vhostd *d, struct ctl_client *cl)
 {
+	struct line_ctx lc = { d, cl };
+
 	for (;;) {
 		ssize_t r = recv(cl->fd, cl->buf + cl->len, CTL_MAX_REQUEST - cl->len,
 				 MSG_DONTWAIT);
-		char *nl;
+		int ret;
 
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
@@ -350,19 +365,17 @@ client_read(struct vhostd *d, struct ctl_client *cl)
 		}
 		cl->len += (size_t)r;
 		cl->last = time(NULL);
-		while ((nl = memchr(cl->buf, '\n', cl->len)) != NULL) {
-			size_t line = (size_t)(nl - cl->buf);
-
-			if (answer(d, cl, cl->buf, line) != 0) {
-				client_close(cl);
-				return;
-			}
-			memmove(cl->buf, nl + 1, cl->len - line - 1);
-			cl->len -= line + 1;
-		}
-		if (cl->len == CTL_MAX_REQUEST) {
+		ret = ctl_split_lines(cl->buf, &cl->len, CTL_MAX_REQUEST, answer_line, &lc);
+		if (ret == -E2BIG) {
 			/* No newline in 64 KiB: refuse, and drop the client. */
-			answer(d, cl, cl->buf, cl->len);
+			char *text = ctl_error_answer(-E2BIG, "request too long (no newline in "
+						      RTE_STR(CTL_MAX_REQUEST) " bytes)");
+
+			if (text != NULL && send_all(cl->fd, text, strlen(text)) == 0)
+				send_all(cl->fd, "\n", 1);
+			free(text);
+		}
+		if (ret != 0) {
 			client_close(cl);
 			return;
 		}

@@ -12,11 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_version.h>
 
 #include "capture.h"
+#include "dataplane.h"
 #include "ctl.h"
 #include "vhostd.h"
 #include "vhostd/ctl_proto.h"
@@ -102,17 +104,63 @@ static json_t *
 guest_summary(struct vhostd *d, const struct guest *g)
 {
 	const char *ring = NULL;
+	json_t *j;
 
 	if (g->state == GUEST_RUNNING)
 		ring = g->features & (1ULL << 34) ? "packed" : "split";
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s?, s:i, s:i, s:b, s:s}",
-			 "name", g->cfg.name, "socket", g->cfg.socket,
-			 "mode", g->cfg.mode == GUEST_MODE_CLIENT ? "client" : "server",
-			 "uplink", d->uplinks[g->uplink].cfg.name,
-			 "mac", mac_json(g->cfg.has_mac, g->cfg.mac),
-			 "state", guest_state_name(g), "ring", ring,
-			 "queues", (int)g->cfg.queues, "pairs", (int)g->nb_pairs,
-			 "persistent", g->persistent, "source", g->runtime ? "runtime" : "config");
+	j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s?, s:i, s:i, s:b, s:s}",
+		      "name", g->cfg.name, "socket", g->cfg.socket,
+		      "mode", g->cfg.mode == GUEST_MODE_CLIENT ? "client" : "server",
+		      "uplink", d->uplinks[g->uplink].cfg.name,
+		      "mac", mac_json(g->cfg.has_mac, g->cfg.mac),
+		      "state", guest_state_name(g), "ring", ring,
+		      "queues", (int)g->cfg.queues, "pairs", (int)g->nb_pairs,
+		      "persistent", g->persistent, "source", g->runtime ? "runtime" : "config");
+	json_object_set_new(j, "notify", json_string(config_notify_mode_name(g->cfg.notify)));
+	return j;
+}
+
+/* Who polls each receive queue (a guest's TX vrings, an uplink's RX
+ * queues), its pin, and its load: in total and over the last interval. */
+static json_t *
+polling_json(struct vhostd *d, const uint16_t *worker, const struct queue_load *load,
+	     const struct queue_meter *meter, const struct config_affinity *a, unsigned int nb)
+{
+	json_t *list = json_array();
+
+	for (unsigned int q = 0; q < nb; q++) {
+		uint16_t w = worker[q];
+		uint64_t cycles = load[q].busy_cycles, pkts = load[q].pkts;
+
+		json_array_append_new(list, json_pack("{s:i, s:o, s:o, s:b, s:I, s:I, s:f, s:f}",
+			"queue", q, "worker", w != NO_WORKER ? json_integer(w) : json_null(),
+			"lcore", w != NO_WORKER ? json_integer(d->workers[w].lcore) : json_null(),
+			"pinned", (a->mask >> q) & 1, "busy_cycles", (json_int_t)cycles,
+			"pkts", (json_int_t)pkts, "cycles_per_pkt", pkts ? (double)cycles / (double)pkts : 0.0,
+			"load_pct", rebalance_pct(d, meter[q].last_cycles)));
+	}
+	return list;
+}
+
+static json_t *
+affinity_json(const struct config_affinity *a)
+{
+	char buf[VHOSTD_MAX_QUEUES * 12];
+
+	config_format_affinity(a, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* stats: each queue's busy cycles (what polling it cost) next to its counters. */
+static void
+add_busy_cycles(json_t *counters, const struct queue_load *load, unsigned int nb)
+{
+	json_t *q;
+	size_t i;
+
+	json_array_foreach(json_object_get(counters, "queues"), i, q)
+		json_object_set_new(q, "busy_cycles",
+				    json_integer(i < nb ? (json_int_t)load[i].busy_cycles : 0));
 }
 
 static int
@@ -125,6 +173,26 @@ worker_of_vring(const struct guest *g, uint16_t vring)
 	/* Only the guest's TX vring (2q+1) is polled; its RX vring (2q) is
 	 * written by whichever worker delivers to it. */
 	return vring % 2 ? g->txq_worker[q] : -1;
+}
+
+/* A rate limit as configured: null when it limits nothing. */
+static json_t *
+limit_json(const struct config_rate *r)
+{
+	if (!meter_limits(r))
+		return json_null();
+	return json_pack("{s:I, s:I, s:I}", "bps", (json_int_t)r->bps, "pps", (json_int_t)r->pps,
+			 "burst_bytes", (json_int_t)(r->bps != 0 ? meter_byte_burst(r) : 0));
+}
+
+/* The guest's own mbuf pool (guest.c): its size and how many mbufs are out. */
+static json_t *
+pool_json(const struct guest *g)
+{
+	if (g->pool == NULL)
+		return json_null();
+	return json_pack("{s:s, s:i, s:i}", "name", g->pool->name, "size", (int)g->pool->size,
+			 "in_use", (int)rte_mempool_in_use_count(g->pool));
 }
 
 static json_t *
@@ -143,7 +211,7 @@ guest_detail(struct vhostd *d, struct guest *g)
 
 			json_array_append_new(proto_names, n ? json_string(n) : json_sprintf("bit%u", b));
 		}
-	g->kicks += vhost_guest_kicks(g);
+	g->kicks += vhost_guest_kicks(d, g);
 	json_object_set_new(j, "vid", g->state == GUEST_RUNNING ? json_integer(g->vid) : json_null());
 	json_object_set_new(j, "mac_check", json_boolean(g->cfg.mac_check));
 	json_object_set_new(j, "numa_node", numa >= 0 ? json_integer(numa) : json_null());
@@ -152,6 +220,9 @@ guest_detail(struct vhostd *d, struct guest *g)
 	json_object_set_new(j, "disconnects", json_integer((json_int_t)g->disconnects));
 	json_object_set_new(j, "kicks", json_integer((json_int_t)g->kicks));
 	json_object_set_new(j, "refused_messages", json_integer((json_int_t)g->refused_msgs));
+	json_object_set_new(j, "rate_limits", json_pack("{s:o, s:o}",
+		"tx", limit_json(&g->cfg.tx_limit), "rx", limit_json(&g->cfg.rx_limit)));
+	json_object_set_new(j, "mbuf_pool", pool_json(g));
 	json_object_set_new(j, "features", json_pack("{s:o, s:o, s:o, s:o}",
 		"offered", hex_json(g->offered), "offered_names", feature_names(g->offered),
 		"negotiated", g->state == GUEST_RUNNING ? hex_json(g->features) : json_null(),
@@ -183,6 +254,9 @@ guest_detail(struct vhostd *d, struct guest *g)
 					    json_boolean(vi.guest_suppresses_interrupts));
 		}
 		json_object_set_new(vj, "worker", w >= 0 ? json_integer(w) : json_null());
+		/* Kicks on: its worker is asleep (or about to sleep) on them. */
+		json_object_set_new(vj, "worker_asleep", w >= 0 ? json_boolean(
+			__atomic_load_n(&d->workers[w].asleep, __ATOMIC_RELAXED)) : json_null());
 		json_object_set_new(vj, "stats", vhost_vring_stats(g, v));
 		json_array_append_new(vrings, vj);
 	}
@@ -190,6 +264,9 @@ guest_detail(struct vhostd *d, struct guest *g)
 	json_object_set_new(j, "capture", capture_json(g));
 	guest_counters(d, g, &sum);
 	json_object_set_new(j, "counters", counters_json(&sum, g->cfg.queues));
+	json_object_set_new(j, "queue_affinity", affinity_json(&g->cfg.affinity));
+	json_object_set_new(j, "polling", polling_json(d, g->txq_worker, g->txq_load, g->txq_meter,
+						       &g->cfg.affinity, g->cfg.queues));
 	return j;
 }
 
@@ -233,6 +310,9 @@ uplink_detail(struct vhostd *d, struct uplink *u)
 	json_object_set_new(j, "promiscuous", json_boolean(rte_eth_promiscuous_get(u->port) == 1));
 	uplink_counters(d, u, &sum);
 	json_object_set_new(j, "counters", counters_json(&sum, RTE_MAX(u->nb_rxq, u->nb_txq)));
+	json_object_set_new(j, "queue_affinity", affinity_json(&u->cfg.affinity));
+	json_object_set_new(j, "polling", polling_json(d, u->rxq_worker, u->rxq_load, u->rxq_meter,
+						       &u->cfg.affinity, u->nb_rxq));
 	return j;
 }
 
@@ -312,7 +392,12 @@ guest_from_args(struct vhostd *d, json_t *args, struct config_guest *cg, char *e
 		/* protocol name, config key */
 		{ "socket", "socket" }, { "mode", "mode" }, { "uplink", "uplink" },
 		{ "mac", "mac" }, { "mac_check", "mac-check" }, { "queues", "queues" },
-		{ "features", "features" },
+		{ "features", "features" }, { "notify", "notify" },
+		{ "socket_owner", "socket-owner" }, { "socket_group", "socket-group" },
+		{ "socket_mode", "socket-mode" }, { "queue_affinity", "queue-affinity" },
+		{ "tx_rate", "tx-rate" }, { "tx_pps", "tx-pps" }, { "tx_burst", "tx-burst" },
+		{ "rx_rate", "rx-rate" }, { "rx_pps", "rx-pps" }, { "rx_burst", "rx-burst" },
+		{ "mbufs", "mbufs" },
 	};
 	const struct config_guest *others[VHOSTD_MAX_GUESTS];
 	unsigned int seen = 0, nb = 0;
@@ -365,6 +450,9 @@ ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, 
 		return -ENOSPC;
 	}
 	ret = guest_init(d, g, &cg);
+	if (ret == -ENOMEM && cg.mbufs != 0)
+		snprintf(err, errlen, "[guest %s] mbufs: no memory for a pool of %u mbufs (raise "
+			 "[daemon] memory, or lower mbufs)", cg.name, cg.mbufs);
 	if (ret == 0 && persist)
 		ret = ctl_state_save(d, cg.name, args, err, errlen);
 	if (ret == 0) {
@@ -387,7 +475,7 @@ ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, 
 		guest_slot_free(d, g);
 		dataplane_publish(d);
 		pthread_mutex_unlock(&d->lock);
-		guest_fini(g);
+		guest_fini(d, g);
 		return ret == -EADDRINUSE ? -EEXIST : ret;
 	}
 	LOG(INFO, "guest %s: added at run time%s", cg.name, persist ? " (persistent)" : "");
@@ -446,7 +534,7 @@ cmd_guest_del(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 		ctl_state_remove(d, name);
 	LOG(INFO, "guest %s: removed at run time", name);
 	*result = json_pack("{s:s, s:b}", "name", name, "removed", 1);
-	guest_fini(g);
+	guest_fini(d, g);
 	return 0;
 }
 
@@ -510,7 +598,10 @@ cmd_stats(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 			continue;
 		found = true;
 		guest_counters(d, g, &sum);
-		json_object_set_new(guests, g->cfg.name, counters_json(&sum, g->cfg.queues));
+		json_t *c = counters_json(&sum, g->cfg.queues);
+
+		add_busy_cycles(c, g->txq_load, g->cfg.queues);
+		json_object_set_new(guests, g->cfg.name, c);
 		if (reset)
 			guest_counters_reset(d, g);
 	}
@@ -522,8 +613,10 @@ cmd_stats(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 			continue;
 		found = true;
 		uplink_counters(d, u, &sum);
-		json_object_set_new(uplinks, u->cfg.name,
-				    counters_json(&sum, RTE_MAX(u->nb_rxq, u->nb_txq)));
+		json_t *c = counters_json(&sum, RTE_MAX(u->nb_rxq, u->nb_txq));
+
+		add_busy_cycles(c, u->rxq_load, u->nb_rxq);
+		json_object_set_new(uplinks, u->cfg.name, c);
 		if (reset)
 			uplink_counters_reset(d, u);
 	}
@@ -540,6 +633,40 @@ inval:
 	json_decref(guests);
 	json_decref(uplinks);
 	return -EINVAL;
+}
+
+/* How a worker waits for work (notify.c): its current mode, whether it
+ * sleeps now, and its counters.  d->lock held: the list is not retired. */
+static json_t *
+worker_notify_json(const struct worker *wk)
+{
+	const struct dp_worker *dp = wk->dp;
+	const char *mode = "adaptive";
+
+	if (dp != NULL && dp->idle_threshold == NOTIFY_NEVER)
+		mode = "poll";
+	else if (dp != NULL && dp->idle_threshold == 0)
+		mode = "interrupt";
+	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "mode", mode, "asleep", __atomic_load_n(&wk->asleep, __ATOMIC_RELAXED),
+			 "backoff", dp != NULL && dp->backoff,
+			 "sleep_cycles", (json_int_t)wk->sleep_cycles,
+			 "switches", (json_int_t)wk->notify.switches,
+			 "rechecks", (json_int_t)wk->notify.rechecks,
+			 "sleeps", (json_int_t)wk->notify.sleeps,
+			 "wakeups", (json_int_t)wk->notify.wakeups,
+			 "timeouts", (json_int_t)wk->notify.timeouts);
+}
+
+static json_t *
+worker_queue_json(struct vhostd *d, const char *kind, const char *name, unsigned int q,
+		  const struct queue_load *load, const struct queue_meter *meter,
+		  const struct config_affinity *a)
+{
+	return json_pack("{s:s, s:s, s:i, s:b, s:I, s:I, s:f}", "kind", kind, "name", name,
+			 "queue", q, "pinned", (a->mask >> q) & 1,
+			 "busy_cycles", (json_int_t)load->busy_cycles, "pkts", (json_int_t)load->pkts,
+			 "load_pct", rebalance_pct(d, meter->last_cycles));
 }
 
 static int
@@ -560,25 +687,106 @@ cmd_workers(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 		for (unsigned int i = 0; i < d->nb_uplinks; i++)
 			for (unsigned int q = 0; q < d->uplinks[i].nb_rxq; q++)
 				if (d->uplinks[i].rxq_worker[q] == w)
-					json_array_append_new(queues, json_pack("{s:s, s:s, s:i}",
-						"kind", "uplink", "name", d->uplinks[i].cfg.name, "queue", q));
+					json_array_append_new(queues, worker_queue_json(d, "uplink",
+						d->uplinks[i].cfg.name, q, &d->uplinks[i].rxq_load[q],
+						&d->uplinks[i].rxq_meter[q], &d->uplinks[i].cfg.affinity));
 		for (unsigned int i = 0; i < d->nb_guests; i++)
 			for (unsigned int q = 0; d->guests[i].in_use && q < d->guests[i].nb_pairs; q++)
 				if (d->guests[i].txq_worker[q] == w)
-					json_array_append_new(queues, json_pack("{s:s, s:s, s:i}",
-						"kind", "guest", "name", d->guests[i].cfg.name, "queue", q));
-		json_array_append_new(list, json_pack(
+					json_array_append_new(queues, worker_queue_json(d, "guest",
+						d->guests[i].cfg.name, q, &d->guests[i].txq_load[q],
+						&d->guests[i].txq_meter[q], &d->guests[i].cfg.affinity));
+		uint64_t sleep = wk->sleep_cycles;
+		json_t *j = json_pack(
 			"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:o}",
 			"index", w, "lcore", wk->lcore, "loops", (json_int_t)wk->loops,
 			"busy_loops", (json_int_t)wk->busy_loops, "busy_cycles", (json_int_t)busy,
 			"idle_cycles", (json_int_t)idle, "pkts", (json_int_t)pkts,
 			"cycles_per_pkt", pkts ? (double)busy / (double)pkts : 0.0,
-			"busy_pct", busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
-			"queues", queues));
+			"busy_pct", busy + idle + sleep ?
+				100.0 * (double)busy / (double)(busy + idle + sleep) : 0.0,
+			"queues", queues);
+
+		json_object_set_new(j, "notify", worker_notify_json(wk));
+		json_object_set_new(j, "interval_busy_pct",
+				    json_real(rebalance_pct(d, d->balance.busy_last[w])));
+		json_array_append_new(list, j);
 	}
+	*result = json_pack("{s:o, s:{s:i, s:i, s:f, s:I, s:I}}", "workers", list, "rebalance",
+			    "interval", (int)d->cfg.daemon.rebalance_interval,
+			    "margin", (int)d->cfg.daemon.rebalance_margin,
+			    "measured_seconds", (double)d->balance.interval / (double)rte_get_tsc_hz(),
+			    "rebalances", (json_int_t)d->balance.rebalances,
+			    "moves", (json_int_t)d->balance.moves);
 	pthread_mutex_unlock(&d->lock);
-	*result = json_pack("{s:o}", "workers", list);
 	return 0;
+}
+
+/* guest.affinity and uplink.affinity: pin queues to workers, or unpin
+ * them ("" or "none"); pinned queues move now, unpinned ones stay where
+ * they are until the rebalancer moves them.  Not saved: to keep it, put
+ * queue-affinity in the configuration (or in guest.add). */
+static int
+set_affinity(struct vhostd *d, bool is_guest, json_t *args, json_t **result, char *err,
+	     size_t errlen)
+{
+	const char *name = arg_str(args, "name"), *text = arg_str(args, "affinity");
+	const char *kind = is_guest ? "guest" : "uplink";
+	struct config_affinity a, old, *cur;
+	struct guest *g = NULL;
+	struct uplink *u = NULL;
+	char why[256];
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	if (is_guest)
+		g = guest_by_name(d, name);
+	else
+		u = uplink_by_name(d, name);
+	if (g == NULL && u == NULL) {
+		pthread_mutex_unlock(&d->lock);
+		snprintf(err, errlen, "no %s named '%s'", kind, name);
+		return -ENOENT;
+	}
+	if (config_parse_affinity(text, g != NULL ? g->cfg.queues : u->nb_rxq, &d->cfg.daemon,
+				  &a, why, sizeof(why)) != 0) {
+		pthread_mutex_unlock(&d->lock);
+		snprintf(err, errlen, "%s %s: queue-affinity: %s", kind, name, why);
+		return -EINVAL;
+	}
+	cur = g != NULL ? &g->cfg.affinity : &u->cfg.affinity;
+	old = *cur;
+	*cur = a;
+	ret = dataplane_publish(d);
+	if (ret != 0) {
+		*cur = old;
+		pthread_mutex_unlock(&d->lock);
+		snprintf(err, errlen, "%s %s: cannot publish poll lists: %s", kind, name,
+			 strerror(-ret));
+		return ret;
+	}
+	config_format_affinity(cur, why, sizeof(why));
+	LOG(INFO, "%s %s: queue-affinity set to '%s'", kind, name, why[0] ? why : "none");
+	*result = json_pack("{s:s, s:o, s:o}", "name", name, "queue_affinity", affinity_json(cur),
+			    "polling", g != NULL ?
+				polling_json(d, g->txq_worker, g->txq_load, g->txq_meter, cur,
+					     g->cfg.queues) :
+				polling_json(d, u->rxq_worker, u->rxq_load, u->rxq_meter, cur,
+					     u->nb_rxq));
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+static int
+cmd_guest_affinity(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	return set_affinity(ctx, true, args, result, err, errlen);
+}
+
+static int
+cmd_uplink_affinity(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	return set_affinity(ctx, false, args, result, err, errlen);
 }
 
 static int
@@ -665,7 +873,18 @@ static const struct ctl_param p_add[] = {
 	{ "uplink", CTL_STRING, false }, { "mode", CTL_STRING, false },
 	{ "mac", CTL_STRING, false }, { "mac_check", CTL_BOOL, false },
 	{ "queues", CTL_INT, false }, { "features", CTL_STRING, false },
-	{ "persist", CTL_BOOL, false },
+	{ "notify", CTL_STRING, false }, { "persist", CTL_BOOL, false },
+	{ "socket_owner", CTL_STRING, false }, { "socket_group", CTL_STRING, false },
+	{ "socket_mode", CTL_STRING, false },	/* octal text, "0660" */
+	{ "queue_affinity", CTL_STRING, false },
+	/* Rate limits as in the file ("100M"), and the guest's own pool size. */
+	{ "tx_rate", CTL_STRING, false }, { "tx_pps", CTL_STRING, false },
+	{ "tx_burst", CTL_STRING, false }, { "rx_rate", CTL_STRING, false },
+	{ "rx_pps", CTL_STRING, false }, { "rx_burst", CTL_STRING, false },
+	{ "mbufs", CTL_INT, false },
+};
+static const struct ctl_param p_affinity[] = {
+	{ "name", CTL_STRING, true }, { "affinity", CTL_STRING, true },
 };
 static const struct ctl_param p_stats[] = {
 	{ "kind", CTL_STRING, false }, { "name", CTL_STRING, false },
@@ -691,6 +910,10 @@ const struct ctl_cmd ctl_commands[] = {
 	{ "capture.start", cmd_capture_start, PARAMS(p_capture),
 	  "write a guest's frames to a new pcapng file (count 0: until capture.stop)" },
 	{ "capture.stop", cmd_capture_stop, PARAMS(p_name), "stop a guest's capture" },
+	{ "guest.affinity", cmd_guest_affinity, PARAMS(p_affinity),
+	  "pin a guest's queue pairs to worker CPUs (\"0:1,1:2\"; \"none\" unpins)" },
+	{ "uplink.affinity", cmd_uplink_affinity, PARAMS(p_affinity),
+	  "pin an uplink's RX queues to worker CPUs (\"0:1,1:2\"; \"none\" unpins)" },
 };
 const unsigned int ctl_nb_commands = RTE_DIM(ctl_commands);
 

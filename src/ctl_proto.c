@@ -8,9 +8,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vhostd/ctl_proto.h"
+#include "vhostd/utf8.h"
 
 static const struct {
 	int err;
@@ -35,10 +37,30 @@ ctl_error_code(int err)
 char *
 ctl_error_answer(int err, const char *message)
 {
-	json_t *a = json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code",
-			      ctl_error_code(err), "message", message);
+	size_t n = strlen(message);
+	char *clean = malloc(n + 1);
+	json_t *a;
 	char *text;
 
+	if (clean == NULL)
+		return NULL;
+	/* A message may quote a request, cut anywhere (jansson's "near '...'",
+	 * "%.64s", a full err buffer): a byte that is not part of a whole
+	 * UTF-8 character becomes '?', or json_pack() would refuse it. */
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq_len((const unsigned char *)message + i, n - i);
+
+		if (len == 0) {
+			clean[i++] = '?';
+			continue;
+		}
+		memcpy(clean + i, message + i, len);
+		i += len;
+	}
+	clean[n] = '\0';
+	a = json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", ctl_error_code(err),
+		      "message", clean);
+	free(clean);
 	if (a == NULL)
 		return NULL;
 	text = json_dumps(a, JSON_COMPACT);
@@ -182,6 +204,30 @@ ctl_dispatch(const struct ctl_cmd *cmds, unsigned int nb, const char *line, size
 fail:
 	json_decref(req);
 	return ctl_error_answer(ret, err);
+}
+
+int
+ctl_split_lines(char *buf, size_t *len, size_t cap, ctl_line_fn fn, void *arg)
+{
+	size_t done = 0;
+	const char *nl;
+	int ret = 0;
+
+	while ((nl = memchr(buf + done, '\n', *len - done)) != NULL) {
+		size_t n = (size_t)(nl - (buf + done));
+
+		ret = fn(arg, buf + done, n);
+		done += n + 1;
+		if (ret != 0)
+			break;
+	}
+	/* One move for the whole read: a line at a time would be quadratic
+	 * in a buffer full of empty lines. */
+	memmove(buf, buf + done, *len - done);
+	*len -= done;
+	if (ret == 0 && *len >= cap)
+		ret = -E2BIG;
+	return ret;
 }
 
 json_t *

@@ -12,13 +12,17 @@
 /* rte_pcapng_copy() is experimental in 22.11. */
 #define ALLOW_EXPERIMENTAL_API
 
+#include <assert.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>	/* RTE_ETH_TX_OFFLOAD_* (constants only) */
 #include <rte_mbuf.h>
 #include <rte_pcapng.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "dataplane.h"
@@ -82,7 +86,7 @@ flush_guest(struct dp_guest *g)
 {
 	struct dp_buf *b = &g->buf;
 	struct queue_stats *qs = &g->stats->q[g->buf_q];
-	uint64_t bytes = bytes_of(b->pkts, 0, b->n);
+	uint64_t bytes = b->bytes;
 	uint16_t sent;
 
 	sent = g->ops->tx(g->id, g->buf_q, b->pkts, b->n);
@@ -94,6 +98,7 @@ flush_guest(struct dp_guest *g)
 	qs->rx_pkts += sent;
 	qs->rx_bytes += bytes;
 	b->n = 0;
+	b->bytes = 0;
 }
 
 static void
@@ -101,7 +106,7 @@ flush_uplink(struct dp_uplink *u)
 {
 	struct dp_buf *b = &u->buf;
 	struct queue_stats *qs = &u->stats->q[u->txq];
-	uint64_t bytes = bytes_of(b->pkts, 0, b->n);
+	uint64_t bytes = b->bytes;
 	uint16_t sent;
 
 	if (u->txlock != NULL)
@@ -117,6 +122,7 @@ flush_uplink(struct dp_uplink *u)
 	qs->tx_pkts += sent;
 	qs->tx_bytes += bytes;
 	b->n = 0;
+	b->bytes = 0;
 }
 
 static inline void
@@ -207,6 +213,7 @@ guest_push(struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
 	if (unlikely(g->buf.n == DP_BUF || (g->buf.n != 0 && g->buf_q != q)))
 		flush_guest(g);
 	g->buf_q = q;
+	g->buf.bytes += m->pkt_len;
 	g->buf.pkts[g->buf.n++] = m;
 }
 
@@ -224,6 +231,14 @@ guest_push_finished(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m,
 		guest_push(g, segs[i], q);
 }
 
+/* rx-rate / rx-pps: does m exceed what g may receive?  Off the fast path:
+ * only guests with limits call it. */
+static bool __rte_noinline
+rx_over_limit(struct dp_guest *g, const struct rte_mbuf *m)
+{
+	return !meter_pass(&g->meter->rx, rte_rdtsc(), m->pkt_len);
+}
+
 static inline void
 to_guest(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
 {
@@ -235,6 +250,10 @@ to_guest(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q
 		return;
 	}
 	q = (uint16_t)(q % g->nb_pairs);
+	if (unlikely(g->meter != NULL) && rx_over_limit(g, m)) {
+		drop(&g->stats->q[q], DROP_RATE_LIMITED, m);
+		return;
+	}
 	if (unlikely(offload_pending(m)) && !guest_accepts(g, m)) {
 		guest_push_finished(w, g, m, q);
 		return;
@@ -247,6 +266,7 @@ uplink_push(struct dp_uplink *u, struct rte_mbuf *m)
 {
 	if (unlikely(u->buf.n == DP_BUF))
 		flush_uplink(u);
+	u->buf.bytes += m->pkt_len;
 	u->buf.pkts[u->buf.n++] = m;
 }
 
@@ -300,27 +320,170 @@ flood(struct dp_worker *w, uint16_t uplink, const struct fwd_table *fwd,
 		to_uplink(w, &w->uplinks[uplink], m);
 }
 
+/*
+ * One pass over a burst, touching each mbuf and its first data line once.
+ * After a dequeue of large frames the burst no longer fits in L1 (32 x 1518
+ * bytes were just copied), so the mbufs are prefetched as a whole and each
+ * frame's header DP_PREFETCH frames ahead of its use.  Small frames are
+ * still in L1: there the prefetches would be a tenth of the per-frame work
+ * for nothing, so a burst whose first frame is small gets none.
+ */
+#define DP_PREFETCH 4
+#define DP_PREFETCH_MIN_LEN 512
+
+static inline bool
+prefetch_burst(struct rte_mbuf **pkts, uint16_t n)
+{
+	if (n == 0 || pkts[0]->pkt_len < DP_PREFETCH_MIN_LEN)
+		return false;
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
+	for (uint16_t i = 0; i < n && i < DP_PREFETCH; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	return true;
+}
+
+static inline void
+prefetch_ahead(bool on, struct rte_mbuf **pkts, uint16_t i, uint16_t n)
+{
+	if (on && i + DP_PREFETCH < n)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH], void *));
+}
+
+/* tx-rate / tx-pps: drop what g sent over its limit (counted as sent and
+ * dropped); returns how many frames are left at the front of pkts. */
+static uint16_t __rte_noinline
+tx_police(struct dp_guest *g, struct queue_stats *qs, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t bytes = bytes_of(pkts, 0, n);
+	uint16_t kept = meter_filter(&g->meter->tx, rte_rdtsc(), pkts, n);
+
+	qs->tx_pkts += n - kept;
+	qs->tx_bytes += bytes - bytes_of(pkts, 0, kept);
+	qs->drops[DROP_RATE_LIMITED] += n - kept;
+	return kept;
+}
+
+/*
+ * g's own pool is dry: its frames wait in an uplink's TX ring, or it sends
+ * long chains.  Take a burst into the uplink's pool and drop it, counted on
+ * g, as a NIC drops what it has no buffers for: g's ring keeps moving and
+ * the borrowed mbufs are back before this returns, so no other guest waits.
+ */
+static uint16_t __rte_noinline
+drop_no_mbuf(struct dp_worker *w, struct dp_rxq *rxq)
+{
+	struct dp_guest *g = &w->guests[rxq->obj];
+	struct queue_stats *qs = &g->stats->q[rxq->q];
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t n;
+
+	n = g->ops->rx(g->id, rxq->q, w->uplinks[g->uplink].pool, pkts, DP_BURST);
+	qs->tx_pkts += n;
+	qs->tx_bytes += bytes_of(pkts, 0, n);
+	qs->drops[DROP_NO_MBUF] += n;
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
+/* Fewer than a burst of mbufs left in g's own pool for this lcore
+ * (librte_vhost then dequeues nothing).  Asked only after a short burst, so
+ * never at full load.  Guest pools are rings (guest.c creates them so). */
+static inline bool
+pool_short(const struct dp_worker *w, const struct dp_guest *g)
+{
+	struct rte_mempool_cache *c = rte_mempool_default_cache(g->pool, rte_lcore_id());
+
+	return (c == NULL || c->len < DP_BURST) && g->pool != w->uplinks[g->uplink].pool &&
+	       rte_ring_count(g->pool->pool_data) < DP_BURST;
+}
+
+/*
+ * A guest alone on its uplink (the VF case): every frame goes to the wire
+ * once it passed the runt and source-MAC checks, so there is no lookup, and
+ * the uplink's buffer is made room for once per burst, not per frame.
+ */
+/* fwd_mac_key() of the six bytes at p, on the little-endian hosts DPDK
+ * runs on, given 8 readable bytes. */
+static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "load_u64() & FWD_MAC_MASK");
+
+static inline uint64_t
+load_u64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void
+from_guest_alone(struct dp_worker *w, struct dp_guest *g, struct dp_uplink *u,
+		 struct queue_stats *qs, struct rte_mbuf **pkts, uint16_t n, bool pf)
+{
+	struct dp_buf *b = &u->buf;
+	const bool check = g->has_mac && g->mac_check;
+	const uint64_t mac = fwd_mac_key(g->mac);
+	uint64_t bytes = 0;
+	if (b->n + n > DP_BUF)
+		flush_uplink(u);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		prefetch_ahead(pf, pkts, i, n);
+		bytes += m->pkt_len;
+		if (unlikely(m->data_len < FWD_ETH_HLEN)) {
+			drop(qs, DROP_RUNT, m);
+			continue;
+		}
+		/* The source MAC and the type field in one load: the frame
+		 * holds 14 bytes. */
+		if (check && unlikely((load_u64(frame + 6) & FWD_MAC_MASK) != mac)) {
+			drop(qs, DROP_SPOOFED, m);
+			continue;
+		}
+		if (unlikely(offload_pending(m)) && !uplink_accepts(u, m)) {
+			uplink_push_finished(w, u, m);
+			if (b->n + (n - i - 1) > DP_BUF)
+				flush_uplink(u);
+			continue;
+		}
+		b->bytes += m->pkt_len;
+		b->pkts[b->n++] = m;
+	}
+	qs->tx_pkts += n;
+	qs->tx_bytes += bytes;
+}
+
 static void
 from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dp_guest *g = &w->guests[rxq->obj];
 	struct dp_uplink *u = &w->uplinks[g->uplink];
 	struct queue_stats *qs = &g->stats->q[rxq->q];
+	uint64_t bytes = 0;
+	bool pf;
 
-	qs->tx_pkts += n;
-	qs->tx_bytes += bytes_of(pkts, 0, n);
+	if (unlikely(g->meter != NULL))
+		n = tx_police(g, qs, pkts, n);
+	pf = prefetch_burst(pkts, n);
+	if (likely(u->fwd->nb_guests <= 1 && g->capture == NULL && g->mac_owner)) {
+		from_guest_alone(w, g, u, qs, pkts, n, pf);
+		return;
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 		struct fwd_decision d;
 
+		prefetch_ahead(pf, pkts, i, n);
+		bytes += m->pkt_len;
 		if (unlikely(g->capture != NULL))
 			dp_capture(g->capture, m, false);
-		if (unlikely(!g->mac_owner) &&
-		    fwd_is_announce(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m)))
+		if (unlikely(!g->mac_owner) && fwd_is_announce(frame, rte_pktmbuf_data_len(m)))
 			dp_announce(g);
 		d = fwd_from_guest(u->fwd, rxq->obj, g->has_mac ? g->mac : NULL,
-				   g->mac_check, rte_pktmbuf_mtod(m, const uint8_t *),
-				   rte_pktmbuf_data_len(m));
+				   g->mac_check, frame, rte_pktmbuf_data_len(m));
 		switch (d.action) {
 		case FWD_TO_UPLINK:
 			to_uplink(w, u, m);
@@ -339,6 +502,40 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
 			break;
 		}
 	}
+	qs->tx_pkts += n;
+	qs->tx_bytes += bytes;
+}
+
+/*
+ * A burst for the uplink's only guest (the VF case): it all goes to one
+ * pair, so readiness, the pair and room in the buffer are settled once per
+ * burst.  Returns the bytes of the burst.
+ */
+static uint64_t
+to_guest_burst(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf **pkts, uint16_t n,
+	       uint16_t q)
+{
+	struct dp_buf *b = &g->buf;
+	uint64_t bytes = 0;
+
+	q = (uint16_t)(q % g->nb_pairs);
+	if (b->n != 0 && (g->buf_q != q || b->n + n > DP_BUF))
+		flush_guest(g);
+	g->buf_q = q;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		bytes += m->pkt_len;
+		if (unlikely(offload_pending(m)) && !guest_accepts(g, m)) {
+			guest_push_finished(w, g, m, q);
+			if (b->n + (n - i - 1) > DP_BUF)
+				flush_guest(g);
+			continue;
+		}
+		b->bytes += m->pkt_len;
+		b->pkts[b->n++] = m;
+	}
+	return bytes;
 }
 
 static void
@@ -347,21 +544,32 @@ from_uplink(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uin
 	struct dp_uplink *u = &w->uplinks[rxq->obj];
 	struct queue_stats *qs = &u->stats->q[rxq->q];
 	const struct fwd_table *fwd = u->fwd;
+	uint64_t bytes = 0;
+	bool pf;
 
-	qs->rx_pkts += n;
-	qs->rx_bytes += bytes_of(pkts, 0, n);
+	pf = prefetch_burst(pkts, n);
+	if (unlikely(u->rx_partial_csum))
+		offload_rx_mark_partial(pkts, n);	/* net_af_packet (offload.h) */
 	if (fwd->pipe != FWD_NONE) {
 		/* The VF case: one guest, the NIC filtered already. */
 		struct dp_guest *g = &w->guests[fwd->pipe];
 
-		for (uint16_t i = 0; i < n; i++)
+		if (likely(g->ready && g->capture == NULL && g->meter == NULL)) {
+			bytes = to_guest_burst(w, g, pkts, n, rxq->q);
+			goto out;
+		}
+		for (uint16_t i = 0; i < n; i++) {
+			bytes += pkts[i]->pkt_len;
 			to_guest(w, g, pkts[i], rxq->q);
-		return;
+		}
+		goto out;
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct fwd_decision d;
 
+		prefetch_ahead(pf, pkts, i, n);
+		bytes += m->pkt_len;
 		d = fwd_from_uplink(fwd, rte_pktmbuf_mtod(m, const uint8_t *),
 				    rte_pktmbuf_data_len(m));
 		switch (d.action) {
@@ -379,13 +587,25 @@ from_uplink(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uin
 			break;
 		}
 	}
+out:
+	qs->rx_pkts += n;
+	qs->rx_bytes += bytes;
 }
 
 unsigned int
 dp_poll(struct dp_worker *w)
 {
+	uint64_t tsc = rte_rdtsc();
+
+	return dp_poll_tsc(w, &tsc);
+}
+
+unsigned int
+dp_poll_tsc(struct dp_worker *w, uint64_t *tsc)
+{
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int total = 0;
+	uint64_t t0 = *tsc, t1;
 
 	for (unsigned int i = 0; i < w->nb_rxq; i++) {
 		struct dp_rxq *rxq = &w->rxq[i];
@@ -397,16 +617,28 @@ dp_poll(struct dp_worker *w)
 			if (unlikely(!rxq->started))
 				rxq->started = g->ops->poll_start == NULL ||
 					       g->ops->poll_start(g->id, rxq->q) == 0;
-			n = g->ops->rx(g->id, rxq->q, w->uplinks[g->uplink].pool,
-				       pkts, DP_BURST);
+			n = g->ops->rx(g->id, rxq->q, g->pool, pkts, DP_BURST);
 			if (n != 0)
 				from_guest(w, rxq, pkts, n);
+			if (n < DP_BURST && pool_short(w, g))
+				n += drop_no_mbuf(w, rxq);
 		} else {
 			struct dp_uplink *u = &w->uplinks[rxq->obj];
 
 			n = u->ops->rx(u->id, rxq->q, u->pool, pkts, DP_BURST);
 			if (n != 0)
 				from_uplink(w, rxq, pkts, n);
+		}
+		/* Per-queue load for the rebalancer: a TSC read after each
+		 * queue that received (~80 cycles here), whose end is the next
+		 * one's start; empty polls before it are charged to it, so an
+		 * idle loop costs one read. */
+		rxq->n = n;
+		if (n != 0) {
+			t1 = rte_rdtsc();
+			rxq->load->busy_cycles += t1 - t0;
+			rxq->load->pkts += n;
+			t0 = t1;
 		}
 		total += n;
 	}
@@ -418,5 +650,15 @@ dp_poll(struct dp_worker *w)
 	for (unsigned int i = 0; i < w->nb_uplinks; i++)
 		if (w->uplinks[i].buf.n != 0)
 			flush_uplink(&w->uplinks[i]);
+	/* The flush is most of the cost of a frame to a guest (the copy into
+	 * its memory): shared among the queues that fed it, by packets. */
+	*tsc = rte_rdtsc();
+	t1 = *tsc - t0;
+	for (unsigned int i = 0; i < w->nb_rxq; i++) {
+		uint16_t n = w->rxq[i].n;
+
+		if (n != 0)	/* no division in the usual case: one queue fed it all */
+			w->rxq[i].load->busy_cycles += n == total ? t1 : t1 * n / total;
+	}
 	return total;
 }

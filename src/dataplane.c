@@ -7,7 +7,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -16,66 +18,264 @@
 #include "vhostd.h"
 #include "vhostd/placement.h"
 
-/* Keep existing assignments; place new queues on the least loaded worker;
- * release queues that went away. */
+/* The NUMA node of every worker (lcore id = CPU id). */
+static void
+topology(const struct vhostd *d, struct placement_topo *t)
+{
+	t->nb_workers = d->nb_workers;
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		t->node[w] = (int)rte_lcore_to_socket_id(d->workers[w].lcore);
+}
+
+/* queue-affinity names CPUs: the worker on that CPU, if any. */
+static uint16_t
+pin_of(const struct vhostd *d, const struct config_affinity *a, unsigned int q)
+{
+	if (!(a->mask & (1u << q)))
+		return PLACEMENT_NONE;
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		if (d->workers[w].lcore == a->cpu[q])
+			return (uint16_t)w;
+	return PLACEMENT_NONE;
+}
+
+/* One queue of the placement: where its assignment lives, for messages. */
+struct qref {
+	uint16_t *worker;
+	const char *kind;
+	const char *name;
+	unsigned int q;
+};
+
+/*
+ * Pinned queues go to their pin; placed queues stay (only the rebalancer
+ * and pins move them); new queues go to the worker with the fewest queues
+ * on their node (placement.c); queues that went away are released.  A
+ * guest's queues follow its memory's node (librte_vhost's, read at
+ * new_device), an uplink's the device's.
+ */
 static void
 place_queues(struct vhostd *d)
 {
-	unsigned int load[VHOSTD_MAX_WORKERS] = { 0 };
+	static struct placement_queue pq[PLACEMENT_MAX_QUEUES];	/* under d->lock */
+	static struct qref ref[PLACEMENT_MAX_QUEUES];
+	struct placement_topo t;
+	const char *warned = NULL;
+	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < d->nb_uplinks; i++)
-		for (unsigned int q = 0; q < d->uplinks[i].nb_rxq; q++)
-			if (d->uplinks[i].rxq_worker[q] != NO_WORKER)
-				load[d->uplinks[i].rxq_worker[q]]++;
+	topology(d, &t);
+	for (unsigned int i = 0; i < d->nb_uplinks; i++) {
+		struct uplink *u = &d->uplinks[i];
+
+		for (unsigned int q = 0; q < u->nb_rxq; q++) {
+			pq[n] = (struct placement_queue){ .worker = u->rxq_worker[q],
+				.pin = pin_of(d, &u->cfg.affinity, q), .node = u->socket };
+			ref[n++] = (struct qref){ &u->rxq_worker[q], "uplink", u->cfg.name, q };
+		}
+	}
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
 
 		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++) {
-			if (!g->in_use || q >= g->nb_pairs)
+			if (!g->in_use || q >= g->nb_pairs) {
 				g->txq_worker[q] = NO_WORKER;
-			else if (g->txq_worker[q] != NO_WORKER)
-				load[g->txq_worker[q]]++;
+				continue;
+			}
+			pq[n] = (struct placement_queue){ .worker = g->txq_worker[q],
+				.pin = pin_of(d, &g->cfg.affinity, q), .node = g->numa };
+			ref[n++] = (struct qref){ &g->txq_worker[q], "guest", g->cfg.name, q };
 		}
 	}
+	placement_assign(&t, pq, n);
+	for (unsigned int i = 0; i < n; i++) {
+		bool changed = *ref[i].worker != pq[i].worker;
+
+		*ref[i].worker = pq[i].worker;
+		/* Once per object and placement: a guest's pairs share a node. */
+		if (!changed || !pq[i].cross || ref[i].name == warned)
+			continue;
+		warned = ref[i].name;
+		if (pq[i].pin != PLACEMENT_NONE)
+			LOG(WARNING, "%s %s: queue %u is pinned (queue-affinity) to worker %u on NUMA "
+			    "node %d, but its memory is on node %d: cross-node traffic", ref[i].kind,
+			    ref[i].name, ref[i].q, pq[i].worker, t.node[pq[i].worker], pq[i].node);
+		else
+			LOG(WARNING, "%s %s: memory on NUMA node %d, but no worker runs there "
+			    "([daemon] cores): polled from node %d, cross-node traffic (add a CPU "
+			    "of node %d to cores)", ref[i].kind, ref[i].name, pq[i].node,
+			    t.node[pq[i].worker], pq[i].node);
+	}
+}
+
+/*
+ * The worker whose list holds a queue.  While holding (the first of two
+ * publishes), a queue that changes workers is in no list: dataplane_publish
+ * waits for a grace period between taking it from its old worker and
+ * giving it to the new one, so two workers never poll it at once, and
+ * what the old one received is flushed before the new one receives more
+ * (no reordering within the queue).
+ */
+static uint16_t
+list_of(const struct vhostd *d, uint16_t assigned, uint16_t polled)
+{
+	if (d->holding && polled != NO_WORKER && polled != assigned)
+		return NO_WORKER;
+	return assigned;
+}
+
+/* Does some queue change workers in this publish? */
+static bool
+queues_moving(const struct vhostd *d)
+{
 	for (unsigned int i = 0; i < d->nb_uplinks; i++)
 		for (unsigned int q = 0; q < d->uplinks[i].nb_rxq; q++)
-			if (d->uplinks[i].rxq_worker[q] == NO_WORKER) {
-				unsigned int w = placement_pick(load, d->nb_workers);
+			if (d->uplinks[i].rxq_polled[q] != NO_WORKER &&
+			    d->uplinks[i].rxq_polled[q] != d->uplinks[i].rxq_worker[q])
+				return true;
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++)
+			if (d->guests[i].txq_polled[q] != NO_WORKER &&
+			    d->guests[i].txq_worker[q] != NO_WORKER &&
+			    d->guests[i].txq_polled[q] != d->guests[i].txq_worker[q])
+				return true;
+	return false;
+}
 
-				d->uplinks[i].rxq_worker[q] = (uint16_t)w;
-				load[w]++;
-			}
+/* After a publish: what the workers' lists now hold. */
+static void
+record_polled(struct vhostd *d)
+{
+	for (unsigned int i = 0; i < d->nb_uplinks; i++) {
+		struct uplink *u = &d->uplinks[i];
+
+		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++)
+			u->rxq_polled[q] = q < u->nb_rxq ?
+				list_of(d, u->rxq_worker[q], u->rxq_polled[q]) : NO_WORKER;
+	}
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
 
-		for (unsigned int q = 0; g->in_use && q < g->nb_pairs; q++)
-			if (g->txq_worker[q] == NO_WORKER) {
-				unsigned int w = placement_pick(load, d->nb_workers);
-
-				g->txq_worker[q] = (uint16_t)w;
-				load[w]++;
-			}
+		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++)
+			g->txq_polled[q] = g->in_use && q < g->nb_pairs ?
+				list_of(d, g->txq_worker[q], g->txq_polled[q]) : NO_WORKER;
 	}
+}
+
+/*
+ * When this worker may sleep, and on what (notify.c): never while it polls
+ * a guest in poll mode; at once when all its guests are in interrupt mode;
+ * else after [daemon] idle-threshold-us.  Sleeping needs a fd per queue.
+ */
+static void
+notify_setup(struct vhostd *d, struct dp_worker *dp)
+{
+	uint64_t threshold = rte_get_tsc_hz() / 1000000 * d->cfg.daemon.idle_threshold_us;
+	bool guest = false, adaptive = false, poll = false;
+
+	for (unsigned int i = 0; i < dp->nb_rxq; i++) {
+		const struct dp_rxq *rxq = &dp->rxq[i];
+
+		dp->rxq[i].fd = -1;
+		if (rxq->kind != DP_RXQ_GUEST)
+			continue;
+		guest = true;
+		poll |= d->guests[rxq->obj].cfg.notify == NOTIFY_POLL;
+		adaptive |= d->guests[rxq->obj].cfg.notify == NOTIFY_ADAPTIVE;
+	}
+	/* Only uplink queues (no VM running): adaptive, so an idle host does
+	 * not spin. */
+	if (poll)
+		dp->idle_threshold = NOTIFY_NEVER;
+	else if (adaptive || !guest)
+		dp->idle_threshold = threshold;
+	else
+		dp->idle_threshold = 0;
+	if (poll)
+		return;
+	for (unsigned int i = 0; i < dp->nb_rxq; i++) {
+		struct dp_rxq *rxq = &dp->rxq[i];
+
+		if (rxq->kind == DP_RXQ_GUEST)
+			rxq->fd = vhost_kick_fd(&d->guests[rxq->obj], (uint16_t)(2 * rxq->q + 1));
+		else
+			rxq->fd = uplink_rx_intr_fd(&d->uplinks[rxq->obj], rxq->q);
+		dp->backoff |= rxq->fd < 0;
+	}
+}
+
+void
+dp_worker_free(struct dp_worker *dp)
+{
+	if (dp == NULL)
+		return;
+	for (unsigned int i = 0; i < dp->nb_rxq; i++)
+		if (dp->rxq[i].kind == DP_RXQ_GUEST && dp->rxq[i].fd >= 0)
+			close(dp->rxq[i].fd);
+	rte_free(dp);
+}
+
+/*
+ * Rate limits are per worker (meter.h), so each worker enforces a share of
+ * a guest's rate: for what the guest sends, the share of its pairs that the
+ * worker polls; for what it receives, the share of the queues that can send
+ * to it (its uplink's RX queues, the other guests' pairs on that uplink)
+ * that the worker polls.  Exact when traffic spreads over queues as the
+ * queues spread over workers; otherwise the guest gets less than its rate,
+ * never more.  With one worker the shares are whole.
+ */
+static int
+meter_setup(struct vhostd *d, const struct guest *g, unsigned int w, struct dp_meters *m)
+{
+	const struct uplink *u = &d->uplinks[g->uplink];
+	uint32_t tx = 0, tx_all = g->nb_pairs, rx = 0, rx_all = u->nb_rxq;
+	int ret;
+
+	for (unsigned int q = 0; q < g->nb_pairs; q++)
+		tx += g->txq_worker[q] == w;
+	for (unsigned int q = 0; q < u->nb_rxq; q++)
+		rx += u->rxq_worker[q] == w;
+	for (unsigned int i = 0; i < d->nb_guests; i++) {
+		const struct guest *o = &d->guests[i];
+
+		if (o == g || !o->in_use || o->uplink != g->uplink)
+			continue;
+		rx_all += o->nb_pairs;
+		for (unsigned int q = 0; q < o->nb_pairs; q++)
+			rx += o->txq_worker[q] == w;
+	}
+	ret = meter_init(&m->tx, &g->cfg.tx_limit, tx, tx_all);
+	if (ret == 0)
+		ret = meter_init(&m->rx, &g->cfg.rx_limit, rx, rx_all);
+	if (ret != 0)
+		LOG(ERR, "guest %s: librte_meter refused its rate limits", g->cfg.name);
+	return ret;
 }
 
 static struct dp_worker *
 build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 {
-	unsigned int nb_rxq = 0;
+	unsigned int nb_rxq = 0, nb_meters = 0;
+	struct dp_meters *meters;
 	struct dp_worker *dp;
 	size_t size;
 	char *p;
 
 	for (unsigned int i = 0; i < d->nb_uplinks; i++)
 		for (unsigned int q = 0; q < d->uplinks[i].nb_rxq; q++)
-			nb_rxq += d->uplinks[i].rxq_worker[q] == w;
+			nb_rxq += list_of(d, d->uplinks[i].rxq_worker[q],
+					  d->uplinks[i].rxq_polled[q]) == w;
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		for (unsigned int q = 0; d->guests[i].in_use && q < d->guests[i].nb_pairs; q++)
-			nb_rxq += d->guests[i].txq_worker[q] == w;
+			nb_rxq += list_of(d, d->guests[i].txq_worker[q],
+					  d->guests[i].txq_polled[q]) == w;
+	for (unsigned int i = 0; i < d->nb_guests; i++)
+		nb_meters += d->guests[i].in_use && (meter_limits(&d->guests[i].cfg.tx_limit) ||
+						     meter_limits(&d->guests[i].cfg.rx_limit));
 
 	size = sizeof(*dp) + nb_rxq * sizeof(struct dp_rxq) +
 	       d->nb_guests * sizeof(struct dp_guest) +
-	       d->nb_uplinks * sizeof(struct dp_uplink);
+	       d->nb_uplinks * sizeof(struct dp_uplink) +
+	       nb_meters * sizeof(struct dp_meters);
 	dp = rte_zmalloc_socket("dp_worker", size, RTE_CACHE_LINE_SIZE,
 				(int)rte_lcore_to_socket_id(d->workers[w].lcore));
 	if (dp == NULL)
@@ -85,6 +285,8 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 	p += d->nb_guests * sizeof(struct dp_guest);
 	dp->uplinks = (struct dp_uplink *)p;
 	p += d->nb_uplinks * sizeof(struct dp_uplink);
+	meters = (struct dp_meters *)p;	/* 8-byte aligned: so are the arrays before */
+	p += nb_meters * sizeof(struct dp_meters);
 	dp->rxq = (struct dp_rxq *)p;
 	dp->nb_guests = d->nb_guests;
 	dp->gso = &d->workers[w].gso;
@@ -96,6 +298,7 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 
 		du->ops = u->tx_offloads ? &ethdev_offload_port_ops : &ethdev_port_ops;
 		du->tx_offloads = u->tx_offloads;
+		du->rx_partial_csum = u->rx_partial_csum;
 		du->id = u->port;
 		du->txq = (uint16_t)(w % u->nb_txq);
 		du->txlock = u->shared_txq ? &u->txlock[du->txq] : NULL;
@@ -103,9 +306,10 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		du->fwd = &fwd[i];
 		du->stats = &u->stats[w];
 		for (unsigned int q = 0; q < u->nb_rxq; q++)
-			if (u->rxq_worker[q] == w)
+			if (list_of(d, u->rxq_worker[q], u->rxq_polled[q]) == w)
 				dp->rxq[dp->nb_rxq++] = (struct dp_rxq){
-					.kind = DP_RXQ_UPLINK, .obj = (uint16_t)i, .q = (uint16_t)q };
+					.kind = DP_RXQ_UPLINK, .obj = (uint16_t)i, .q = (uint16_t)q,
+					.load = &u->rxq_load[q] };
 	}
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
@@ -126,12 +330,22 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		dg->uplink = g->uplink;
 		dg->stats = &g->stats[w];
 		dg->capture = g->capture;
+		dg->pool = g->pool != NULL ? g->pool : d->uplinks[g->uplink].pool;
+		if (meter_limits(&g->cfg.tx_limit) || meter_limits(&g->cfg.rx_limit)) {
+			dg->meter = meters++;
+			if (meter_setup(d, g, w, dg->meter) != 0) {
+				rte_free(dp);
+				return NULL;
+			}
+		}
 		for (unsigned int q = 0; q < g->nb_pairs; q++)
-			if (g->txq_worker[q] == w)
+			if (list_of(d, g->txq_worker[q], g->txq_polled[q]) == w)
 				dp->rxq[dp->nb_rxq++] = (struct dp_rxq){
-					.kind = DP_RXQ_GUEST, .obj = (uint16_t)i, .q = (uint16_t)q };
+					.kind = DP_RXQ_GUEST, .obj = (uint16_t)i, .q = (uint16_t)q,
+					.load = &g->txq_load[q] };
 		dg->nb_pairs = g->nb_pairs;
 	}
+	notify_setup(d, dp);
 	return dp;
 }
 
@@ -142,6 +356,20 @@ dataplane_publish(struct vhostd *d)
 	struct fwd_table *fwd, *old_fwd;
 	unsigned int w;
 
+	/* A queue that changes workers (a pin, the rebalancer) is first taken
+	 * from its old worker by a publish of its own (list_of). */
+	if (!d->holding) {
+		place_queues(d);
+		if (queues_moving(d)) {
+			int ret;
+
+			d->holding = true;
+			ret = dataplane_publish(d);
+			d->holding = false;
+			if (ret != 0)
+				return ret;
+		}
+	}
 	/* Forwarding tables: one copy, read-only, shared by all workers and
 	 * retired with their lists. */
 	fwd = rte_zmalloc("fwd", sizeof(*fwd) * (d->nb_uplinks ? d->nb_uplinks : 1),
@@ -169,7 +397,7 @@ dataplane_publish(struct vhostd *d)
 		new[w] = build_worker(d, w, fwd);
 		if (new[w] == NULL) {
 			while (w-- > 0)
-				rte_free(new[w]);
+				dp_worker_free(new[w]);
 			rte_free(fwd);
 			return -ENOMEM;
 		}
@@ -177,12 +405,16 @@ dataplane_publish(struct vhostd *d)
 	old_fwd = d->fwd;
 	for (w = 0; w < d->nb_workers; w++) {
 		old[w] = d->workers[w].dp;
+		new[w]->gen = d->publishes + 1;
 		__atomic_store_n(&d->workers[w].dp, new[w], __ATOMIC_RELEASE);
+		/* A sleeping worker would not see it until its next wake-up. */
+		worker_wake(&d->workers[w]);
 	}
 	/* Wait until no worker can be inside an old list. */
 	rte_rcu_qsbr_synchronize(d->qsv, RTE_QSBR_THRID_INVALID);
+	record_polled(d);
 	for (w = 0; w < d->nb_workers; w++)
-		rte_free(old[w]);
+		dp_worker_free(old[w]);
 	rte_free(old_fwd);
 	d->fwd = fwd;
 	d->publishes++;
@@ -193,7 +425,7 @@ void
 dataplane_free_all(struct vhostd *d)
 {
 	for (unsigned int w = 0; w < d->nb_workers; w++) {
-		rte_free(d->workers[w].dp);
+		dp_worker_free(d->workers[w].dp);
 		d->workers[w].dp = NULL;
 	}
 	rte_free(d->fwd);

@@ -15,6 +15,7 @@
 #include <rte_gso.h>
 #include <rte_spinlock.h>
 
+#include "meter.h"
 #include "vhostd/fwd.h"
 #include "vhostd/port.h"
 #include "vhostd/stats.h"
@@ -28,6 +29,7 @@
 
 struct dp_buf {
 	uint16_t n;
+	uint64_t bytes;			/* of pkts[0..n), summed while the mbufs are hot */
 	struct rte_mbuf *pkts[DP_BUF];
 };
 
@@ -47,7 +49,17 @@ struct dp_guest {
 	uint16_t uplink;		/* index in dp_worker.uplinks */
 	struct port_stats *stats;	/* this worker's block */
 	struct dp_capture *capture;	/* packet capture, or NULL (the usual case) */
+	struct rte_mempool *pool;	/* dequeue into: the guest's own (guest.c) */
+	struct dp_meters *meter;	/* rate limits, or NULL (the usual case) */
 	struct dp_buf buf;
+};
+
+/* A guest's rate limits on one worker, in the dp_worker block: a publish
+ * starts them with full buckets.  tx: what the guest sends; rx: what it
+ * receives. */
+struct dp_meters {
+	struct meter tx;
+	struct meter rx;
 };
 
 /* A guest's packets copied for a capture file (capture.c drains the ring). */
@@ -68,6 +80,7 @@ struct dp_uplink {
 	uint16_t txq;			/* this worker's TX queue */
 	rte_spinlock_t *txlock;		/* only when workers share a TX queue */
 	uint64_t tx_offloads;		/* RTE_ETH_TX_OFFLOAD_* the device does */
+	bool rx_partial_csum;		/* look for unfinished checksums on RX */
 	struct rte_mempool *pool;	/* for guest dequeue toward this uplink */
 	const struct fwd_table *fwd;
 	struct port_stats *stats;
@@ -84,10 +97,19 @@ struct dp_rxq {
 	bool started;			/* poll_start done */
 	uint16_t obj;			/* index in guests[] or uplinks[] */
 	uint16_t q;
+	uint16_t n;			/* packets of this loop (dp_poll's use) */
+	struct queue_load *load;	/* in the guest/uplink: outlives the list */
+	int fd;				/* readable when the queue notifies (epoll):
+					 * guest: our dup of the TX vring's kick
+					 * eventfd (closed with the list); uplink:
+					 * its RX interrupt fd; -1: none */
 };
 
 struct dp_worker {
 	struct rte_gso_ctx *gso;	/* segmentation of TSO frames (the worker's) */
+	uint64_t gen;			/* publish number: tells lists at one address apart */
+	uint64_t idle_threshold;	/* TSC cycles idle before sleeping (NOTIFY_NEVER) */
+	bool backoff;			/* a queue in rxq[] cannot notify (fd -1) */
 	unsigned int nb_rxq;
 	unsigned int nb_guests;
 	unsigned int nb_uplinks;
@@ -99,5 +121,13 @@ struct dp_worker {
 /* One poll of every queue in w, then flush every buffer.  Returns the number
  * of packets received (0: idle loop). */
 unsigned int dp_poll(struct dp_worker *w);
+
+/* The same, for a caller that keeps time: *tsc is the TSC at the start of
+ * the poll; after a poll that received, it is the TSC at its end (one
+ * read saved per loop: a read costs ~25-80 cycles, a frame ~150). */
+unsigned int dp_poll_tsc(struct dp_worker *w, uint64_t *tsc);
+
+/* Free a list built by dataplane.c (closes its kick fds). */
+void dp_worker_free(struct dp_worker *w);
 
 #endif

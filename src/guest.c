@@ -3,9 +3,104 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 
+#include "dataplane.h"
 #include "vhostd.h"
+
+/*
+ * Each guest dequeues into its own pool (issue 7): a guest whose frames sit
+ * in a slow uplink's TX ring, or that sends 64 KiB chains, runs out of its
+ * own mbufs and no one else's.  The uplinks' pools (one per NUMA node) keep
+ * serving uplink RX, software TSO headers and the other guests.
+ *
+ * Size: a TX ring's worth per queue pair (the virtqueue, at most 1024 with
+ * QEMU, or the uplink's TX ring if larger: what can be in flight toward it),
+ * plus what each worker's cache and buffers may hold.  [guest] mbufs
+ * overrides it.
+ */
+#define GUEST_POOL_CACHE	64	/* a dequeue takes 32; two bursts per lcore */
+
+static unsigned int
+guest_pool_size(const struct vhostd *d, const struct guest *g)
+{
+	const struct config_uplink *u = &d->cfg.uplinks[g->uplink];
+
+	if (g->cfg.mbufs != 0)
+		return g->cfg.mbufs;
+	return g->cfg.queues * RTE_MAX(1024u, u->tx_desc) +
+	       d->nb_workers * (GUEST_POOL_CACHE * 3 / 2 + DP_BUF);
+}
+
+static int
+guest_pool_create(struct vhostd *d, struct guest *g)
+{
+	unsigned int n = guest_pool_size(d, g);
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	/* Unique: a deleted guest's pool may still wait for its mbufs. */
+	snprintf(name, sizeof(name), "guest-%u", ++d->guest_pools_made);
+	/* A ring, whatever the build's default: the datapath reads its count. */
+	g->pool = rte_pktmbuf_pool_create_by_ops(name, n, GUEST_POOL_CACHE, 0, d->pool_room,
+						 d->uplinks[g->uplink].socket, "ring_mp_mc");
+	if (g->pool != NULL) {
+		LOG(INFO, "guest %s: own mbuf pool of %u mbufs", g->cfg.name, n);
+		return 0;
+	}
+	if (g->cfg.mbufs != 0) {
+		LOG(ERR, "guest %s: cannot create its pool of %u mbufs ([guest] mbufs): %s "
+		    "(raise [daemon] memory or lower mbufs)", g->cfg.name, n,
+		    rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	LOG(WARNING, "guest %s: cannot create its pool of %u mbufs: %s; it shares its "
+	    "uplink's pool, so it can starve the other guests of mbufs (raise [daemon] "
+	    "memory, or set a smaller [guest] mbufs)", g->cfg.name, n, rte_strerror(rte_errno));
+	return 0;
+}
+
+/*
+ * A pool is freed only when every mbuf is back: frames of a deleted guest
+ * may still wait in an uplink's TX ring.  Until then it waits here, and the
+ * main loop tries again (guest_pools_reap).
+ */
+static void
+guest_pool_release(struct vhostd *d, struct rte_mempool *mp)
+{
+	if (rte_mempool_full(mp)) {
+		rte_mempool_free(mp);
+		return;
+	}
+	pthread_mutex_lock(&d->lock);
+	if (d->nb_retired_pools < RTE_DIM(d->retired_pools))
+		d->retired_pools[d->nb_retired_pools++] = mp;
+	else
+		LOG(ERR, "mbuf pool %s: too many pools wait for their mbufs; leaving it",
+		    mp->name);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+guest_pools_reap(struct vhostd *d, bool force)
+{
+	pthread_mutex_lock(&d->lock);
+	for (unsigned int i = 0; i < d->nb_retired_pools;) {
+		struct rte_mempool *mp = d->retired_pools[i];
+
+		if (!force && !rte_mempool_full(mp)) {
+			i++;
+			continue;
+		}
+		if (!rte_mempool_full(mp))
+			LOG(WARNING, "mbuf pool %s: %u mbufs never came back", mp->name,
+			    rte_mempool_in_use_count(mp));
+		rte_mempool_free(mp);
+		d->retired_pools[i] = d->retired_pools[--d->nb_retired_pools];
+	}
+	pthread_mutex_unlock(&d->lock);
+}
 
 int
 guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
@@ -18,16 +113,25 @@ guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 	g->vid = -1;
 	g->uplink = (uint16_t)(u - d->cfg.uplinks);
 	memset(g->txq_worker, 0xff, sizeof(g->txq_worker));	/* NO_WORKER */
+	memset(g->txq_polled, 0xff, sizeof(g->txq_polled));
+	g->numa = -1;
+	g->kicks_read = worker_guest_kicks(d, g->index);	/* the slot's last guest's */
 	g->stats = rte_zmalloc("guest_stats", d->nb_workers * sizeof(*g->stats),
 			       RTE_CACHE_LINE_SIZE);
-	return g->stats == NULL ? -ENOMEM : 0;
+	if (g->stats == NULL)
+		return -ENOMEM;
+	return guest_pool_create(d, g);
 }
 
+/* After a grace period: no worker dequeues into g's pool any more. */
 void
-guest_fini(struct guest *g)
+guest_fini(struct vhostd *d, struct guest *g)
 {
 	rte_free(g->stats);
 	g->stats = NULL;
+	if (g->pool != NULL)
+		guest_pool_release(d, g->pool);
+	g->pool = NULL;
 }
 
 struct guest *
@@ -122,7 +226,10 @@ guest_apply_pending(struct vhostd *d)
 	bool changed = false;
 
 	pthread_mutex_lock(&d->lock);
-	d->pending = 0;
+	/* Cleared before the vring bits are read, and seen to be (a full
+	 * barrier: x86 lets a plain store pass later loads): a callback that
+	 * sets a bit after our read sets pending again and is not lost. */
+	__atomic_store_n(&d->pending, 0, __ATOMIC_SEQ_CST);
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
 		uint16_t pairs;
@@ -130,6 +237,11 @@ guest_apply_pending(struct vhostd *d)
 		if (!g->in_use)
 			continue;
 		pairs = guest_served_pairs(g);
+		/* A vring that went off and on again may have a new kick eventfd
+		 * (SET_VRING_KICK): workers that sleep on kicks need the new one. */
+		if (__atomic_exchange_n(&g->vring_changed, 0, __ATOMIC_ACQ_REL) &&
+		    g->cfg.notify != NOTIFY_POLL)
+			changed = true;
 
 		if (pairs != g->nb_pairs) {
 			LOG(INFO, "guest %s: serving %u queue pair(s) (was %u)", g->cfg.name,
@@ -164,7 +276,7 @@ guest_print_stats(struct vhostd *d, struct guest *g, FILE *f)
 	struct port_stats sum;
 
 	guest_counters(d, g, &sum);
-	g->kicks += vhost_guest_kicks(g);
+	g->kicks += vhost_guest_kicks(d, g);
 	fprintf(f, "guest %s state=%s vid=%d ring=%s pairs=%u connects=%lu disconnects=%lu "
 		"kicks=%lu\n",
 		g->cfg.name, guest_state_name(g), g->state == GUEST_RUNNING ? g->vid : -1,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,11 +74,17 @@ print_stats(struct vhostd *d, FILE *f)
 		const struct worker *wk = &d->workers[w];
 		uint64_t busy = wk->busy_cycles, idle = wk->idle_cycles, pkts = wk->pkts;
 
+		uint64_t sleep = wk->sleep_cycles;
+
 		fprintf(f, "worker %u lcore=%u loops=%lu busy_loops=%lu busy_cycles=%lu "
-			"idle_cycles=%lu pkts=%lu cycles_per_pkt=%.1f busy_pct=%.1f\n", w,
+			"idle_cycles=%lu pkts=%lu cycles_per_pkt=%.1f busy_pct=%.1f "
+			"sleep_cycles=%lu switches=%lu rechecks=%lu sleeps=%lu wakeups=%lu "
+			"timeouts=%lu\n", w,
 			wk->lcore, wk->loops, wk->busy_loops, busy, idle, pkts,
 			pkts ? (double)busy / (double)pkts : 0.0,
-			busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0);
+			busy + idle + sleep ? 100.0 * (double)busy / (double)(busy + idle + sleep) : 0.0,
+			sleep, wk->notify.switches, wk->notify.rechecks, wk->notify.sleeps,
+			wk->notify.wakeups, wk->notify.timeouts);
 	}
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use)
@@ -134,8 +141,10 @@ stop(struct vhostd *d)
 {
 	/* Workers first: once offline, grace periods no longer wait for them,
 	 * so the destroy_device callbacks that unregistering triggers return. */
-	for (unsigned int w = 0; w < d->nb_workers; w++)
+	for (unsigned int w = 0; w < d->nb_workers; w++) {
 		__atomic_store_n(&d->workers[w].stop, true, __ATOMIC_RELAXED);
+		worker_wake(&d->workers[w]);	/* asleep: look at the flag now */
+	}
 	rte_eal_mp_wait_lcore();
 	ctl_close(d);
 	pthread_mutex_lock(&d->lock);
@@ -152,13 +161,17 @@ stop(struct vhostd *d)
 		uplink_close(&d->uplinks[i]);	/* frees its counters too */
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use)
-			guest_fini(&d->guests[i]);
+			guest_fini(d, &d->guests[i]);
+	guest_pools_reap(d, true);	/* uplinks closed: every mbuf is back */
 	for (unsigned int w = 0; w < d->nb_workers; w++)
 		rte_mempool_free(d->workers[w].gso_indirect);
 	for (unsigned int s = 0; s < RTE_DIM(d->pools); s++)
 		rte_mempool_free(d->pools[s]);
 	rte_free(d->guests);
 	rte_free(d->uplinks);
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		if (d->workers[w].wake_fd >= 0)
+			close(d->workers[w].wake_fd);
 	rte_free(d->workers);
 	rte_free(d->qsv);
 	if (d->event_fd >= 0)
@@ -169,7 +182,7 @@ static int
 start(struct vhostd *d)
 {
 	const struct config *cfg = &d->cfg;
-	unsigned int max_mtu = RTE_ETHER_MTU;
+	unsigned int max_mtu = RTE_ETHER_MTU, rx_room = 0;
 	size_t sz;
 	int ret;
 
@@ -190,13 +203,23 @@ start(struct vhostd *d)
 		d->workers[w].index = w;
 		d->workers[w].lcore = cfg->daemon.cores[w];
 		d->workers[w].qsv = d->qsv;
+		d->workers[w].epoll_fd = -1;
+		d->workers[w].wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	}
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		if (d->workers[w].wake_fd < 0)
+			return -errno;
 
-	for (unsigned int i = 0; i < cfg->nb_uplinks; i++)
+	for (unsigned int i = 0; i < cfg->nb_uplinks; i++) {
 		max_mtu = RTE_MAX(max_mtu, cfg->uplinks[i].mtu);
-	d->pool_room = (uint16_t)RTE_MAX((unsigned int)RTE_MBUF_DEFAULT_BUF_SIZE,
-					 max_mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN +
-					 2 * RTE_VLAN_HLEN + RTE_PKTMBUF_HEADROOM);
+		rx_room = RTE_MAX(rx_room, uplink_rx_room(&cfg->uplinks[i]));
+	}
+	d->pool_room = (uint16_t)RTE_MIN(RTE_MAX(RTE_MAX((unsigned int)RTE_MBUF_DEFAULT_BUF_SIZE,
+							 max_mtu + RTE_ETHER_HDR_LEN +
+							 RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN +
+							 RTE_PKTMBUF_HEADROOM),
+						 rx_room + RTE_PKTMBUF_HEADROOM),
+					 (unsigned int)UINT16_MAX);
 	d->pool_mbufs = pool_size(d);
 
 	for (unsigned int i = 0; i < cfg->nb_uplinks; i++) {
@@ -303,7 +326,10 @@ run(struct vhostd *d)
 		if (d->pending)
 			guest_apply_pending(d);
 		guest_apply_announcements(d);
+		if (d->nb_retired_pools != 0)
+			guest_pools_reap(d, false);
 		capture_poll(d);
+		rebalance_tick(d);
 		if (hup_seen) {
 			hup_seen = 0;
 			LOG(NOTICE, "SIGHUP: configuration reload is not supported; ignored");

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 
+#include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
@@ -86,4 +87,91 @@ offload_segment(struct rte_mbuf *m, struct rte_gso_ctx *ctx, struct rte_mbuf **o
 	}
 	rte_pktmbuf_free(m);	/* the segments hold what they need of it */
 	return n;
+}
+
+/* What offload_rx_mark_partial() sets on a frame it marks. */
+struct l4_desc {
+	uint64_t flags;
+	uint16_t phdr;		/* pseudo-header sum, as a partial checksum holds it */
+	uint8_t l3_len;
+	uint8_t l4_len;
+};
+
+/* The L4 checksum field of a TCP or UDP frame over IPv4 (no fragment) or
+ * IPv6 (no extension header) whose headers are in the first segment, and
+ * its description; NULL for any other frame. */
+static uint16_t *
+l4_csum_field(struct rte_mbuf *m, struct l4_desc *d)
+{
+	char *p = rte_pktmbuf_mtod(m, char *);
+	uint32_t len = m->data_len, l3;
+	uint8_t proto;
+
+	if (len < RTE_ETHER_HDR_LEN)
+		return NULL;
+	switch (((struct rte_ether_hdr *)p)->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4): {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+
+		if (len < RTE_ETHER_HDR_LEN + sizeof(*ip))
+			return NULL;
+		l3 = rte_ipv4_hdr_len(ip);
+		if (l3 < sizeof(*ip) || rte_be_to_cpu_16(ip->total_length) < l3 ||
+		    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+			return NULL;
+		proto = ip->next_proto_id;
+		d->phdr = rte_ipv4_phdr_cksum(ip, 0);
+		d->flags = RTE_MBUF_F_TX_IPV4;
+		break;
+	}
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6): {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(p + RTE_ETHER_HDR_LEN);
+
+		if (len < RTE_ETHER_HDR_LEN + sizeof(*ip))
+			return NULL;
+		l3 = sizeof(*ip);
+		proto = ip->proto;
+		d->phdr = rte_ipv6_phdr_cksum(ip, 0);
+		d->flags = RTE_MBUF_F_TX_IPV6;
+		break;
+	}
+	default:
+		return NULL;
+	}
+	d->l3_len = (uint8_t)l3;
+	p += RTE_ETHER_HDR_LEN + l3;
+	if (proto == IPPROTO_TCP && len >= RTE_ETHER_HDR_LEN + l3 + sizeof(struct rte_tcp_hdr)) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)p;
+
+		d->flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+		d->l4_len = (uint8_t)((th->data_off >> 4) * 4);
+		return &th->cksum;
+	}
+	if (proto == IPPROTO_UDP && len >= RTE_ETHER_HDR_LEN + l3 + sizeof(struct rte_udp_hdr)) {
+		d->flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+		d->l4_len = sizeof(struct rte_udp_hdr);
+		return &((struct rte_udp_hdr *)p)->dgram_cksum;
+	}
+	return NULL;
+}
+
+uint16_t
+offload_rx_mark_partial(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t marked = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct l4_desc d;
+		uint16_t *field = l4_csum_field(m, &d);
+
+		if (field == NULL || *field != d.phdr)
+			continue;
+		m->ol_flags |= d.flags;
+		m->l2_len = RTE_ETHER_HDR_LEN;
+		m->l3_len = d.l3_len;
+		m->l4_len = d.l4_len;
+		marked++;
+	}
+	return marked;
 }

@@ -42,4 +42,20 @@ int offload_finish_csum(struct rte_mbuf *m);
 int offload_segment(struct rte_mbuf *m, struct rte_gso_ctx *ctx, struct rte_mbuf **out,
 		    uint16_t max);
 
+/*
+ * Frames from a kernel interface read through a packet socket (net_af_packet)
+ * may still carry a partial checksum: Linux hands a packet socket what the
+ * sending stack left for the device to finish (CHECKSUM_PARTIAL, e.g. a veth
+ * peer with TX checksumming on), with only the pseudo-header sum in the
+ * TCP/UDP checksum field.  The ring says so (TP_STATUS_CSUMNOTREADY) but
+ * net_af_packet 22.11 drops that status.  For each frame whose field holds
+ * exactly its pseudo-header sum, set the TX flags and lengths a guest's own
+ * partial checksum gets: the guest then receives it as
+ * VIRTIO_NET_HDR_F_NEEDS_CSUM, or vhostd finishes it (guest without
+ * GUEST_CSUM).  A complete checksum that equals the pseudo-header sum by
+ * chance is marked too, harmlessly: finishing it yields the same value.
+ * Returns how many frames were marked.
+ */
+uint16_t offload_rx_mark_partial(struct rte_mbuf **pkts, uint16_t n);
+
 #endif

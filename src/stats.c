@@ -12,6 +12,7 @@ const char *const drop_reason_names[DROP_MAX] = {
 	[DROP_NOT_READY] = "drop_not_ready",
 	[DROP_RUNT] = "drop_runt",
 	[DROP_BAD_OFFLOAD] = "drop_bad_offload",
+	[DROP_RATE_LIMITED] = "drop_rate_limited",
 };
 
 static void

@@ -7,9 +7,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -38,17 +41,50 @@ eth_tx_prepare(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	return rte_eth_tx_burst(port, q, pkts, rte_eth_tx_prepare(port, q, pkts, n));
 }
 
+/* Only queues with an interrupt fd are asked (dataplane.c).  Some drivers
+ * have the fd but no enable switch (net_tap: the fd is the queue's own,
+ * readable while frames wait): -ENOTSUP is then fine. */
+static int
+eth_notify(uint16_t port, uint16_t q, bool on)
+{
+	int ret = on ? rte_eth_dev_rx_intr_enable(port, q) : rte_eth_dev_rx_intr_disable(port, q);
+
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
 const struct vport_ops ethdev_port_ops = {
 	.rx = eth_rx,
 	.tx = eth_tx,
 	.poll_start = NULL,
+	.notify = eth_notify,
 };
 
 const struct vport_ops ethdev_offload_port_ops = {
 	.rx = eth_rx,
 	.tx = eth_tx_prepare,
 	.poll_start = NULL,
+	.notify = eth_notify,
 };
+
+/*
+ * RX interrupts let a sleeping worker wake when frames arrive (notify.c).
+ * ethdev has no capability flag for them: asking a driver that lacks them
+ * may fail the start, so only drivers seen working ask.  Others make a
+ * sleeping worker back off (NOTIFY_BACKOFF_MAX_US).
+ */
+static bool
+rx_intr_capable(const char *driver)
+{
+	return strcmp(driver, "net_tap") == 0;
+}
+
+int
+uplink_rx_intr_fd(const struct uplink *u, uint16_t q)
+{
+	if (!u->rx_intr)
+		return -1;
+	return rte_eth_dev_rx_intr_ctl_q_get_fd(u->port, q);
+}
 
 /* "net_tap0,iface=x" -> "net_tap0"; "3b:02.1" -> "0000:3b:02.1". */
 static void
@@ -60,6 +96,79 @@ device_name(const char *devargs, char *name, size_t len)
 		snprintf(name, len, "0000:%.*s", (int)n, devargs);
 	else
 		snprintf(name, len, "%.*s", (int)n, devargs);
+}
+
+/*
+ * net_af_packet (22.11) reads a TPACKET_V2 ring of frames of `framesz`
+ * bytes in blocks of `blocksz` (devargs; defaults 2048 and the page size).
+ * It finds frame i at i * framesz, while the kernel starts every block
+ * afresh: unless blocksz is a multiple of framesz, every frame past the
+ * first block is looked for in the wrong place and traffic stops.  A frame
+ * received sits 66 bytes into its ring frame (TPACKET2 header and
+ * sockaddr_ll, aligned), so frames longer than framesz - 66 are cut; the
+ * RX queue wants mbufs of framesz - 32 data bytes.
+ */
+#define AFP_RX_OFFSET 66
+#define AFP_RX_DATA(framesz) ((framesz) - 32)
+
+static bool
+is_af_packet(const char *devargs)
+{
+	return strncmp(devargs, "net_af_packet", 13) == 0 ||
+	       strncmp(devargs, "eth_af_packet", 13) == 0;
+}
+
+static void
+afp_ring(const char *devargs, unsigned int *framesz, unsigned int *blocksz)
+{
+	const char *args = strchr(devargs, ',');
+	struct rte_kvargs *kv = args != NULL ? rte_kvargs_parse(args + 1, NULL) : NULL;
+	const char *v;
+
+	*framesz = 2048;
+	*blocksz = (unsigned int)getpagesize();
+	if (kv == NULL)
+		return;
+	v = rte_kvargs_get(kv, "framesz");
+	if (v != NULL)
+		*framesz = (unsigned int)strtoul(v, NULL, 0);
+	v = rte_kvargs_get(kv, "blocksz");
+	if (v != NULL)
+		*blocksz = (unsigned int)strtoul(v, NULL, 0);
+	rte_kvargs_free(kv);
+}
+
+unsigned int
+uplink_rx_room(const struct config_uplink *cfg)
+{
+	unsigned int framesz, blocksz;
+
+	if (!is_af_packet(cfg->device))
+		return 0;
+	afp_ring(cfg->device, &framesz, &blocksz);
+	return framesz > 32 ? AFP_RX_DATA(framesz) : 0;
+}
+
+/* A bad ring is refused here: the PMD would start and pass nothing. */
+static int
+afp_check(const struct config_uplink *cfg)
+{
+	unsigned int framesz, blocksz;
+
+	afp_ring(cfg->device, &framesz, &blocksz);
+	if (framesz <= AFP_RX_OFFSET || blocksz % framesz != 0) {
+		LOG(ERR, "uplink %s: net_af_packet with blocksz=%u and framesz=%u: blocksz must "
+		    "be a multiple of framesz (DPDK 22.11 misplaces the ring's frames otherwise "
+		    "and no traffic passes), e.g. framesz=9216,blocksz=36864 for MTU 9000",
+		    cfg->name, blocksz, framesz);
+		return -EINVAL;
+	}
+	if (cfg->mtu + RTE_ETHER_HDR_LEN + AFP_RX_OFFSET > framesz)
+		LOG(WARNING, "uplink %s: net_af_packet framesz=%u receives frames of at most %u "
+		    "bytes, less than mtu %u needs: use framesz >= %u", cfg->name, framesz,
+		    framesz - AFP_RX_OFFSET, cfg->mtu,
+		    RTE_ALIGN_CEIL(cfg->mtu + RTE_ETHER_HDR_LEN + AFP_RX_OFFSET, 16));
+	return 0;
 }
 
 int
@@ -75,12 +184,21 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 	u->cfg = *cfg;
 	u->index = index;
 	memset(u->rxq_worker, 0xff, sizeof(u->rxq_worker));	/* NO_WORKER */
+	memset(u->rxq_polled, 0xff, sizeof(u->rxq_polled));
 	u->stats = rte_zmalloc("uplink_stats", d->nb_workers * sizeof(*u->stats),
 			       RTE_CACHE_LINE_SIZE);
 	if (u->stats == NULL)
 		return -ENOMEM;
 
 	device_name(u->cfg.device, name, sizeof(name));
+	if (is_af_packet(u->cfg.device)) {
+		ret = afp_check(&u->cfg);
+		if (ret != 0)
+			return ret;
+		/* A packet socket gets what the kernel's sender left for the
+		 * device to finish (offload.h). */
+		u->rx_partial_csum = true;
+	}
 	ret = rte_eth_dev_get_port_by_name(name, &u->port);
 	if (ret != 0) {
 		LOG(ERR, "uplink %s: no port for device '%s' (was it probed? check the "
@@ -142,6 +260,7 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 	if (strcmp(info.driver_name, "net_tap") == 0)
 		u->tx_offloads &= ~RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	conf.txmode.offloads |= u->tx_offloads;
+	conf.intr_conf.rxq = rx_intr_capable(info.driver_name);
 
 	ret = rte_eth_dev_configure(u->port, u->nb_rxq, u->nb_txq, &conf);
 	if (ret != 0) {
@@ -188,6 +307,15 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 		return ret;
 	}
 	u->started = true;
+	if (conf.intr_conf.rxq) {
+		u->rx_intr = true;
+		for (uint16_t q = 0; q < u->nb_rxq; q++)
+			if (rte_eth_dev_rx_intr_ctl_q_get_fd(u->port, q) < 0)
+				u->rx_intr = false;
+	}
+	if (!u->rx_intr)
+		LOG(INFO, "uplink %s: no RX interrupts (driver %s): a sleeping worker looks at "
+		    "it at least every %u us", u->cfg.name, info.driver_name, NOTIFY_BACKOFF_MAX_US);
 	/* Guests own MACs the port does not: without promiscuous mode a NIC
 	 * filters their unicast away.  A VF may refuse it; then its own MAC
 	 * filter is the only one, which suits the single-guest (pipe) case. */

@@ -17,6 +17,7 @@
 #define ALLOW_EXPERIMENTAL_API
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,11 +66,44 @@ vhost_poll_start(uint16_t vid, uint16_t q)
 	return a == 0 && b == 0 ? 0 : -EAGAIN;
 }
 
+/*
+ * A worker about to sleep asks for kicks on the guest's TX vring.  With
+ * VIRTIO_RING_F_EVENT_IDX, librte_vhost 22.11 does it the event-index way
+ * (virtio 1.2, 2.7.10: avail_event = last_avail_idx, so the next buffer the
+ * driver makes available kicks; packed ring 2.8.10: off_wrap and
+ * RING_EVENT_FLAGS_DESC); without it, used->flags NO_NOTIFY is cleared
+ * (packed: RING_EVENT_FLAGS_ENABLE).  "Off" with EVENT_IDX writes nothing
+ * on a split ring: avail_event stays behind and the driver stops kicking
+ * once it has passed it.  The caller re-polls after "on": a buffer made
+ * available before the driver could see avail_event raises no kick.
+ */
+static int
+vhost_notify(uint16_t vid, uint16_t q, bool on)
+{
+	return rte_vhost_enable_guest_notification(vid, (uint16_t)(2 * q + 1), on) == 0 ? 0
+											 : -EAGAIN;
+}
+
 const struct vport_ops vhost_port_ops = {
 	.rx = vhost_rx,
 	.tx = vhost_tx,
 	.poll_start = vhost_poll_start,
+	.notify = vhost_notify,
 };
+
+int
+vhost_kick_fd(const struct guest *g, uint16_t vring)
+{
+	struct rte_vhost_vring vr;
+
+	if (g->state != GUEST_RUNNING || rte_vhost_get_vhost_vring(g->vid, vring, &vr) != 0 ||
+	    vr.kickfd < 0)
+		return -1;
+	/* Our own reference: librte_vhost closes its fd when the frontend
+	 * sends another (SET_VRING_KICK) or the device goes; the worker's
+	 * epoll set and reads stay on this one until the list is retired. */
+	return fcntl(vr.kickfd, F_DUPFD_CLOEXEC, 0);
+}
 
 static struct guest *
 guest_of_vid(int vid)
@@ -118,21 +152,27 @@ vhost_vring_stats(const struct guest *g, uint16_t vring)
 }
 
 uint64_t
-vhost_guest_kicks(struct guest *g)
+vhost_guest_kicks(struct vhostd *d, struct guest *g)
 {
-	uint64_t total = 0;
+	/* Workers that sleep read the kicks of the TX vrings they wait on. */
+	uint64_t seen = worker_guest_kicks(d, g->index), total = seen - g->kicks_read;
 
+	g->kicks_read = seen;
 	if (g->state != GUEST_RUNNING)
-		return 0;
+		return total;
 	/* While we poll, nobody reads a vring's kick eventfd: its counter is the
 	 * number of times the guest notified us since the last read.  With
-	 * suppression working it stays near zero. */
+	 * suppression working it stays near zero.  A guest in adaptive or
+	 * interrupt mode has its TX kick eventfds read by the workers: reading
+	 * them here would steal their wake-ups. */
 	for (uint16_t i = 0; i < g->nb_vrings; i++) {
 		struct rte_vhost_vring vr;
 		uint64_t n;
 
 		struct pollfd pfd;
 
+		if (g->cfg.notify != NOTIFY_POLL && i % 2 == 1)
+			continue;
 		if (rte_vhost_get_vhost_vring(g->vid, i, &vr) != 0 || vr.kickfd < 0)
 			continue;
 		/* The fd comes from the frontend and may be a blocking eventfd:
@@ -236,10 +276,17 @@ vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
 }
 
 /*
- * Messages librte_vhost 22.11 handles without bounds, refused before it
- * sees them.  A vhost-user message starts with its request code (a u32:
- * the header is request, flags, size; vhost_user.h), and the context
- * librte_vhost passes begins with the message.
+ * Messages librte_vhost 22.11 mishandles, refused before it sees them
+ * (tests/hostile tries each; docs/security.md has the table).
+ *
+ * What the filter is given is librte_vhost's struct vhu_msg_context
+ * (internal, vhost_user.h): the packed message (request, flags, size, then
+ * a payload union), followed by the fds that came with it.  The union is
+ * 632 bytes in 22.11, the largest payload it reads (measured: GET_FEATURES
+ * with 632 payload bytes is answered, with 633 the connection is closed).
+ * A refused message's fds are ours to close: after a filter's ERR,
+ * librte_vhost closes the connection but not them (the hostile-fds-* and
+ * hostile-repeat-inflight tests count vhostd's fds).
  *
  * GET_INFLIGHT_FD / SET_INFLIGHT_FD (31, 32) size a shared region from
  * num_queues * queue_size taken from the frontend, whether or not the
@@ -247,23 +294,159 @@ vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
  * grew a 22.11 backend by ~10 GB and leaked fds (FIELD-NOTES).  Inflight
  * tracking serves vhost-user-blk; no virtio-net frontend uses it, and
  * vhostd does not offer the protocol feature, so both are refused.
+ *
+ * SET_MEM_TABLE (5): a region whose mmap_offset + memory_size overflows
+ * fails to map, and 22.11 then leaks the region's fd (free_mem_region
+ * closes only mapped regions).  Regions that wrap around the guest
+ * physical or the frontend's address space are accepted by 22.11 and can
+ * never be matched.  The table is checked whole here (vhost-user spec,
+ * "Memory regions description": size, guest address, user address, mmap
+ * offset), and each region must lie inside its file (fd_covers).
+ *
+ * SET_LOG_BASE (6): a dirty log larger than its file crashes vhostd with
+ * SIGBUS at the first logged write (fd_covers).  A frontend can still
+ * shrink a file after it was checked; sealed memfds (QEMU's memfd backend
+ * seals by default) cannot be shrunk.
  */
+#define VHOST_USER_SET_MEM_TABLE 5
+#define VHOST_USER_SET_LOG_BASE 6
 #define VHOST_USER_GET_INFLIGHT_FD 31
 #define VHOST_USER_SET_INFLIGHT_FD 32
+#define VHOST_USER_PAYLOAD_SIZE 632	/* sizeof(VhostUserMsg.payload), 22.11 */
+#define VHOST_USER_MAX_FDS 8		/* VHOST_MEMORY_MAX_NREGIONS */
+#define VHOST_USER_NEED_REPLY (1u << 3)
+
+struct vhost_user_region {
+	uint64_t guest_phys_addr;
+	uint64_t memory_size;
+	uint64_t userspace_addr;
+	uint64_t mmap_offset;
+};
+
+struct vhost_user_ctx {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+	union {
+		struct {
+			uint32_t nregions;
+			uint32_t padding;
+			struct vhost_user_region regions[VHOST_USER_MAX_FDS];
+		} memory;
+		uint8_t raw[VHOST_USER_PAYLOAD_SIZE];
+	} payload;
+	int fds[VHOST_USER_MAX_FDS];
+	int fd_num;
+} __attribute__((packed));
+
+_Static_assert(offsetof(struct vhost_user_ctx, fds) == 12 + VHOST_USER_PAYLOAD_SIZE,
+	       "librte_vhost 22.11 vhu_msg_context layout");
+/* Where the fds sit depends on the payload union of one release: closing
+ * the wrong ints would close vhostd's own fds.  Other releases: leave them. */
+#define VHOST_USER_FDS_KNOWN (RTE_VER_YEAR == 22 && RTE_VER_MONTH == 11)
+
+/*
+ * The file behind fd must hold [offset, offset + size): librte_vhost maps
+ * what the frontend announces, and touching a mapped page past the end of
+ * the file is SIGBUS, for the whole of vhostd (measured: a dirty log of
+ * 1 MiB on an empty memfd, then frames toward the guest).  Only regular
+ * files (memfd, hugetlbfs, shm) have a size to check.
+ */
+static bool
+fd_covers(int fd, uint64_t offset, uint64_t size)
+{
+	struct stat st;
+
+	if (!VHOST_USER_FDS_KNOWN || fstat(fd, &st) != 0)
+		return true;	/* librte_vhost will find out */
+	return !S_ISREG(st.st_mode) || (st.st_size >= 0 && offset + size >= offset &&
+					  offset + size <= (uint64_t)st.st_size);
+}
+
+static const char *
+check_mem_table(const struct vhost_user_ctx *ctx)
+{
+	uint32_t n = ctx->payload.memory.nregions;
+
+	if (ctx->size < offsetof(struct vhost_user_ctx, payload.memory.regions) -
+			offsetof(struct vhost_user_ctx, payload) ||
+	    n == 0 || n > VHOST_USER_MAX_FDS)
+		return "bad region count";
+	for (uint32_t i = 0; i < n; i++) {
+		struct vhost_user_region r;
+
+		memcpy(&r, &ctx->payload.memory.regions[i], sizeof(r));
+		if (r.memory_size == 0)
+			return "empty region";
+		if (r.mmap_offset + r.memory_size < r.mmap_offset ||
+		    r.guest_phys_addr + r.memory_size < r.guest_phys_addr ||
+		    r.userspace_addr + r.memory_size < r.userspace_addr)
+			return "region wraps around (offset, guest or user address + size)";
+		if (ctx->fd_num == (int)n && !fd_covers(ctx->fds[i], r.mmap_offset, r.memory_size))
+			return "region larger than its file";
+	}
+	return NULL;
+}
+
+static const char *
+check_log_base(const struct vhost_user_ctx *ctx)
+{
+	uint64_t size, offset;
+
+	if (ctx->size < 2 * sizeof(uint64_t) || ctx->fd_num != 1)
+		return NULL;	/* librte_vhost refuses those */
+	memcpy(&size, ctx->payload.raw, sizeof(size));
+	memcpy(&offset, ctx->payload.raw + sizeof(size), sizeof(offset));
+	return fd_covers(ctx->fds[0], offset, size) ? NULL : "dirty log larger than its file";
+}
+
+/* Close what came with a refused message.  The layout is checked as far as
+ * it can be: a count librte_vhost could have written, and open fds. */
+static void
+close_msg_fds(struct vhost_user_ctx *ctx)
+{
+	int n = ctx->fd_num;
+
+	if (!VHOST_USER_FDS_KNOWN || n < 0 || n > VHOST_USER_MAX_FDS)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (ctx->fds[i] >= 0 && fcntl(ctx->fds[i], F_GETFD) >= 0)
+			close(ctx->fds[i]);
+		ctx->fds[i] = -1;
+	}
+	ctx->fd_num = 0;
+}
 
 static enum rte_vhost_msg_result
 on_message(int vid, void *msg)
 {
-	uint32_t request;
+	struct vhost_user_ctx *ctx = msg;
+	const char *why;
 	struct guest *g;
 
-	memcpy(&request, msg, sizeof(request));
-	if (request != VHOST_USER_GET_INFLIGHT_FD && request != VHOST_USER_SET_INFLIGHT_FD)
+	switch (ctx->request) {
+	case VHOST_USER_GET_INFLIGHT_FD:
+	case VHOST_USER_SET_INFLIGHT_FD:
+		why = "inflight tracking is not offered";
+		break;
+	case VHOST_USER_SET_MEM_TABLE:
+		why = check_mem_table(ctx);
+		break;
+	case VHOST_USER_SET_LOG_BASE:
+		why = check_log_base(ctx);
+		break;
+	default:
+		why = NULL;
+		break;
+	}
+	if (why == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;	/* librte_vhost's to handle */
+	close_msg_fds(ctx);
 	g = guest_of_vid(vid);
 	if (g != NULL && __atomic_fetch_add(&g->refused_msgs, 1, __ATOMIC_RELAXED) < 10)
-		LOG(WARNING, "guest %s: refused vhost-user request %u (inflight tracking is not "
-		    "offered); the connection is closed", g->cfg.name, request);
+		LOG(WARNING, "guest %s: refused vhost-user request %u (%s); %s", g->cfg.name,
+		    ctx->request, why, ctx->flags & VHOST_USER_NEED_REPLY ?
+		    "answered with an error" : "the connection is closed");
 	return RTE_VHOST_MSG_RESULT_ERR;
 }
 
@@ -312,6 +495,11 @@ on_new_device(int vid)
 	g->state = GUEST_RUNNING;
 	g->nb_pairs = guest_served_pairs(g);
 	g->connects++;
+	/* Where librte_vhost found the guest's memory (it moves its own
+	 * structures there, numa_realloc).  Read again on every new_device,
+	 * so a device recreated after a memory table change is placed anew:
+	 * destroy_device released its queues. */
+	g->numa = rte_vhost_get_numa_node(vid);
 	ret = dataplane_publish(vhostd);
 	pthread_mutex_unlock(&vhostd->lock);
 	if (ret != 0) {
@@ -360,6 +548,7 @@ on_vring_state_changed(int vid, uint16_t vring, int enable)
 		__atomic_fetch_or(&g->vring_enabled, 1ULL << vring, __ATOMIC_RELEASE);
 	else
 		__atomic_fetch_and(&g->vring_enabled, ~(1ULL << vring), __ATOMIC_RELEASE);
+	__atomic_store_n(&g->vring_changed, 1, __ATOMIC_RELEASE);
 	wake_main();
 	return 0;
 }
@@ -435,12 +624,74 @@ prepare_server_path(const struct guest *g)
 	return unlink(path) == 0 ? 0 : -errno;
 }
 
+static bool
+has_socket_perms(const struct config_guest *c)
+{
+	return c->mode == GUEST_MODE_SERVER &&
+	       (c->socket_uid != (uid_t)-1 || c->socket_gid != (gid_t)-1 || c->socket_mode >= 0);
+}
+
+/*
+ * Server mode: give the socket librte_vhost just bound its socket-owner,
+ * -group and -mode.  Changed through an O_PATH|O_NOFOLLOW descriptor, so
+ * that a symlink swapped in by whoever can write the directory is never
+ * followed (chown(2) on a path would follow it).
+ */
+static int
+apply_socket_perms(const struct guest *g)
+{
+	const struct config_guest *c = &g->cfg;
+	char proc[40];
+	struct stat st;
+	int fd, ret = 0;
+
+	fd = open(c->socket, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		ret = -errno;
+		LOG(ERR, "guest %s: cannot open socket %s to set its permissions: %s", c->name,
+		    c->socket, strerror(-ret));
+		goto out;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		ret = -EEXIST;
+		LOG(ERR, "guest %s: %s is no longer a socket; not changing it", c->name, c->socket);
+		goto out;
+	}
+	if ((c->socket_uid != (uid_t)-1 || c->socket_gid != (gid_t)-1) &&
+	    fchownat(fd, "", c->socket_uid, c->socket_gid, AT_EMPTY_PATH) != 0) {
+		ret = -errno;
+		LOG(ERR, "guest %s: cannot give socket %s to user '%s' group '%s': %s (socket-owner "
+		    "needs CAP_CHOWN; without it socket-group must be a group of vhostd's user)",
+		    c->name, c->socket, c->socket_owner[0] ? c->socket_owner : "(unchanged)",
+		    c->socket_group[0] ? c->socket_group : "(unchanged)", strerror(-ret));
+		goto out;
+	}
+	/* fchmod() refuses O_PATH descriptors; the /proc link reaches the inode. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (c->socket_mode >= 0 && chmod(proc, (mode_t)c->socket_mode) != 0) {
+		ret = -errno;
+		LOG(ERR, "guest %s: cannot set mode %04o on socket %s: %s", c->name,
+		    (unsigned int)c->socket_mode, c->socket, strerror(-ret));
+		goto out;
+	}
+	LOG(INFO, "guest %s: socket %s owner %s, group %s, mode %04o", c->name, c->socket,
+	    c->socket_owner[0] ? c->socket_owner : "(vhostd's)",
+	    c->socket_group[0] ? c->socket_group : "(vhostd's)",
+	    c->socket_mode >= 0 ? (unsigned int)c->socket_mode : st.st_mode & 0777);
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int
 vhost_guest_register(struct vhostd *d, struct guest *g)
 {
 	const char *path = g->cfg.socket;
 	uint64_t flags = 0, lib = 0, missing;
+	mode_t old_umask = 0;
 	char names[1024];
+	bool perms;
 	int ret;
 
 	/* Per-vring counters in librte_vhost, among them the interrupts raised
@@ -499,11 +750,26 @@ vhost_guest_register(struct vhostd *d, struct guest *g)
 		goto err_unregister;
 	}
 	g->registered = true;
-	/* 4. start: server mode listens now; client mode starts connecting. */
-	if (rte_vhost_driver_start(path) != 0) {
+	/* 4. start: server mode listens now; client mode starts connecting.
+	 * A socket with permissions of its own is born 0600 (bind(2) follows
+	 * the umask; no other thread creates files meanwhile) and opened up
+	 * only by apply_socket_perms(): nobody else connects in between. */
+	perms = has_socket_perms(&g->cfg);
+	if (perms)
+		old_umask = umask(0177);
+	ret = rte_vhost_driver_start(path);
+	if (perms)
+		umask(old_umask);
+	if (ret != 0) {
 		LOG(ERR, "guest %s: cannot start vhost-user socket %s", g->cfg.name, path);
 		g->registered = false;
 		goto err_unregister;
+	}
+	ret = perms ? apply_socket_perms(g) : 0;
+	if (ret != 0) {
+		g->registered = false;
+		rte_vhost_driver_unregister(path);	/* removes the socket file */
+		return ret;			/* EPERM says "CAP_CHOWN" to guest.add */
 	}
 	features_format(g->offered, names, sizeof(names));
 	LOG(INFO, "guest %s: %s %s, uplink %s, offering %s", g->cfg.name,

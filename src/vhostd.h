@@ -14,6 +14,7 @@
 #include <rte_spinlock.h>
 
 #include "vhostd/config.h"
+#include "vhostd/notify.h"
 #include "vhostd/stats.h"
 
 struct rte_mempool;
@@ -28,6 +29,15 @@ extern int vhostd_logtype;
 	rte_log(RTE_LOG_##level, vhostd_logtype, "vhostd: " fmt "\n", ##__VA_ARGS__)
 
 #define NO_WORKER UINT16_MAX
+
+/* The control side of a queue's load (rebalance.c): counters at the last
+ * measurement, and what the interval before it added. */
+struct queue_meter {
+	uint64_t seen_cycles;
+	uint64_t seen_pkts;
+	uint64_t last_cycles;
+	uint64_t last_pkts;
+};
 
 struct worker {
 	unsigned int index;
@@ -44,6 +54,14 @@ struct worker {
 	uint64_t busy_cycles;
 	uint64_t idle_cycles;
 	uint64_t pkts;			/* received from guests and uplinks */
+	uint64_t sleep_cycles;		/* spent asleep (notify.c) */
+	bool asleep;			/* in epoll_wait now (for guest show) */
+	struct notify notify;		/* sleep state and its counters */
+	uint64_t kicks[VHOSTD_MAX_GUESTS];	/* kicks read while asleep, by guest slot */
+	int wake_fd;			/* eventfd: a new poll list, or stop */
+	int epoll_fd;			/* the worker's own: built from dp */
+	const struct dp_worker *epoll_dp;	/* ... this one */
+	uint64_t epoll_gen;
 	struct rte_gso_ctx gso;		/* software TSO (offload.c) */
 	struct rte_mempool *gso_indirect;
 } __attribute__((aligned(64)));
@@ -57,10 +75,16 @@ struct uplink {
 	int socket;
 	bool started;
 	bool shared_txq;		/* fewer TX queues than workers */
+	bool rx_intr;			/* every RX queue has an interrupt fd */
 	uint64_t tx_offloads;		/* RTE_ETH_TX_OFFLOAD_* enabled: the device
 					 * finishes these for guests */
+	bool rx_partial_csum;		/* may receive unfinished checksums
+					 * (net_af_packet, offload.h) */
 	struct rte_mempool *pool;
-	uint16_t rxq_worker[VHOSTD_MAX_QUEUES];
+	uint16_t rxq_worker[VHOSTD_MAX_QUEUES];	/* assigned (placement) */
+	uint16_t rxq_polled[VHOSTD_MAX_QUEUES];	/* in this worker's published list */
+	struct queue_load rxq_load[VHOSTD_MAX_QUEUES];	/* written by its worker */
+	struct queue_meter rxq_meter[VHOSTD_MAX_QUEUES];
 	rte_spinlock_t txlock[VHOSTD_MAX_WORKERS];
 	struct port_stats *stats;	/* one block per worker */
 	struct port_stats base;		/* subtracted: set by a stats reset */
@@ -85,12 +109,20 @@ struct guest {
 	uint64_t features;		/* negotiated */
 	uint16_t nb_vrings;
 	uint64_t vring_enabled;		/* bit per vring, atomic: set from callbacks */
+	int vring_changed;		/* atomic: a vring changed state since the last
+					 * guest_apply_pending() */
 	uint16_t nb_pairs;		/* pairs served */
-	uint16_t txq_worker[VHOSTD_MAX_QUEUES];
+	uint16_t txq_worker[VHOSTD_MAX_QUEUES];	/* assigned (placement) */
+	uint16_t txq_polled[VHOSTD_MAX_QUEUES];	/* in this worker's published list */
+	struct queue_load txq_load[VHOSTD_MAX_QUEUES];	/* written by its worker */
+	struct queue_meter txq_meter[VHOSTD_MAX_QUEUES];
+	int numa;			/* node of its memory at new_device; -1 unknown */
 	uint64_t connects;
 	uint64_t disconnects;
 	uint64_t kicks;			/* guest notifications seen (sampled) */
+	uint64_t kicks_read;		/* worker_guest_kicks() at the last sample */
 	uint64_t refused_msgs;		/* vhost-user messages refused (vhost.c) */
+	struct rte_mempool *pool;	/* its own dequeue pool; NULL: the uplink's */
 	struct dp_capture *capture;	/* active packet capture (capture.c) */
 	/* A guest sharing its MAC with another (live migration on one host)
 	 * owns it in the MAC table once it announces itself: workers set
@@ -124,7 +156,22 @@ struct vhostd {
 	unsigned int pool_mbufs;
 	uint16_t pool_room;
 	struct rte_mempool *pools[8];	/* one per NUMA node in use */
+	unsigned int guest_pools_made;	/* names guest pools uniquely */
+	/* Pools of deleted guests, freed once their mbufs are back (guest.c). */
+	struct rte_mempool *retired_pools[VHOSTD_MAX_GUESTS];
+	unsigned int nb_retired_pools;
 	volatile int pending;		/* vring states changed, republish */
+	bool holding;			/* dataplane.c: publishing without moving queues */
+	/* Load measurement and rebalancing (rebalance.c), main thread only. */
+	struct {
+		uint64_t tsc;			/* of the last measurement, 0: none yet */
+		uint64_t interval;		/* TSC cycles the last interval lasted */
+		uint64_t busy_seen[VHOSTD_MAX_WORKERS];
+		uint64_t busy_last[VHOSTD_MAX_WORKERS];
+		bool settle;			/* queues just moved: skip an interval */
+		uint64_t rebalances;		/* times queues were moved */
+		uint64_t moves;			/* queues moved */
+	} balance;
 };
 
 /* dataplane.c: rebuild every worker's poll list from the current state and
@@ -133,8 +180,18 @@ struct vhostd {
 int dataplane_publish(struct vhostd *d);
 void dataplane_free_all(struct vhostd *d);
 
+/* rebalance.c: measure per-queue load every interval and move queues off
+ * an overloaded worker (main thread, takes d->lock). */
+void rebalance_tick(struct vhostd *d);
+/* Busy cycles of the last interval as a percentage of one worker. */
+double rebalance_pct(const struct vhostd *d, uint64_t cycles);
+
 /* worker.c */
 int worker_main(void *arg);
+/* Kicks the workers read from guest slot's TX vrings while asleep (summed). */
+uint64_t worker_guest_kicks(struct vhostd *d, uint16_t slot);
+/* Make a sleeping worker look at its poll list (and its stop flag) again. */
+void worker_wake(struct worker *wk);
 
 /* main.c: the mbuf pool of a NUMA node, created on first use. */
 struct rte_mempool *vhostd_pool(struct vhostd *d, int socket);
@@ -143,10 +200,16 @@ struct rte_mempool *vhostd_pool(struct vhostd *d, int socket);
 int uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 		uint16_t index);
 void uplink_close(struct uplink *u);
+/* Data bytes an mbuf needs for the device's RX beyond what the MTU asks
+ * (net_af_packet: its ring frame size), or 0. */
+unsigned int uplink_rx_room(const struct config_uplink *cfg);
 void uplink_print_stats(struct vhostd *d, struct uplink *u, FILE *f);
 /* Counters since the last reset (per-worker blocks summed, minus base). */
 void uplink_counters(struct vhostd *d, struct uplink *u, struct port_stats *out);
 void uplink_counters_reset(struct vhostd *d, struct uplink *u);
+/* The fd that becomes readable when RX queue q has frames (epoll), or -1
+ * when the device has no RX interrupts. */
+int uplink_rx_intr_fd(const struct uplink *u, uint16_t q);
 
 /* vhost.c: the only file that talks to librte_vhost's control API. */
 int vhost_init(struct vhostd *d);
@@ -171,16 +234,24 @@ const char *vhost_protocol_feature_name(unsigned int bit);
  * off.  Caller holds d->lock. */
 json_t *vhost_vring_stats(const struct guest *g, uint16_t vring);
 
-/* Drain the kick eventfds of a running guest; returns kicks since last call.
+/* Kicks since the last call: drained from the kick eventfds of a running
+ * guest that nobody else reads, plus those the workers read while asleep.
  * Caller holds d->lock (so the device cannot be destroyed meanwhile). */
-uint64_t vhost_guest_kicks(struct guest *g);
+uint64_t vhost_guest_kicks(struct vhostd *d, struct guest *g);
+/* A duplicate of vring's kick eventfd (the caller closes it), or -1. */
+int vhost_kick_fd(const struct guest *g, uint16_t vring);
 int vhost_guest_register(struct vhostd *d, struct guest *g);
 void vhost_guest_unregister(struct vhostd *d, struct guest *g);
 
 /* guest.c */
 /* Fill a slot from guest_slot_alloc() with a validated config. */
 int guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg);
-void guest_fini(struct guest *g);
+/* After a grace period.  Frees g's pool, or retires it while its mbufs
+ * are still out (guest_pools_reap frees it later). */
+void guest_fini(struct vhostd *d, struct guest *g);
+/* Main thread: free retired pools that are whole again; force: all of them
+ * (at exit, once the uplinks are closed). */
+void guest_pools_reap(struct vhostd *d, bool force);
 /* Pairs to serve: leading pairs with both vrings enabled, capped by config. */
 uint16_t guest_served_pairs(const struct guest *g);
 /* Main thread: apply vring state changes recorded by callbacks. */

@@ -18,8 +18,9 @@ fi
 
 packages="build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev
 	libnuma-dev libinih-dev libjansson-dev libsystemd-dev libcmocka-dev python3
-	iproute2 psmisc coreutils tcpdump pandoc systemd
-	qemu-system-x86 linux-image-amd64 busybox-static"
+	iproute2 ethtool psmisc coreutils tcpdump pandoc systemd
+	qemu-system-x86 linux-image-amd64 busybox-static
+	clang libclang-rt-14-dev llvm"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -2,17 +2,25 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The whole test suite on a fresh Debian 12 machine, as root: installs what
 # it needs, reserves hugepages, builds, and runs every suite (unit,
-# integration, e2e with QEMU) on a normal build, then unit and integration
-# again on an ASan+UBSan build (leaks included, checked at every clean exit
-# of vhostd).  The sanitizer pass runs only when
-# the first passed, so the last meson summary printed is the one that
-# decides.  Extra arguments go to both meson test runs (e.g. --suite unit).
+# integration, e2e with QEMU) on a normal build, the fuzz suite on a clang
+# build (tools/fuzz.sh), then unit and integration again on an ASan+UBSan
+# build (leaks included, checked at every clean exit of vhostd).  Each pass
+# runs only when the one before passed, so the last meson summary printed
+# is the one that decides.  Extra arguments go to the normal and ASan
+# meson test runs (e.g. --suite unit), and skip the fuzz suite.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-build}
 "$top/tools/setup-host.sh"
 cd "$top"
 meson test -C "$build" --print-errorlogs "$@"
+
+# The fuzz targets (clang, libFuzzer, ASan+UBSan): the regression inputs,
+# then 60 s per target.  With the whole suite only, not a chosen one.
+if [ "$#" -eq 0 ]; then
+	echo "== the fuzz suite (tools/fuzz.sh)"
+	"$top/tools/fuzz.sh"
+fi
 
 echo "== the same suites under AddressSanitizer and UndefinedBehaviorSanitizer"
 if [ ! -f "$build-asan/build.ninja" ]; then

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "limits.h"
 
@@ -16,6 +17,13 @@
 enum guest_mode {
 	GUEST_MODE_SERVER,	/* vhostd listens, QEMU connects */
 	GUEST_MODE_CLIENT,	/* QEMU listens (server=on), vhostd connects and reconnects */
+};
+
+/* How a worker learns that a guest sent something (notify.c). */
+enum notify_mode {
+	NOTIFY_ADAPTIVE,	/* poll; sleep on kicks after idle-threshold-us of idleness */
+	NOTIFY_INTERRUPT,	/* sleep on kicks as soon as a poll finds nothing */
+	NOTIFY_POLL,		/* busy-poll, kicks always suppressed: the worker never sleeps */
 };
 
 struct config_daemon {
@@ -32,6 +40,18 @@ struct config_daemon {
 	unsigned int mbufs;		/* mbufs per pool, 0 = sized automatically */
 	unsigned int stats_interval;	/* seconds between periodic stats logs, 0 = off */
 	bool vring_stats;		/* librte_vhost per-vring statistics */
+	unsigned int max_guests;	/* guests at once, file and run time */
+	unsigned int max_queue_pairs;	/* cap on every guest's queues */
+	unsigned int idle_threshold_us;	/* adaptive: idle time before a worker sleeps */
+	unsigned int rebalance_interval;	/* seconds between load checks, 0 = no moves */
+	unsigned int rebalance_margin;	/* percent the busiest worker must gain */
+};
+
+/* queue-affinity: queue (guest pair, uplink RX queue) q is polled by the
+ * worker on CPU cpu[q] when bit q of mask is set; never moved. */
+struct config_affinity {
+	uint32_t mask;
+	uint16_t cpu[VHOSTD_MAX_QUEUES];
 };
 
 struct config_uplink {
@@ -41,7 +61,15 @@ struct config_uplink {
 	unsigned int rx_desc;
 	unsigned int tx_desc;
 	unsigned int mtu;		/* 0 = leave the device's MTU */
+	struct config_affinity affinity;
 	int line;			/* where the section starts, for messages */
+};
+
+/* A per-guest rate limit in one direction (rte_meter srTCM, color blind). */
+struct config_rate {
+	uint64_t bps;			/* bits per second, 0 = no byte limit */
+	uint64_t pps;			/* packets per second, 0 = no packet limit */
+	uint64_t burst;			/* bytes, 0 = automatic (see config.c) */
 };
 
 struct config_guest {
@@ -55,6 +83,20 @@ struct config_guest {
 	unsigned int queues;		/* max queue pairs served */
 	uint64_t features_on;		/* feature policy: offer these on top of defaults */
 	uint64_t features_off;		/* ... and never offer these */
+	/* Server mode: who may connect to the socket vhostd creates.  Names as
+	 * written, ids resolved when parsed ((uid_t)-1: left as created). */
+	char socket_owner[VHOSTD_NAME_MAX];
+	char socket_group[VHOSTD_NAME_MAX];
+	uid_t socket_uid;
+	gid_t socket_gid;
+	int socket_mode;		/* permission bits, -1 = left as created */
+	enum notify_mode notify;
+	/* Rate limits, one per direction as the guest sees it: tx is what the
+	 * guest sends (guest -> vhostd), rx what it receives.  0 = no limit. */
+	struct config_rate tx_limit;
+	struct config_rate rx_limit;
+	unsigned int mbufs;		/* its own dequeue pool, 0 = sized automatically */
+	struct config_affinity affinity;
 	int line;
 };
 
@@ -116,5 +158,19 @@ int config_parse_cpu_list(const char *s, uint16_t *cpus, unsigned int max,
  * addresses are accepted here; the [guest] mac key rejects them.
  */
 int config_parse_mac(const char *s, uint8_t mac[6]);
+
+/*
+ * Parse a queue-affinity value, "QUEUE:CPU[,QUEUE:CPU...]" ("0:1,1:2":
+ * queue 0 on CPU 1, queue 1 on CPU 2), or "" / "none" for no pins.  Checks
+ * syntax, queue < queues, each queue once, and that every CPU is one of
+ * the [daemon] cores.  -EINVAL with the reason in why.
+ */
+int config_parse_affinity(const char *s, unsigned int queues, const struct config_daemon *d,
+			  struct config_affinity *out, char *why, size_t whylen);
+/* Back to text, "0:1,1:2" ("" when empty). */
+void config_format_affinity(const struct config_affinity *a, char *buf, size_t len);
+
+/* "adaptive", "interrupt" or "poll". */
+const char *config_notify_mode_name(enum notify_mode mode);
 
 #endif

@@ -50,6 +50,18 @@ struct ctl_cmd {
 char *ctl_dispatch(const struct ctl_cmd *cmds, unsigned int nb, const char *line,
 		   size_t len, void *ctx);
 
+/*
+ * A client's bytes to request lines.  buf holds the *len bytes received so
+ * far, at most cap.  Each complete line goes to fn without its newline, in
+ * order; the unfinished tail is then moved to the front of buf and *len
+ * updated.  Returns 0; the first non-zero value fn returns (that line
+ * and those before it are consumed, the rest is left in buf); or -E2BIG
+ * when buf is full and holds no newline: a request too long, for the
+ * caller to refuse (ctl_error_answer) and close the connection.
+ */
+typedef int (*ctl_line_fn)(void *arg, const char *line, size_t len);
+int ctl_split_lines(char *buf, size_t *len, size_t cap, ctl_line_fn fn, void *arg);
+
 /* The table as JSON, for the "help" command. */
 json_t *ctl_describe(const struct ctl_cmd *cmds, unsigned int nb);
 

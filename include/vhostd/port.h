@@ -2,6 +2,7 @@
 #ifndef VHOSTD_PORT_H
 #define VHOSTD_PORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct rte_mbuf;
@@ -25,6 +26,11 @@ struct vport_ops {
 	/* A worker starts polling queue pair q (may be NULL).  Returns 0 when
 	 * done, so it is not called again for this poll list. */
 	int (*poll_start)(uint16_t id, uint16_t q);
+	/* Ask queue q to notify us (on) or not (off) when frames arrive: a
+	 * guest's kicks on its TX vring, an uplink's RX interrupt.  May be
+	 * NULL (the queue cannot notify).  Called by a worker about to sleep
+	 * (notify.c), never on the fast path. */
+	int (*notify)(uint16_t id, uint16_t q, bool on);
 };
 
 extern const struct vport_ops vhost_port_ops;

@@ -23,6 +23,7 @@ enum drop_reason {
 	DROP_NOT_READY,		/* destination guest not connected / queues off */
 	DROP_RUNT,		/* shorter than an Ethernet header */
 	DROP_BAD_OFFLOAD,	/* a guest's checksum/TSO request we could not finish */
+	DROP_RATE_LIMITED,	/* over the guest's tx-rate/tx-pps or rx-rate/rx-pps */
 	DROP_MAX,
 };
 
@@ -38,6 +39,21 @@ struct queue_stats {
 
 struct port_stats {
 	struct queue_stats q[VHOSTD_MAX_QUEUES];
+} __attribute__((aligned(64)));
+
+/*
+ * One receive queue's work (a guest's TX vring, an uplink's RX queue),
+ * written only by the worker polling it, which is one worker at a time
+ * (dataplane.c): so the counters follow a queue moved by the rebalancer.
+ * busy_cycles: in loops where the queue's poll returned packets, the TSC
+ * cycles since the previous queue that did (or the loop's start) to the
+ * end of its poll, plus a share of the loop's final flush in proportion
+ * to its packets.  The queues' shares add up to the busy loop's time.  A cache line per queue: two workers polling
+ * two queues of one guest never share one.
+ */
+struct queue_load {
+	uint64_t busy_cycles;
+	uint64_t pkts;
 } __attribute__((aligned(64)));
 
 /* Sum nb blocks into out. */

@@ -272,20 +272,42 @@ FEATURE_NAMES = {0: "csum", 1: "guest-csum", 3: "mtu", 7: "guest-tso4", 8: "gues
                  11: "host-tso4", 12: "host-tso6", 15: "mrg-rxbuf"}
 
 
-def offload(ctx, mtu, features=None, require=OFFLOADS, uplink_mtu=None, afpacket=False):
+# net_af_packet ring at MTU 9000 (see docs/qemu.md): a 9014-byte frame sits
+# 66 bytes into a ring frame, so framesz >= 9080; blocksz a multiple of
+# framesz (DPDK 22.11 addresses frame i at i * framesz) and of the page size.
+AFPACKET_9000 = "framesz=9216,blocksz=36864,framecnt=512"
+
+
+# What the peer's veth cannot have on under net_af_packet (see offload()).
+PEER_OFF = ("tso", "gso")
+
+
+def veth_offloads(ns, dev):
+    """The offloads that decide what a packet socket on the other end sees."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "ethtool", "-k", dev],
+                         capture_output=True, text=True, check=True).stdout
+    want = ("tx-checksumming", "tcp-segmentation-offload", "generic-segmentation-offload")
+    return {k: v.split()[0] for k, v in (line.split(":", 1) for line in out.splitlines()
+                                         if ":" in line) if k.strip() in want}
+
+
+def offload(ctx, mtu, features=None, require=OFFLOADS, uplink_mtu=None, afpacket=False,
+            peer_off=PEER_OFF):
     """Scenario 2: the guest's offloads on (vhostd's default offer: csum,
     TSO, mrg-rxbuf; the Linux driver takes them), the peer's offloads on (a
     TAP's defaults), bulk TCP both ways at MTU 1500 or 9000 (host_mtu).
     Frames reaching the peer's TAP are inspected: none may be larger than
-    the MTU or carry a TCP checksum that does not verify.  Every step runs;
-    the failures are reported together.  features: a policy instead of the
+    the MTU or carry a TCP checksum that does not verify; at 9000, jumbo
+    frames must have carried the data both ways.  Every step runs; the
+    failures are reported together.  features: a policy instead of the
     default offer (diagnostics); require: features the guest must have.
 
     afpacket: the uplink is net_af_packet on a veth pair instead of net_tap
-    (9056-byte ring frames: the most a 9154-byte mbuf takes), and the
-    peer's veth has TX checksumming off: the kernel hands AF_PACKET frames
-    with unfinished checksums otherwise (FIELD-NOTES), so this variant does
-    not have the peer's offloads on."""
+    (net_tap 22.11 sends no frame over 1522 bytes), with AFPACKET_9000's
+    ring at MTU 9000.  The peer's veth keeps TX checksumming on, so vhostd
+    receives frames with unfinished checksums (offload.h), and has the
+    peer_off offloads off: by default TSO and GSO, whose 64 KiB frames a
+    packet socket's ring cuts (docs/qemu.md)."""
     uplink_mtu = mtu if uplink_mtu is None else uplink_mtu
     device = None
     if afpacket:
@@ -296,15 +318,21 @@ def offload(ctx, mtu, features=None, require=OFFLOADS, uplink_mtu=None, afpacket
         subprocess.run(["ip", "link", "set", mine, "up"], check=True)
         device = "net_af_packet0,iface=%s" % mine
         if mtu > 1500:
-            device += ",framesz=9056,blocksz=36864,framecnt=512"
+            device += "," + AFPACKET_9000
     vd, tap = start(ctx, mtu=uplink_mtu if uplink_mtu != 1500 else 0, features=features,
                     device=device)
     if afpacket:
         tap = theirs
     peer = Peer(ctx, tap, mtu=mtu)
     if afpacket:
-        subprocess.run(["ip", "netns", "exec", peer.ns, "ethtool", "-K", tap, "tx", "off"],
-                       check=True, stdout=subprocess.DEVNULL)
+        if peer_off:
+            subprocess.run(["ip", "netns", "exec", peer.ns, "ethtool", "-K", tap] +
+                           [a for f in peer_off for a in (f, "off")],
+                           check=True, stdout=subprocess.DEVNULL)
+        offs = veth_offloads(peer.ns, tap)
+        log("peer's veth offloads: %s" % ", ".join("%s %s" % kv for kv in offs.items()))
+        check("tx" in peer_off or offs.get("tx-checksumming") == "on",
+              "the peer's veth should keep TX checksumming on: %s" % offs)
     g = Qemu(ctx, "vm1", ctx.path("vm1.sock"), MAC, mtu=mtu)
     wait_guest_state(vd, "vm1", "running")
     f = guest_features(g)
@@ -331,12 +359,20 @@ def offload(ctx, mtu, features=None, require=OFFLOADS, uplink_mtu=None, afpacket
     sha_up = make_upload(g)
     for what, fn in (("download", lambda: download(g, peer, limit=45)),
                      ("upload", lambda: upload(g, peer, sha_up, limit=45))):
+        u0 = vd.stats()["uplink"]["up0"]["total"]
         try:
             sha, dt = fn()
             log("%s 8 MiB: sha256 %s.. match (%.1f s)" % (what, sha[:16], dt))
         except Fail as e:
             log("%s 8 MiB: FAILED: %s" % (what, str(e).splitlines()[0]))
             problems.append("%s: %s" % (what, str(e).splitlines()[0]))
+        if what == "download":
+            u1 = vd.stats()["uplink"]["up0"]["total"]
+            n = u1["rx_pkts"] - u0["rx_pkts"]
+            avg = (u1["rx_bytes"] - u0["rx_bytes"]) / max(n, 1)
+            log("download: %d frames from the peer, %.0f bytes on average" % (n, avg))
+            if mtu > 1500 and avg <= 1514:
+                problems.append("no jumbo frames from the peer (%.0f bytes on average)" % avg)
     wire = sniff.result()
     p1, g1, vd1 = snmp(ns=peer.ns), snmp(guest=g), vd.stats()
     log("frames from vhostd on the peer's TAP: %d, largest %d bytes, %d larger than "
@@ -363,6 +399,11 @@ def offload(ctx, mtu, features=None, require=OFFLOADS, uplink_mtu=None, afpacket
     if wire["tcp_bad_csum"]:
         problems.append("%d TCP segments with an unfinished checksum left on the uplink" %
                         wire["tcp_bad_csum"])
+    if mtu > 1500 and wire["max_len"] <= 1514:
+        problems.append("no jumbo frame reached the peer (largest %d bytes)" % wire["max_len"])
+    if csum_guest or csum_peer:
+        problems.append("TCP checksum errors: %d in the guest, %d at the peer" %
+                        (csum_guest, csum_peer))
     check(not problems, "MTU %d, features %s: %s" % (mtu, features or "default",
                                                      "; ".join(problems)))
     g.close()
@@ -459,14 +500,22 @@ if __name__ == "__main__":
         "vhostd-restart-packed": functools.partial(vhostd_restart, packed=True),
         "vhostd-restart-2q": functools.partial(vhostd_restart, queues=2),
         "offload-1500": functools.partial(offload, mtu=1500),
-        "offload-9000": functools.partial(offload, mtu=9000),
+        "offload-9000": functools.partial(offload, mtu=9000, afpacket=True),
+        # MTU 9000 through net_tap: its 22.11 PMD sends nothing over 1522 bytes.
+        "offload-9000-tap": functools.partial(offload, mtu=9000),
+        # A guest without GUEST_CSUM: vhostd finishes the peer's checksums.
+        "offload-9000-no-guest-csum": functools.partial(
+            offload, mtu=9000, afpacket=True, features="-guest-csum -guest-tso4 -guest-tso6",
+            require=("csum", "host-tso4", "mrg-rxbuf")),
+        # The peer's TSO/GSO on: 64 KiB frames, cut by the af_packet ring.
+        "offload-9000-peer-tso": functools.partial(offload, mtu=9000, afpacket=True,
+                                                   peer_off=()),
         # Diagnostics: the same checks without offloads, to tell the two apart.
         "plain-1500": functools.partial(offload, mtu=1500, features=NO_OFFLOADS, require=()),
         "jumbo-9000": functools.partial(offload, mtu=9000, features=NO_OFFLOADS, require=()),
         "jumbo-9000-uplink-mtu0": functools.partial(offload, mtu=9000, features=NO_OFFLOADS,
                                                     require=(), uplink_mtu=0),
         "offload-1500-afpacket": functools.partial(offload, mtu=1500, afpacket=True),
-        "offload-9000-afpacket": functools.partial(offload, mtu=9000, afpacket=True),
         "migrate": migrate,
         "libvirt-server": functools.partial(libvirt, vhostd_client=False, queues=2),
         "libvirt-server-packed": functools.partial(libvirt, vhostd_client=False, queues=2,

@@ -63,14 +63,15 @@ def parse_stats(block):
 
 
 class Vhostd:
-    def __init__(self, ctx, conf, name="vhostd", expect_ready=True):
+    def __init__(self, ctx, conf, name="vhostd", expect_ready=True, prefix=()):
+        """prefix: a command to run vhostd under, e.g. setpriv to drop root."""
         self.ctx = ctx
         self.conf = os.path.join(ctx.dir, name + ".conf")
         self.logpath = os.path.join(ctx.dir, name + ".log")
         with open(self.conf, "w") as f:
             f.write(conf)
         self.log = open(self.logpath, "w")
-        self.proc = subprocess.Popen([VHOSTD, "-c", self.conf], stdout=self.log,
+        self.proc = subprocess.Popen(list(prefix) + [VHOSTD, "-c", self.conf], stdout=self.log,
                                      stderr=subprocess.STDOUT)
         ctx.procs.append(self.proc)
         if expect_ready:
@@ -249,7 +250,7 @@ class Ctx:
 
 def daemon_conf(guests, uplink="net_null0", uplink_queues=1, cores="1", extra="", ctx=None):
     """A vhostd config: guests is a list of dicts with name, socket, and
-    optional mode, mac, queues, features, mac_check.  The control socket
+    optional mode, mac, queues, features, mac_check, notify.  The control socket
     and state directory go in the test's directory (ctx, or the one of the
     first guest's socket)."""
     where = ctx.dir if ctx is not None else (
@@ -267,6 +268,8 @@ def daemon_conf(guests, uplink="net_null0", uplink_queues=1, cores="1", extra=""
             lines.append("mac-check = %s" % ("yes" if g["mac_check"] else "no"))
         if g.get("features"):
             lines.append("features = %s" % g["features"])
+        if g.get("notify"):
+            lines.append("notify = %s" % g["notify"])
         lines.append("")
     return "\n".join(lines)
 

@@ -3,10 +3,13 @@
 """Guests that come and go: connect/disconnect cycles without leaks, client
 mode with a guest side that restarts, bad configs and start errors, and the
 embedded default configuration."""
+import json
 import os
+import socket
 import subprocess
 import time
 
+import vhost_user
 from harness import VHOSTD, Testpmd, Vhostd, check, daemon_conf, run, wait_for
 
 MAC = "52:54:00:00:02:01"
@@ -43,6 +46,92 @@ def cycles(ctx):
     # Guest memory is unmapped on disconnect: RSS must not grow with cycles.
     growth = samples[19][1] - samples[1][1]
     check(growth < 4096, "RSS grew by %d kB over 18 cycles" % growth)
+    vd.stop()
+
+
+# RSS may move this much between cycle 20 and cycle 200.  Measured: +4 kB
+# on the normal build; on the ASan build (quarantine off) it wanders
+# by up to 1.8 MB and does not grow (+0.7 MB after 800 cycles).  So the
+# normal build is the precise gauge: 1 MiB over 180 cycles catches a leak
+# of 6 kB per connection (a memory table alone is 2 MiB).
+CYCLES_RSS_TOLERANCE_KB = 1024
+CYCLES_RSS_TOLERANCE_ASAN_KB = 4096
+
+
+def asan_build():
+    out = subprocess.run(["ldd", VHOSTD], capture_output=True, text=True).stdout
+    return "libasan" in out
+
+
+class Control:
+    """One control connection, kept open (its fd is counted once)."""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.f = self.s.makefile("rw")
+
+    def ok(self, cmd, **args):
+        self.f.write(json.dumps({"cmd": cmd, "args": args}) + "\n")
+        self.f.flush()
+        a = json.loads(self.f.readline())
+        check(a["ok"], "%s %s: %s" % (cmd, args, a))
+        return a["result"]
+
+    def close(self):
+        self.f.close()
+        self.s.close()
+
+
+def cycles_200(ctx):
+    """200 connect/disconnect cycles of a minimal vhost-user frontend
+    (vhost_user.py: features, a memfd memory table, one queue pair, then
+    close), split and packed in turn.  Each time the guest must go running
+    and back to waiting.  Open fds after cycle 200 are exactly those after
+    cycle 20, RSS within CYCLES_RSS_TOLERANCE_KB (..._ASAN_KB on the ASan
+    build), and vhostd exits 0 on SIGTERM: in the ASan build that is
+    LeakSanitizer's verdict too.  There ASan's quarantine is turned off
+    for this vhostd: it keeps up to 256 MB
+    of freed memory resident (measured: +26 MB over these 180 cycles),
+    which would hide a leak LeakSanitizer cannot see (memory still
+    referenced, in a list that only grows)."""
+    tolerance = CYCLES_RSS_TOLERANCE_KB
+    if asan_build():
+        tolerance = CYCLES_RSS_TOLERANCE_ASAN_KB
+        os.environ["ASAN_OPTIONS"] = ":".join(
+            filter(None, [os.environ.get("ASAN_OPTIONS"), "quarantine_size_mb=0"]))
+    vd = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"), mac=MAC)],
+                                 uplink="net_null0", ctx=ctx))
+    c = Control(os.path.join(ctx.dir, "control.sock"))
+    samples = {}
+    t0 = time.monotonic()
+    for i in range(1, 201):
+        fe = vhost_user.Frontend(ctx.sock("vm1"))
+        fe.start(packed=i % 2 == 0)
+        wait_for(lambda: c.ok("guest.show", name="vm1")["state"] == "running", 10,
+                 "cycle %d: guest vm1 running" % i)
+        fe.close()
+        wait_for(lambda: c.ok("guest.show", name="vm1")["state"] == "waiting", 10,
+                 "cycle %d: guest vm1 waiting" % i)
+        if i in (1, 20, 100, 200):
+            time.sleep(0.3)     # let librte_vhost finish closing the connection
+            samples[i] = (vd.fds(), vd.rss_kb())
+    elapsed = time.monotonic() - t0
+    g = c.ok("guest.show", name="vm1")
+    c.close()
+    print("  200 cycles in %.1f s; fds after cycles 1/20/100/200: %s; RSS %s kB" %
+          (elapsed, "/".join(str(samples[i][0]) for i in (1, 20, 100, 200)),
+           "/".join(str(samples[i][1]) for i in (1, 20, 100, 200))))
+    check(g["connects"] == 200 and g["disconnects"] == 200,
+          "expected 200 connects and disconnects, saw %d/%d" % (g["connects"], g["disconnects"]))
+    check(samples[200][0] == samples[20][0],
+          "open fds went from %d to %d between cycles 20 and 200" %
+          (samples[20][0], samples[200][0]))
+    growth = samples[200][1] - samples[20][1]
+    check(growth <= tolerance,
+          "RSS grew by %d kB between cycles 20 and 200 (tolerance %d kB)" %
+          (growth, tolerance))
     vd.stop()
 
 
@@ -110,6 +199,21 @@ def start_errors(ctx):
     rc = vd.proc.wait(30)
     check(rc == 2 and "is not available" in vd.output(), "bad core: exit %d: %s" %
           (rc, vd.output()[-500:]))
+    # A net_af_packet ring DPDK 22.11 would misread: blocksz not a multiple
+    # of framesz (it would start and pass no traffic).  The veth's far end
+    # lives in a namespace of the test, so the pair goes with it.
+    ns = ctx.add_netns("afp")
+    veth = "vhafp%d" % (os.getpid() % 100000)
+    subprocess.run(["ip", "link", "add", veth, "type", "veth", "peer", "name", "p0", "netns",
+                    ns], check=True)
+    dev = "net_af_packet0,iface=%s,framesz=9056,blocksz=36864" % veth
+    vd = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"))], uplink=dev),
+                name="afpring", expect_ready=False)
+    rc = vd.proc.wait(30)
+    print("  " + [l for l in vd.output().splitlines() if "blocksz" in l][-1])
+    check(rc == 1 and "blocksz must be a multiple of framesz" in vd.output(),
+          "bad af_packet ring: exit %d: %s" % (rc, vd.output()[-500:]))
+    check(not os.path.exists(ctx.sock("vm1")), "socket left behind after a failed start")
     # A socket another vhostd already serves.
     first = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"))]), name="first")
     second = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"))]),
@@ -152,5 +256,5 @@ def embedded_default(ctx):
 
 
 if __name__ == "__main__":
-    run({"cycles": cycles, "client-mode": client_mode, "check-config": check_config,
+    run({"cycles": cycles, "cycles-200": cycles_200, "client-mode": client_mode, "check-config": check_config,
          "start-errors": start_errors, "embedded-default": embedded_default})

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,7 @@ assert_daemon_defaults(const struct config_daemon *d)
 	assert_string_equal(d->control_socket, "/run/vhostd/control.sock");
 	assert_int_equal(d->mbufs, 0);
 	assert_int_equal(d->stats_interval, 0);
+	assert_int_equal(d->idle_threshold_us, 200);
 }
 
 static void
@@ -162,6 +164,24 @@ test_defaults(void **state)
 	assert_int_equal(cfg->guests[0].queues, 1);
 	assert_int_equal(cfg->guests[0].features_on, 0);
 	assert_int_equal(cfg->guests[0].features_off, 0);
+	assert_int_equal(cfg->guests[0].notify, NOTIFY_ADAPTIVE);
+	free(cfg);
+
+	/* Notification modes, any case; the idle threshold may be 0. */
+	cfg = parse_ok("[daemon]\nidle-threshold-us = 0\n[uplink u]\ndevice = net_null0\n"
+		       "[guest a]\nsocket = /run/a.sock\nnotify = poll\n"
+		       "[guest b]\nsocket = /run/b.sock\nnotify = Interrupt\n"
+		       "[guest c]\nsocket = /run/c.sock\nnotify = adaptive\n");
+	assert_int_equal(cfg->daemon.idle_threshold_us, 0);
+	assert_int_equal(cfg->guests[0].notify, NOTIFY_POLL);
+	assert_int_equal(cfg->guests[1].notify, NOTIFY_INTERRUPT);
+	assert_int_equal(cfg->guests[2].notify, NOTIFY_ADAPTIVE);
+	assert_string_equal(config_notify_mode_name(cfg->guests[0].notify), "poll");
+	assert_string_equal(config_notify_mode_name(cfg->guests[1].notify), "interrupt");
+	assert_string_equal(config_notify_mode_name(cfg->guests[2].notify), "adaptive");
+	free(cfg);
+	cfg = parse_ok("[daemon]\nidle-threshold-us = 1000000\n");
+	assert_int_equal(cfg->daemon.idle_threshold_us, 1000000);
 	free(cfg);
 
 	/* Uplinks without guests are fine (guests can be added at runtime). */
@@ -497,8 +517,11 @@ test_limits(void **state)
 #define VM1	UP0 "[guest vm1]\nsocket = /run/vm1.sock\n"	/* lines 1-4 */
 
 #define DAEMON_KEYS "cores, memory, hugepages, huge-dir, file-prefix, log-level, " \
-	"control-socket, control-group, state-dir, mbufs, stats-interval, vring-stats"
-#define GUEST_KEYS "socket, mode, uplink, mac, mac-check, queues, features"
+	"control-socket, control-group, state-dir, mbufs, stats-interval, vring-stats, " \
+	"max-guests, max-queue-pairs, idle-threshold-us, rebalance-interval, rebalance-margin"
+#define GUEST_KEYS "socket, mode, uplink, mac, mac-check, queues, features, " \
+	"socket-owner, socket-group, socket-mode, notify, tx-rate, tx-pps, tx-burst, " \
+	"rx-rate, rx-pps, rx-burst, mbufs, queue-affinity"
 #define SECTIONS "[daemon], [uplink NAME] or [guest NAME]"
 #define DEVICE_HINT "a PCI address like 0000:3b:02.1 or vdev devargs like net_tap0,iface=vhostd0"
 #define NAME_RULE "1 to 31 characters from A-Z a-z 0-9 _ . -"
@@ -572,6 +595,12 @@ static const struct {
 	  "t.conf:2: [daemon]: '= 1' has no key before '='" },
 	{ "[daemon]\ncores = 1\x01\n",
 	  "t.conf:2: [daemon]: control character 0x01 in the line (expected plain text)" },
+	/* Found by tests/fuzz/fuzz_config (regress/config/latin1-socket-path):
+	 * accepted, it made the guest vanish from the control protocol's JSON. */
+	{ "[uplink u]\ndevice = net_null0\n[guest g]\nsocket = /run/caf\xe9.sock ; \xe9\n",
+	  "t.conf:4: [guest g]: byte 0xe9 is not UTF-8 (expected UTF-8 text)" },
+	{ "[daemon]\nstate-dir = /var/lib/\xed\xa0\x80\n",	/* a UTF-16 surrogate */
+	  "t.conf:2: [daemon]: byte 0xed is not UTF-8 (expected UTF-8 text)" },
 	{ "; comment\n\n# comment\n[daemon] ; x\nmemory = 1 ; one MB\n",
 	  "t.conf:5: [daemon] memory: '1' is out of range (expected 64 to 65536 MB)" },
 	{ UP0 "mtu = 9000#\n",	/* no blank before '#': part of the value */
@@ -662,10 +691,87 @@ static const struct {
 	  "t.conf:5: [guest vm1] features: unknown feature 'turbo'" },
 	{ VM1 "features = +in-order -in-order\n",
 	  "t.conf:5: [guest vm1] features: feature 'in-order' both added and removed" },
+	{ VM1 "notify = sometimes\n",
+	  "t.conf:5: [guest vm1] notify: 'sometimes' is not a notification mode (expected adaptive, interrupt or poll)" },
+	{ VM1 "notify =\n",
+	  "t.conf:5: [guest vm1] notify: '' is not a notification mode (expected adaptive, interrupt or poll)" },
+	{ VM1 "notify = poll\nnotify = adaptive\n",
+	  "t.conf:6: [guest vm1] notify: set twice (first on line 5)" },
+	{ "[daemon]\nidle-threshold-us = 1000001\n",
+	  "t.conf:2: [daemon] idle-threshold-us: '1000001' is out of range (expected 0 to 1000000 microseconds)" },
+	{ "[daemon]\nidle-threshold-us = 200us\n",
+	  "t.conf:2: [daemon] idle-threshold-us: '200us' is not an integer (expected 0 to 1000000 microseconds)" },
 	{ VM1 "[guest vm2]\nsocket = /run/vm1.sock\n",
 	  "t.conf:6: [guest vm2] socket: '/run/vm1.sock' is already used by [guest vm1] (line 4)" },
+
+	/* Caps, socket owner, group and mode (docs/security.md) */
+	{ "[daemon]\nmax-guests = 0\n",
+	  "t.conf:2: [daemon] max-guests: '0' is out of range (expected 1 to 64)" },
+	{ "[daemon]\nmax-guests = 65\n",
+	  "t.conf:2: [daemon] max-guests: '65' is out of range (expected 1 to 64)" },
+	{ "[daemon]\nmax-queue-pairs = 17\n",
+	  "t.conf:2: [daemon] max-queue-pairs: '17' is out of range (expected 1 to 16)" },
+	{ "[daemon]\nmax-guests = 1\n" VM1 "[guest vm2]\nsocket = /run/vm2.sock\n",
+	  "t.conf:7: [guest vm2]: more [guest] sections than [daemon] max-guests = 1 (expected at most 1, or a larger max-guests)" },
+	{ "[daemon]\nmax-queue-pairs = 2\n" VM1 "queues = 4\n",
+	  "t.conf:7: [guest vm1] queues: 4 is more than [daemon] max-queue-pairs = 2" },
+	{ "[daemon]\ncontrol-group = nosuchgroup-vhostd\n",
+	  "t.conf:2: [daemon] control-group: no group 'nosuchgroup-vhostd' on this host (expected a name that `getent group nosuchgroup-vhostd` finds, e.g. kvm)" },
+	{ VM1 "socket-owner = nosuchuser-vhostd\n",
+	  "t.conf:5: [guest vm1] socket-owner: no user 'nosuchuser-vhostd' on this host (expected a name that `getent passwd nosuchuser-vhostd` finds, e.g. libvirt-qemu)" },
+	{ VM1 "socket-owner = Root\n",
+	  "t.conf:5: [guest vm1] socket-owner: 'Root' is not a user name (expected 1 to 31 characters from a-z 0-9 _ -, not starting with a digit or -)" },
+	{ VM1 "socket-owner =\n",
+	  "t.conf:5: [guest vm1] socket-owner: '' is not a user name (expected 1 to 31 characters from a-z 0-9 _ -, not starting with a digit or -)" },
+	{ VM1 "socket-group = nosuchgroup-vhostd\n",
+	  "t.conf:5: [guest vm1] socket-group: no group 'nosuchgroup-vhostd' on this host (expected a name that `getent group nosuchgroup-vhostd` finds, e.g. kvm)" },
+	{ VM1 "socket-group = " NAME_32 "\n",
+	  "t.conf:5: [guest vm1] socket-group: '" NAME_32 "' is not a group name (expected 1 to 31 characters from a-z 0-9 _ -, not starting with a digit or -)" },
+	{ VM1 "socket-mode = 0999\n",
+	  "t.conf:5: [guest vm1] socket-mode: '0999' is not a socket mode (expected permission bits in octal, 0 to 0777, e.g. 0660)" },
+	{ VM1 "socket-mode = 1777\n",
+	  "t.conf:5: [guest vm1] socket-mode: '1777' is not a socket mode (expected permission bits in octal, 0 to 0777, e.g. 0660)" },
+	{ VM1 "socket-mode = rw-rw----\n",
+	  "t.conf:5: [guest vm1] socket-mode: 'rw-rw----' is not a socket mode (expected permission bits in octal, 0 to 0777, e.g. 0660)" },
+	{ VM1 "socket-mode = 00660\n",
+	  "t.conf:5: [guest vm1] socket-mode: '00660' is not a socket mode (expected permission bits in octal, 0 to 0777, e.g. 0660)" },
+	{ VM1 "socket-mode =\n",
+	  "t.conf:5: [guest vm1] socket-mode: '' is not a socket mode (expected permission bits in octal, 0 to 0777, e.g. 0660)" },
+	{ VM1 "mode = client\nsocket-mode = 0660\n",
+	  "t.conf:6: [guest vm1] socket-mode: only for mode = server (in client mode QEMU creates the socket and sets its permissions)" },
+	{ VM1 "socket-group = root\nmode = client\n",
+	  "t.conf:5: [guest vm1] socket-group: only for mode = server (in client mode QEMU creates the socket and sets its permissions)" },
 	{ UP0 "[guest vm1]\nsocket = /run/vhostd/control.sock\n",
 	  "t.conf:4: [guest vm1] socket: '/run/vhostd/control.sock' is the [daemon] control-socket (expected a path of its own)" },
+	/* Rate limits and the guest's pool. */
+	{ VM1 "tx-rate = 100Mbit\n",
+	  "t.conf:5: [guest vm1] tx-rate: '100Mbit' is not a rate (expected bits per second, e.g. 100M: digits with an optional k, M or G suffix (powers of 1000))" },
+	{ VM1 "rx-rate = 1.5G\n",
+	  "t.conf:5: [guest vm1] rx-rate: '1.5G' is not a rate (expected bits per second, e.g. 100M: digits with an optional k, M or G suffix (powers of 1000))" },
+	{ VM1 "tx-rate = 100m\n",
+	  "t.conf:5: [guest vm1] tx-rate: '100m' is not a rate (expected bits per second, e.g. 100M: digits with an optional k, M or G suffix (powers of 1000))" },
+	{ VM1 "tx-rate = 999\n",
+	  "t.conf:5: [guest vm1] tx-rate: '999' is out of range (expected 0 for no limit, or 1k to 1000G bits per second)" },
+	{ VM1 "tx-rate = 1001G\n",
+	  "t.conf:5: [guest vm1] tx-rate: '1001G' is out of range (expected 0 for no limit, or 1k to 1000G bits per second)" },
+	{ VM1 "tx-rate = 99999999999999999999999\n",
+	  "t.conf:5: [guest vm1] tx-rate: '99999999999999999999999' is out of range (expected 0 for no limit, or 1k to 1000G bits per second)" },
+	{ VM1 "tx-pps = 10G\n",
+	  "t.conf:5: [guest vm1] tx-pps: '10G' is not a packet rate (expected packets per second, e.g. 50k: digits with an optional k or M suffix (powers of 1000))" },
+	{ VM1 "rx-pps = 1001M\n",
+	  "t.conf:5: [guest vm1] rx-pps: '1001M' is out of range (expected 0 for no limit, or 1 to 1000M packets per second)" },
+	{ VM1 "tx-rate = 1G\ntx-burst = 1k\n",
+	  "t.conf:6: [guest vm1] tx-burst: '1k' is out of range (expected 0 for automatic, or 2k to 1024M bytes)" },
+	{ VM1 "tx-rate = 1G\ntx-burst = 64 k\n",
+	  "t.conf:6: [guest vm1] tx-burst: '64 k' is not a size (expected bytes, e.g. 64k: digits with an optional k or M suffix (powers of 1024))" },
+	{ VM1 "tx-pps = 1M\ntx-burst = 64k\n",
+	  "t.conf:6: [guest vm1] tx-burst: has no effect without tx-rate (expected a tx-rate line, or no tx-burst)" },
+	{ VM1 "rx-burst = 64k\n",
+	  "t.conf:5: [guest vm1] rx-burst: has no effect without rx-rate (expected a rx-rate line, or no rx-burst)" },
+	{ VM1 "tx-rate = 1G\ntx-rate = 2G\n",
+	  "t.conf:6: [guest vm1] tx-rate: set twice (first on line 5)" },
+	{ VM1 "mbufs = 100\n",
+	  "t.conf:5: [guest vm1] mbufs: '100' is out of range (expected 0 or 512 to 1048576)" },
 };
 
 static void
@@ -758,6 +864,109 @@ test_load(void **state)
 	free(cfg);
 }
 
+/* Socket owner, group and mode: resolved when parsed; 0660 with an owner or group. */
+static void
+test_socket_permissions(void **state)
+{
+	struct config *cfg;
+	const struct passwd *nobody = getpwnam("nobody");
+
+	(void)state;
+	assert_non_null(nobody);
+	cfg = parse_ok(UP0 "[guest a]\nsocket = /run/a.sock\n"
+		       "[guest b]\nsocket = /run/b.sock\nsocket-owner = root\nsocket-group = root\n"
+		       "socket-mode = 640\n"
+		       "[guest c]\nsocket = /run/c.sock\nsocket-owner = nobody\n"
+		       "[guest d]\nsocket = /run/d.sock\nsocket-mode = 0\n"
+		       "[guest e]\nsocket = /run/e.sock\nsocket-group = root\nsocket-mode = 0600\n");
+	/* Nothing set: the socket is left as librte_vhost creates it. */
+	assert_string_equal(cfg->guests[0].socket_owner, "");
+	assert_int_equal(cfg->guests[0].socket_uid, (uid_t)-1);
+	assert_int_equal(cfg->guests[0].socket_gid, (gid_t)-1);
+	assert_int_equal(cfg->guests[0].socket_mode, -1);
+	assert_string_equal(cfg->guests[1].socket_owner, "root");
+	assert_string_equal(cfg->guests[1].socket_group, "root");
+	assert_int_equal(cfg->guests[1].socket_uid, 0);
+	assert_int_equal(cfg->guests[1].socket_gid, 0);
+	assert_int_equal(cfg->guests[1].socket_mode, 0640);
+	assert_int_equal(cfg->guests[2].socket_uid, nobody->pw_uid);
+	assert_int_equal(cfg->guests[2].socket_gid, (gid_t)-1);
+	assert_int_equal(cfg->guests[2].socket_mode, 0660);
+	assert_int_equal(cfg->guests[3].socket_uid, (uid_t)-1);
+	assert_int_equal(cfg->guests[3].socket_mode, 0);
+	assert_int_equal(cfg->guests[4].socket_gid, 0);
+	assert_int_equal(cfg->guests[4].socket_mode, 0600);
+	free(cfg);
+
+	/* The caps: 64 guests and 16 queue pairs unless lowered. */
+	cfg = parse_ok("");
+	assert_int_equal(cfg->daemon.max_guests, 64);
+	assert_int_equal(cfg->daemon.max_queue_pairs, 16);
+	free(cfg);
+	cfg = parse_ok("[daemon]\nmax-guests = 2\nmax-queue-pairs = 4\ncontrol-group = root\n"
+		       UP0 "[guest a]\nsocket = /run/a.sock\nqueues = 4\n"
+		       "[guest b]\nsocket = /run/b.sock\n");
+	assert_int_equal(cfg->daemon.max_guests, 2);
+	assert_int_equal(cfg->daemon.max_queue_pairs, 4);
+	assert_string_equal(cfg->daemon.control_group, "root");
+	assert_int_equal(cfg->guests[0].queues, 4);
+	free(cfg);
+}
+
+/* guest.add over the caps, and the socket keys at run time. */
+static void
+test_runtime_caps(void **state)
+{
+	struct config *cfg = new_config();
+	struct config_guest vm1, g;
+	const struct config_guest *others[1] = { &vm1 };
+	unsigned int seen = 0;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_parse_string(cfg, "[daemon]\nmax-guests = 1\nmax-queue-pairs = 2\n"
+					     UP0 "[guest vm1]\nsocket = /run/vm1.sock\n",
+					     "t.conf", err, sizeof(err)), 0);
+	vm1 = cfg->guests[0];
+	assert_int_equal(config_guest_new(&g, "vm2", err, sizeof(err)), 0);
+	assert_int_equal(g.socket_uid, (uid_t)-1);
+	assert_int_equal(g.socket_gid, (gid_t)-1);
+	assert_int_equal(g.socket_mode, -1);
+	assert_int_equal(config_guest_set(&g, "socket", "/run/vm2.sock", &seen, err,
+					  sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, others, 1, err, sizeof(err)),
+			 -ENOSPC);
+	assert_string_equal(err, "[guest vm2]: no room for another guest ([daemon] max-guests = 1)");
+	assert_int_equal(config_guest_set(&g, "queues", "4", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, NULL, 0, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] queues: 4 is more than [daemon] max-queue-pairs = 2");
+	assert_int_equal(config_guest_set(&g, "queues", "2", &seen, err, sizeof(err)), 0);
+
+	assert_int_equal(config_guest_set(&g, "socket-owner", "nosuchuser-vhostd", &seen, err,
+					  sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] socket-owner: no user 'nosuchuser-vhostd' on this "
+			    "host (expected a name that `getent passwd nosuchuser-vhostd` finds, "
+			    "e.g. libvirt-qemu)");
+	assert_int_equal(config_guest_set(&g, "socket-group", "nosuchgroup-vhostd", &seen, err,
+					  sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] socket-group: no group 'nosuchgroup-vhostd' on this "
+			    "host (expected a name that `getent group nosuchgroup-vhostd` finds, "
+			    "e.g. kvm)");
+	assert_int_equal(config_guest_set(&g, "socket-mode", "8", &seen, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "[guest vm2] socket-mode: '8' is not a socket mode (expected "
+			    "permission bits in octal, 0 to 0777, e.g. 0660)");
+	assert_int_equal(config_guest_set(&g, "socket-group", "root", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(g.socket_gid, 0);
+	assert_int_equal(g.socket_mode, 0660);
+	assert_int_equal(config_guest_set(&g, "mode", "client", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, NULL, 0, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] socket-group: only for mode = server (in client "
+			    "mode QEMU creates the socket and sets its permissions)");
+	free(cfg);
+}
+
 /* guest.add at run time: the keys and checks of a [guest NAME] section. */
 static void
 test_runtime_guest(void **state)
@@ -780,6 +989,9 @@ test_runtime_guest(void **state)
 					  sizeof(err)), 0);
 	assert_int_equal(config_guest_finish(&vm1, seen, &cfg, NULL, 0, err, sizeof(err)), 0);
 	assert_true(vm1.mac_check);		/* defaults to on with a mac */
+	assert_int_equal(vm1.notify, NOTIFY_ADAPTIVE);
+	assert_int_equal(config_guest_set(&vm1, "notify", "poll", &seen, err, sizeof(err)), 0);
+	assert_int_equal(vm1.notify, NOTIFY_POLL);
 	others[0] = &vm1;
 
 	assert_int_equal(config_guest_new(&g, "bad name", err, sizeof(err)), -EINVAL);
@@ -791,6 +1003,9 @@ test_runtime_guest(void **state)
 			    "hex octets like 52:54:00:12:34:56)");
 	assert_int_equal(config_guest_set(&g, "colour", "blue", &seen, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "[guest vm2] colour: unknown key");
+	assert_int_equal(config_guest_set(&g, "notify", "never", &seen, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] notify: 'never' is not a notification mode "
+			    "(expected adaptive, interrupt or poll)");
 	assert_int_equal(config_guest_finish(&g, seen, &cfg, others, 1, err, sizeof(err)),
 			 -EINVAL);
 	assert_string_equal(err, "[guest vm2]: missing required key 'socket'");
@@ -826,6 +1041,150 @@ test_runtime_guest(void **state)
 	assert_string_equal(err, "[guest vm1]: a guest of that name exists");
 }
 
+/* Rate limits: units, defaults (no limit), both directions, at run time. */
+static void
+test_rate_limits(void **state)
+{
+	struct config *cfg;
+	struct config_guest g;
+	unsigned int seen = 0;
+	char err[512];
+
+	(void)state;
+	cfg = parse_ok(UP0 "[guest a]\nsocket = /run/a.sock\n"
+		       "[guest b]\nsocket = /run/b.sock\ntx-rate = 100M\ntx-burst = 64k\n"
+		       "rx-rate = 2G\nrx-pps = 50k\nmbufs = 4096\n"
+		       "[guest c]\nsocket = /run/c.sock\ntx-pps = 1M\nrx-rate = 1000\n"
+		       "rx-burst = 1M\ntx-rate = 0\n");
+	assert_int_equal(cfg->guests[0].tx_limit.bps, 0);
+	assert_int_equal(cfg->guests[0].tx_limit.pps, 0);
+	assert_int_equal(cfg->guests[0].tx_limit.burst, 0);
+	assert_int_equal(cfg->guests[0].rx_limit.bps, 0);
+	assert_int_equal(cfg->guests[0].mbufs, 0);
+	assert_int_equal(cfg->guests[1].tx_limit.bps, 100000000);
+	assert_int_equal(cfg->guests[1].tx_limit.burst, 65536);
+	assert_int_equal(cfg->guests[1].rx_limit.bps, 2000000000);
+	assert_int_equal(cfg->guests[1].rx_limit.pps, 50000);
+	assert_int_equal(cfg->guests[1].rx_limit.burst, 0);
+	assert_int_equal(cfg->guests[1].mbufs, 4096);
+	assert_int_equal(cfg->guests[2].tx_limit.pps, 1000000);
+	assert_int_equal(cfg->guests[2].tx_limit.bps, 0);
+	assert_int_equal(cfg->guests[2].rx_limit.bps, 1000);
+	assert_int_equal(cfg->guests[2].rx_limit.burst, 1048576);
+	free(cfg);
+
+	/* guest.add takes the same keys, with the same checks. */
+	cfg = parse_ok(UP0);
+	assert_int_equal(config_guest_new(&g, "vm2", err, sizeof(err)), 0);
+	assert_int_equal(config_guest_set(&g, "socket", "/run/vm2.sock", &seen, err,
+					  sizeof(err)), 0);
+	assert_int_equal(config_guest_set(&g, "rx-rate", "10G", &seen, err, sizeof(err)), 0);
+	assert_int_equal(g.rx_limit.bps, 10000000000ULL);
+	assert_int_equal(config_guest_set(&g, "tx-rate", "fast", &seen, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "[guest vm2] tx-rate: 'fast' is not a rate (expected bits per "
+			    "second, e.g. 100M: digits with an optional k, M or G suffix (powers "
+			    "of 1000))");
+	assert_int_equal(config_guest_set(&g, "tx-burst", "128k", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, NULL, 0, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] tx-burst: has no effect without tx-rate");
+	assert_int_equal(config_guest_set(&g, "tx-rate", "1G", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(g.tx_limit.burst, 131072);
+	free(cfg);
+}
+
+/* queue-affinity (guests and uplinks) and the rebalancing keys. */
+static void
+test_queue_affinity(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *error;
+	} bad[] = {
+		{ "[daemon]\ncores = 0,1\n" UP0 "[guest vm1]\nsocket = /s\nqueues = 2\n"
+		  "queue-affinity = 0:1,2:0\n",
+		  "t.conf:8: [guest vm1] queue-affinity: queue 2 does not exist (expected 0 to 1: "
+		  "queues = 2)" },
+		{ "[daemon]\ncores = 0,1\n" UP0 "[guest vm1]\nsocket = /s\nqueues = 2\n"
+		  "queue-affinity = 0:3\n",
+		  "t.conf:8: [guest vm1] queue-affinity: CPU 3 of queue 0 runs no worker (expected "
+		  "one of the [daemon] cores)" },
+		/* The cores come after the section: checked at the end all the same. */
+		{ UP0 "queue-affinity = 0:0\n[daemon]\ncores = 1\n",
+		  "t.conf:3: [uplink up0] queue-affinity: CPU 0 of queue 0 runs no worker (expected "
+		  "one of the [daemon] cores)" },
+		{ VM1 "queue-affinity = 0:1,0:1\n",
+		  "t.conf:5: [guest vm1] queue-affinity: queue 0 is pinned twice" },
+		{ VM1 "queue-affinity = 0-1\n",
+		  "t.conf:5: [guest vm1] queue-affinity: '0-1' is not a queue affinity (expected "
+		  "QUEUE:CPU pairs like 0:1,1:2, or none)" },
+		{ VM1 "queue-affinity = 0:1,\n",
+		  "t.conf:5: [guest vm1] queue-affinity: '0:1,' is not a queue affinity (expected "
+		  "QUEUE:CPU pairs like 0:1,1:2, or none)" },
+		{ VM1 "queue-affinity = 99:1\n",
+		  "t.conf:5: [guest vm1] queue-affinity: queue 99 does not exist (expected 0 to 15: "
+		  "queues = 16)" },
+		{ "[daemon]\nrebalance-interval = 4000\n",
+		  "t.conf:2: [daemon] rebalance-interval: '4000' is out of range (expected 0 to 3600 "
+		  "seconds)" },
+		{ "[daemon]\nrebalance-margin = 0\n",
+		  "t.conf:2: [daemon] rebalance-margin: '0' is out of range (expected 1 to 100 "
+		  "percent)" },
+	};
+	struct config *cfg = parse_ok("[daemon]\ncores = 0-3\n[uplink up0]\ndevice = net_null0\n"
+				      "queues = 4\nqueue-affinity = 3:2, 0 : 1\n"
+				      "[guest vm1]\nsocket = /s\nqueues = 2\nqueue-affinity = 1:3\n"
+				      "[guest vm2]\nsocket = /t\nqueue-affinity = none\n");
+	struct config_guest g;
+	unsigned int seen = 0, failures = 0;
+	char err[512], text[64];
+
+	(void)state;
+	assert_int_equal(cfg->daemon.rebalance_interval, 10);	/* defaults */
+	assert_int_equal(cfg->daemon.rebalance_margin, 25);
+	assert_int_equal(cfg->uplinks[0].affinity.mask, 0x9);
+	assert_int_equal(cfg->uplinks[0].affinity.cpu[0], 1);
+	assert_int_equal(cfg->uplinks[0].affinity.cpu[3], 2);
+	assert_int_equal(cfg->guests[0].affinity.mask, 0x2);
+	assert_int_equal(cfg->guests[0].affinity.cpu[1], 3);
+	assert_int_equal(cfg->guests[1].affinity.mask, 0);
+	config_format_affinity(&cfg->uplinks[0].affinity, text, sizeof(text));
+	assert_string_equal(text, "0:1,3:2");
+	free(cfg);
+
+	cfg = parse_ok("[daemon]\nrebalance-interval = 0\nrebalance-margin = 5\n");
+	assert_int_equal(cfg->daemon.rebalance_interval, 0);
+	assert_int_equal(cfg->daemon.rebalance_margin, 5);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = config_parse_string(cfg, bad[i].text, "t.conf", err, sizeof(err));
+
+		if (rc != -EINVAL || strcmp(err, bad[i].error) != 0) {
+			print_error("case %zu: rc %d\n  got:  %s\n  want: %s\n", i, rc, err,
+				    bad[i].error);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+
+	/* At run time (guest.add): the same rules against the daemon's cores. */
+	assert_int_equal(config_parse_string(cfg, "[daemon]\ncores = 1\n"
+					     "[uplink up0]\ndevice = net_null0\n", "t.conf",
+					     err, sizeof(err)), 0);
+	assert_int_equal(config_guest_new(&g, "vm3", err, sizeof(err)), 0);
+	config_guest_set(&g, "socket", "/u", &seen, err, sizeof(err));
+	assert_int_equal(config_guest_set(&g, "queue-affinity", "0:2", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, NULL, 0, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm3] queue-affinity: CPU 2 of queue 0 runs no worker "
+			    "(expected one of the [daemon] cores)");
+	assert_int_equal(config_guest_set(&g, "queue-affinity", "0:1", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(g.affinity.mask, 1);
+	assert_int_equal(g.affinity.cpu[0], 1);
+	free(cfg);
+}
+
 int
 main(void)
 {
@@ -844,6 +1203,10 @@ main(void)
 		cmocka_unit_test(test_error_keeps_config),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_runtime_guest),
+		cmocka_unit_test(test_socket_permissions),
+		cmocka_unit_test(test_runtime_caps),
+		cmocka_unit_test(test_queue_affinity),
+		cmocka_unit_test(test_rate_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -144,6 +145,89 @@ test_describe(void **state)
 	assert_string_equal(ctl_error_code(-EXDEV), "EIO");
 }
 
+/* Found by tests/fuzz/fuzz_ctl (regress/ctl/malformed-json-cut-utf8):
+ * jansson's "near '...'" quotes the request cut inside a character, and
+ * the answer must still be sent, with the broken byte as '?'. */
+static void
+test_error_not_utf8(void **state)
+{
+	static const char req[] = "{\"cmd\": \"guest.show\", \"args\": {\"name\": \"v\\u0\xd0\xa4\"}}";
+	char *got;
+
+	(void)state;
+	calls = 0;
+	got = ctl_dispatch(cmds, 2, req, strlen(req), NULL);
+	assert_non_null(got);
+	assert_string_equal(got, ERR("EINVAL", "malformed JSON at column 45: invalid escape "
+				     "near '\\\"v\\\\u0?'"));
+	free(got);
+	got = ctl_error_answer(-ENOENT, "no guest named '\xe2\x82'\xff\xc3\xa9");
+	assert_string_equal(got, ERR("ENOENT", "no guest named '?" "?'?\xc3\xa9"));
+	free(got);
+	assert_int_equal(calls, 0);
+}
+
+struct lines {
+	char seen[8][32];
+	unsigned int n;
+	unsigned int fail_at;
+};
+
+static int
+on_line(void *arg, const char *line, size_t len)
+{
+	struct lines *l = arg;
+
+	snprintf(l->seen[l->n], sizeof(l->seen[0]), "%.*s", (int)len, line);
+	l->n++;
+	return l->n == l->fail_at ? -EPIPE : 0;
+}
+
+static void
+test_split_lines(void **state)
+{
+	struct lines l = { .n = 0 };
+	char buf[16];
+	size_t len;
+
+	(void)state;
+	/* Two lines and a partial one; the partial one finishes next read. */
+	memcpy(buf, "ab\n\ncd\nef", 9);
+	len = 9;
+	assert_int_equal(ctl_split_lines(buf, &len, sizeof(buf), on_line, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.seen[0], "ab");
+	assert_string_equal(l.seen[1], "");
+	assert_string_equal(l.seen[2], "cd");
+	assert_int_equal(len, 2);
+	assert_memory_equal(buf, "ef", 2);
+	memcpy(buf + len, "g\nh", 3);
+	len += 3;
+	assert_int_equal(ctl_split_lines(buf, &len, sizeof(buf), on_line, &l), 0);
+	assert_string_equal(l.seen[3], "efg");
+	assert_int_equal(len, 1);
+
+	/* A full buffer without a newline is a request too long. */
+	memset(buf, 'x', sizeof(buf));
+	len = sizeof(buf);
+	assert_int_equal(ctl_split_lines(buf, &len, sizeof(buf), on_line, &l), -E2BIG);
+	assert_int_equal(l.n, 4);
+	/* ... but not when it ends a line exactly. */
+	buf[sizeof(buf) - 1] = '\n';
+	assert_int_equal(ctl_split_lines(buf, &len, sizeof(buf), on_line, &l), 0);
+	assert_int_equal(l.n, 5);
+	assert_int_equal(len, 0);
+
+	/* An answer that cannot be sent stops there; the rest stays. */
+	l = (struct lines){ .fail_at = 2 };
+	memcpy(buf, "a\nb\nc\n", 6);
+	len = 6;
+	assert_int_equal(ctl_split_lines(buf, &len, sizeof(buf), on_line, &l), -EPIPE);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(len, 2);
+	assert_memory_equal(buf, "c\n", 2);
+}
+
 int
 main(void)
 {
@@ -152,6 +236,8 @@ main(void)
 		cmocka_unit_test(test_oversize),
 		cmocka_unit_test(test_handled),
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_error_not_utf8),
+		cmocka_unit_test(test_split_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

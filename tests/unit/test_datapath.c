@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -25,6 +26,7 @@
 #include <rte_tcp.h>
 
 #include "dataplane.h"
+#include "offload.h"
 
 #define NB_MBUFS 1023
 #define FAKE_PORTS 4
@@ -52,7 +54,9 @@ fake_rx(uint16_t id, uint16_t q, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	uint16_t k = 0;
 
 	(void)q;
-	(void)mp;
+	/* As librte_vhost: nothing when the pool cannot give a buffer each. */
+	if (mp != NULL && rte_mempool_avail_count(mp) < RTE_MIN(n, p->nb_rx))
+		return 0;
 	while (k < n && k < p->nb_rx) {
 		pkts[k] = p->rx[k];
 		k++;
@@ -104,6 +108,7 @@ struct fixture {
 	struct dp_guest guests[2];
 	struct dp_uplink uplink;
 	struct dp_rxq rxq[3];
+	struct queue_load load[3];
 	struct dp_worker w;
 };
 
@@ -127,6 +132,7 @@ setup_fixture(unsigned int nb_guests)
 		g->mac_check = true;
 		memcpy(g->mac, i == 0 ? mac0 : mac1, 6);
 		g->stats = &fx.gstats[i];
+		g->pool = pool;		/* the uplink's: no pool of its own */
 		fwd_table_add(&fx.fwd, (uint16_t)i, g->mac);
 		ports[i].copies = true;
 		ports[i].tx_room = 1000;
@@ -140,6 +146,8 @@ setup_fixture(unsigned int nb_guests)
 	ports[2].tx_room = 1000;
 	fx.rxq[nb_guests] = (struct dp_rxq){ .kind = DP_RXQ_UPLINK, .obj = 0 };
 	fx.w.nb_rxq = nb_guests + 1;
+	for (unsigned int i = 0; i <= nb_guests; i++)
+		fx.rxq[i].load = &fx.load[i];
 	fx.w.rxq = fx.rxq;
 	fx.w.nb_guests = nb_guests;
 	fx.w.guests = fx.guests;
@@ -193,6 +201,32 @@ test_uplink_to_guests(void **state)
 	assert_int_equal(fx.ustats.q[0].rx_pkts, 5);
 	assert_int_equal(fx.ustats.q[0].drops[DROP_UNKNOWN_DST], 1);
 	assert_int_equal(ports[2].nb_tx, 0);
+	assert_no_leak();
+}
+
+/* Per-queue load: packets and busy cycles go to the queue that received
+ * them, only in loops where it did; idle polls cost a queue nothing. */
+static void
+test_queue_load(void **state)
+{
+	(void)state;
+	setup_fixture(2);
+	inject(0, macx, mac0, 64);
+	inject(0, macx, mac0, 64);
+	inject(2, mac1, macx, 64);
+	assert_int_equal(dp_poll(&fx.w), 3);
+	assert_int_equal(fx.load[0].pkts, 2);
+	assert_int_equal(fx.load[1].pkts, 0);
+	assert_int_equal(fx.load[2].pkts, 1);
+	assert_true(fx.load[0].busy_cycles > 0);
+	assert_int_equal(fx.load[1].busy_cycles, 0);
+	assert_true(fx.load[2].busy_cycles > 0);
+	/* An idle loop adds nothing anywhere. */
+	uint64_t before = fx.load[0].busy_cycles;
+
+	assert_int_equal(dp_poll(&fx.w), 0);
+	assert_int_equal(fx.load[0].busy_cycles, before);
+	assert_int_equal(fx.load[0].pkts, 2);
 	assert_no_leak();
 }
 
@@ -261,6 +295,51 @@ test_pipe_and_bursts(void **state)
 }
 
 static void
+test_alone_on_uplink(void **state)
+{
+	uint64_t bytes = 0;
+
+	(void)state;
+	/* One guest: its frames take the single-guest path, both ways.  Small
+	 * and large frames (the large ones are prefetched), a runt and a
+	 * spoofer, in two bursts. */
+	setup_fixture(1);
+	for (int i = 0; i < 60; i++) {
+		unsigned int len = i < 30 ? 60 : 1514;
+
+		inject(0, i % 2 ? bcast : macx, i == 7 || i == 50 ? macx : mac0, len);
+		if (i != 7 && i != 50)
+			bytes += len;
+	}
+	inject(0, macx, mac0, 64);
+	ports[0].rx[ports[0].nb_rx - 1]->data_len = 10;	/* a runt */
+	ports[0].rx[ports[0].nb_rx - 1]->pkt_len = 10;
+	assert_int_equal(dp_poll(&fx.w), 32);
+	assert_int_equal(dp_poll(&fx.w), 29);
+	assert_int_equal(ports[2].nb_tx, 58);	/* broadcasts go to the wire too */
+	assert_int_equal(fx.gstats[0].q[0].tx_pkts, 61);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_SPOOFED], 2);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_RUNT], 1);
+	assert_int_equal(fx.ustats.q[0].tx_pkts, 58);
+	assert_int_equal(fx.ustats.q[0].tx_bytes, bytes);
+	/* And back: every frame from the wire to the only guest, bytes exact. */
+	bytes = 0;
+	for (int i = 0; i < 40; i++) {
+		unsigned int len = i % 3 ? 60 : 1514;
+
+		inject(2, macx, macx, len);
+		bytes += len;
+	}
+	assert_int_equal(dp_poll(&fx.w), 32);
+	assert_int_equal(dp_poll(&fx.w), 8);
+	assert_int_equal(ports[0].nb_tx, 40);
+	assert_int_equal(fx.gstats[0].q[0].rx_pkts, 40);
+	assert_int_equal(fx.gstats[0].q[0].rx_bytes, bytes);
+	assert_int_equal(fx.ustats.q[0].rx_bytes, bytes);
+	assert_no_leak();
+}
+
+static void
 test_multiseg_flood(void **state)
 {
 	struct rte_mbuf *head, *tail;
@@ -301,6 +380,75 @@ test_broadcast_nobody_ready(void **state)
 	assert_int_equal(fx.gstats[0].q[0].drops[DROP_NOT_READY], 1);
 	assert_int_equal(ports[0].nb_tx + ports[1].nb_tx, 0);
 	assert_no_leak();
+}
+
+/* tx-rate on guest 0, rx-rate on guest 1: 1000 bytes/s with a 2048-byte
+ * burst lets 20 frames of 100 bytes through; the rest are counted. */
+static void
+test_rate_limited(void **state)
+{
+	const struct config_rate r = { .bps = 8000, .burst = 2048 };
+	struct dp_meters m0, m1;
+
+	(void)state;
+	setup_fixture(2);
+	assert_int_equal(meter_init(&m0.tx, &r, 1, 1), 0);
+	assert_int_equal(meter_init(&m0.rx, &(struct config_rate){ 0 }, 1, 1), 0);
+	assert_int_equal(meter_init(&m1.tx, &(struct config_rate){ 0 }, 1, 1), 0);
+	assert_int_equal(meter_init(&m1.rx, &r, 1, 1), 0);
+	fx.guests[0].meter = &m0;
+	fx.guests[1].meter = &m1;
+	for (unsigned int i = 0; i < 30; i++) {
+		inject(0, macx, mac0, 100);
+		inject(2, mac1, macx, 100);
+	}
+	assert_int_equal(dp_poll(&fx.w), 60);
+	assert_int_equal(fx.gstats[0].q[0].tx_pkts, 30);	/* counted as sent... */
+	assert_int_equal(fx.gstats[0].q[0].tx_bytes, 3000);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_RATE_LIMITED], 10);	/* ...and dropped */
+	assert_int_equal(ports[2].nb_tx, 20);
+	assert_int_equal(fx.ustats.q[0].rx_pkts, 30);
+	assert_int_equal(fx.gstats[1].q[0].rx_pkts, 20);
+	assert_int_equal(fx.gstats[1].q[0].drops[DROP_RATE_LIMITED], 10);
+	assert_int_equal(ports[1].nb_tx, 20);
+	assert_no_leak();
+}
+
+/* Guest 0's own pool is empty (its mbufs are held elsewhere): its frames
+ * are taken into the uplink's pool and dropped as drop_no_mbuf on guest 0;
+ * guest 1 is not touched. */
+static void
+test_guest_pool_dry(void **state)
+{
+	struct rte_mempool *own = rte_pktmbuf_pool_create_by_ops("own", 63, 0, 0,
+								RTE_MBUF_DEFAULT_BUF_SIZE, 0,
+								"ring_mp_mc");
+	struct rte_mbuf *held[63];
+
+	(void)state;
+	assert_non_null(own);
+	assert_int_equal(rte_pktmbuf_alloc_bulk(own, held, 63), 0);
+	setup_fixture(2);
+	fx.guests[0].pool = own;
+	for (unsigned int i = 0; i < 5; i++)
+		inject(0, macx, mac0, 60);
+	for (unsigned int i = 0; i < 3; i++)
+		inject(1, macx, mac1, 60);
+	assert_int_equal(dp_poll(&fx.w), 8);
+	assert_int_equal(fx.gstats[0].q[0].tx_pkts, 5);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_NO_MBUF], 5);
+	assert_int_equal(fx.gstats[1].q[0].tx_pkts, 3);
+	assert_int_equal(fx.gstats[1].q[0].drops[DROP_NO_MBUF], 0);
+	assert_int_equal(ports[2].nb_tx, 3);
+	assert_no_leak();
+	/* Its mbufs back: guest 0 sends again, nothing more is dropped. */
+	rte_pktmbuf_free_bulk(held, 63);
+	inject(0, macx, mac0, 60);
+	assert_int_equal(dp_poll(&fx.w), 1);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_NO_MBUF], 5);
+	assert_int_equal(ports[2].nb_tx, 1);
+	assert_no_leak();
+	rte_mempool_free(own);
 }
 
 static void
@@ -358,6 +506,8 @@ tcp_frame(const uint8_t *dst, const uint8_t *src, uint32_t payload, uint16_t mss
 
 	assert_non_null(head);
 	p = (uint8_t *)rte_pktmbuf_append(head, (uint16_t)hdr);
+	if (p == NULL)
+		abort();	/* not assert_non_null: gcc 12 then warns on p + 6 */
 	memset(p, 0, hdr);
 	memcpy(p, dst, 6);
 	memcpy(p + 6, src, 6);
@@ -470,6 +620,66 @@ test_offload_to_guests(void **state)
 	assert_no_leak();
 }
 
+/* A frame from the uplink as a packet socket hands it over: no flags; with
+ * partial = false its checksum is complete. */
+static struct rte_mbuf *
+wire_frame(const uint8_t *dst, bool partial)
+{
+	struct rte_mbuf *m = tcp_frame(dst, mac1, 900, 0);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+
+	if (partial)
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	else
+		assert_int_equal(offload_finish_csum(m), 0);
+	m->ol_flags = 0;
+	m->l2_len = m->l3_len = m->l4_len = 0;
+	return m;
+}
+
+static void
+test_partial_csum_from_uplink(void **state)
+{
+	struct rte_mbuf *m;
+
+	(void)state;
+	/* net_af_packet: an unfinished checksum reaches a guest with
+	 * GUEST_CSUM as a partial one (librte_vhost: NEEDS_CSUM), and one
+	 * without it finished; a complete checksum is left alone. */
+	setup_fixture(2);
+	fx.uplink.rx_partial_csum = true;
+	ports[0].copies = ports[1].copies = false;
+	fx.guests[0].features = 1ULL << 1;
+	ports[2].rx[ports[2].nb_rx++] = wire_frame(mac0, true);
+	ports[2].rx[ports[2].nb_rx++] = wire_frame(mac1, true);
+	ports[2].rx[ports[2].nb_rx++] = wire_frame(mac0, false);
+	dp_poll(&fx.w);
+	assert_int_equal(ports[0].nb_tx, 2);
+	assert_int_equal(ports[1].nb_tx, 1);
+	m = ports[0].kept[0];
+	assert_int_equal(m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IPV4),
+			 RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4);
+	assert_int_equal(m->l2_len + m->l3_len, 34);
+	assert_int_equal(offload_finish_csum(m), 0);	/* what the guest computes */
+	check_complete(m, 14 + 20 + 20 + 900);
+	check_complete(ports[0].kept[1], 14 + 20 + 20 + 900);
+	check_complete(ports[1].kept[0], 14 + 20 + 20 + 900);
+	for (unsigned int p = 0; p < 2; p++)
+		for (unsigned int i = 0; i < ports[p].nb_tx; i++)
+			rte_pktmbuf_free(ports[p].kept[i]);
+	ports[0].nb_tx = ports[1].nb_tx = 0;
+
+	/* Other uplinks (net_tap: the kernel finished it) are not looked at. */
+	fx.uplink.rx_partial_csum = false;
+	ports[2].rx[ports[2].nb_rx++] = wire_frame(mac0, true);
+	dp_poll(&fx.w);
+	assert_int_equal(ports[0].nb_tx, 1);
+	assert_int_equal(ports[0].kept[0]->ol_flags, 0);
+	rte_pktmbuf_free(ports[0].kept[0]);
+	ports[0].nb_tx = 0;
+	assert_no_leak();
+}
+
 static void
 test_queue_mapping(void **state)
 {
@@ -480,7 +690,8 @@ test_queue_mapping(void **state)
 	setup_fixture(1);
 	fx.guests[0].nb_pairs = 2;
 	fx.rxq[1].q = 0;
-	fx.rxq[2] = (struct dp_rxq){ .kind = DP_RXQ_UPLINK, .obj = 0, .q = 1 };
+	fx.rxq[2] = (struct dp_rxq){ .kind = DP_RXQ_UPLINK, .obj = 0, .q = 1,
+				     .load = &fx.load[2] };
 	fx.w.nb_rxq = 3;
 	/* The fake uplink ignores the queue: the first receive call gets the
 	 * first three frames (queue 0), the second the rest (queue 1). */
@@ -510,12 +721,17 @@ main(void)
 		cmocka_unit_test(test_guest_to_uplink_and_local),
 		cmocka_unit_test(test_ring_full_and_not_ready),
 		cmocka_unit_test(test_pipe_and_bursts),
+		cmocka_unit_test(test_alone_on_uplink),
 		cmocka_unit_test(test_multiseg_flood),
 		cmocka_unit_test(test_queue_mapping),
 		cmocka_unit_test(test_announce_moves_mac),
 		cmocka_unit_test(test_offload_finished_for_uplink),
 		cmocka_unit_test(test_offload_to_guests),
+		cmocka_unit_test(test_partial_csum_from_uplink),
 		cmocka_unit_test(test_broadcast_nobody_ready),
+		cmocka_unit_test(test_queue_load),
+		cmocka_unit_test(test_rate_limited),
+		cmocka_unit_test(test_guest_pool_dry),
 	};
 	int ret;
 

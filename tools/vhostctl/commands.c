@@ -27,7 +27,10 @@ const struct vctl_cmd vctl_commands[] = {
 		.words = { "guest", "add" },
 		.synopsis = "NAME --socket PATH [--mode server|client] [--uplink UPLINK] "
 			    "[--mac MAC] [--queues N] [--features POLICY] [--no-mac-check] "
-			    "[--no-persist]",
+			    "[--socket-owner USER] [--socket-group GROUP] [--socket-mode MODE] "
+			    "[--queue-affinity MAP] [--tx-rate BPS] [--tx-pps PPS] "
+			    "[--tx-burst BYTES] [--rx-rate BPS] [--rx-pps PPS] [--rx-burst BYTES] "
+			    "[--mbufs N] [--notify adaptive|interrupt|poll] [--no-persist]",
 		.help = "serve a new guest socket (saved in the state directory "
 			"unless --no-persist)",
 		.pos = NAME_POS("NAME"),
@@ -40,6 +43,18 @@ const struct vctl_cmd vctl_commands[] = {
 			{ "--features", "features", VCTL_STRING, false, "POLICY" },
 			{ "--mac-check", "mac_check", VCTL_TRUE, false, NULL },
 			{ "--no-mac-check", "mac_check", VCTL_FALSE, false, NULL },
+			{ "--socket-owner", "socket_owner", VCTL_STRING, false, "USER" },
+			{ "--socket-group", "socket_group", VCTL_STRING, false, "GROUP" },
+			{ "--socket-mode", "socket_mode", VCTL_STRING, false, "MODE" },
+			{ "--queue-affinity", "queue_affinity", VCTL_STRING, false, "MAP" },
+			{ "--tx-rate", "tx_rate", VCTL_STRING, false, "BPS" },
+			{ "--tx-pps", "tx_pps", VCTL_STRING, false, "PPS" },
+			{ "--tx-burst", "tx_burst", VCTL_STRING, false, "BYTES" },
+			{ "--rx-rate", "rx_rate", VCTL_STRING, false, "BPS" },
+			{ "--rx-pps", "rx_pps", VCTL_STRING, false, "PPS" },
+			{ "--rx-burst", "rx_burst", VCTL_STRING, false, "BYTES" },
+			{ "--mbufs", "mbufs", VCTL_INT, false, "N" },
+			{ "--notify", "notify", VCTL_STRING, false, "adaptive|interrupt|poll" },
 			{ "--no-persist", "persist", VCTL_FALSE, false, NULL },
 			{ NULL },
 		},
@@ -70,6 +85,17 @@ const struct vctl_cmd vctl_commands[] = {
 		.print = vctl_print_guest_show,
 	},
 	{
+		.words = { "guest", "affinity" },
+		.synopsis = "NAME MAP",
+		.help = "pin the guest's queue pairs to worker CPUs: MAP is QUEUE:CPU,... "
+			"(0:1,1:2), or none to unpin (not saved)",
+		.pos = (const struct vctl_pos[]){
+			{ "name", "NAME", false, NULL }, { "affinity", "MAP", false, NULL }, { NULL },
+		},
+		.requests = { "guest.affinity" },
+		.print = vctl_print_affinity,
+	},
+	{
 		.words = { "uplink", "list" },
 		.synopsis = "",
 		.help = "list uplinks",
@@ -83,6 +109,17 @@ const struct vctl_cmd vctl_commands[] = {
 		.pos = NAME_POS("NAME"),
 		.requests = { "uplink.show" },
 		.print = vctl_print_uplink_show,
+	},
+	{
+		.words = { "uplink", "affinity" },
+		.synopsis = "NAME MAP",
+		.help = "pin the uplink's RX queues to worker CPUs: MAP is QUEUE:CPU,... "
+			"(0:1,1:2), or none to unpin (not saved)",
+		.pos = (const struct vctl_pos[]){
+			{ "name", "NAME", false, NULL }, { "affinity", "MAP", false, NULL }, { NULL },
+		},
+		.requests = { "uplink.affinity" },
+		.print = vctl_print_affinity,
 	},
 	{
 		.words = { "stats" },

@@ -19,6 +19,7 @@ enum prom_src {
 	SRC_GUEST_UP,		/* guest.list: 1 when state is running {guest} */
 	SRC_GUEST,		/* guest.list guests[i].FIELD {guest} */
 	SRC_WORKER,		/* workers[i].FIELD {worker} */
+	SRC_WORKER_NOTIFY,	/* workers[i].notify.FIELD {worker} */
 };
 
 struct prom_family {
@@ -54,6 +55,10 @@ static const struct prom_family families[] = {
 	  "Bytes transmitted to the wire." },
 	{ "vhostd_uplink_drops_total", "counter", SRC_UPLINK_DROPS, NULL,
 	  "Frames from or to the uplink dropped, by reason." },
+	{ "vhostd_guest_busy_cycles_total", "counter", SRC_GUEST_QUEUE, "busy_cycles",
+	  "TSC cycles workers spent on what the guest sent on this queue pair." },
+	{ "vhostd_uplink_busy_cycles_total", "counter", SRC_UPLINK_QUEUE, "busy_cycles",
+	  "TSC cycles workers spent on what this uplink RX queue received." },
 	{ "vhostd_worker_busy_cycles_total", "counter", SRC_WORKER, "busy_cycles",
 	  "TSC cycles the worker spent in loops that moved packets." },
 	{ "vhostd_worker_idle_cycles_total", "counter", SRC_WORKER, "idle_cycles",
@@ -66,6 +71,16 @@ static const struct prom_family families[] = {
 	  "Poll loops that received at least one frame." },
 	{ "vhostd_worker_lcore", "gauge", SRC_WORKER, "lcore",
 	  "The CPU (DPDK lcore) the worker is pinned to." },
+	{ "vhostd_worker_sleep_cycles_total", "counter", SRC_WORKER_NOTIFY, "sleep_cycles",
+	  "TSC cycles the worker spent asleep, waiting for guest kicks or uplink interrupts." },
+	{ "vhostd_worker_notify_switches_total", "counter", SRC_WORKER_NOTIFY, "switches",
+	  "Times the idle worker switched from polling to notifications." },
+	{ "vhostd_worker_sleeps_total", "counter", SRC_WORKER_NOTIFY, "sleeps",
+	  "Times the worker slept." },
+	{ "vhostd_worker_wakeups_total", "counter", SRC_WORKER_NOTIFY, "wakeups",
+	  "Sleeps ended by a notification (guest kick, uplink interrupt, new poll list)." },
+	{ "vhostd_worker_sleep_timeouts_total", "counter", SRC_WORKER_NOTIFY, "timeouts",
+	  "Sleeps ended by their timeout (uplinks without RX interrupts are polled then)." },
 };
 
 struct prom_out {
@@ -187,6 +202,8 @@ worker_samples(struct prom_out *o, const json_t *workers)
 
 		snprintf(wbuf, sizeof(wbuf), "%" JSON_INTEGER_FORMAT,
 			 json_is_integer(idx) ? json_integer_value(idx) : (json_int_t)i);
+		if (o->fam->src == SRC_WORKER_NOTIFY)
+			w = json_object_get(w, "notify");
 		sample(o, json_object_get(w, o->fam->field), "worker", wbuf, NULL, NULL);
 	}
 }
@@ -221,6 +238,7 @@ vctl_print_metrics(FILE *f, const json_t *args, json_t *const res[])
 			guest_samples(&o, list);
 			break;
 		case SRC_WORKER:
+		case SRC_WORKER_NOTIFY:
 			worker_samples(&o, workers);
 			break;
 		}

@@ -286,10 +286,10 @@ print_vrings(FILE *f, const json_t *vrings)
 	 * guest posted that vhostd has not taken yet. */
 	static const char *const head[] = { "VRING", "QUEUE", "DIR", "ENABLED", "SIZE",
 		"AVAIL_IDX", "LAST_AVAIL", "USED_IDX", "LAST_USED", "KICKS_SUPPRESSED",
-		"GUEST_SUPPRESSES_IRQ", "WORKER" };
+		"GUEST_SUPPRESSES_IRQ", "WORKER", "ASLEEP" };
 	static const char *const keys[] = { "index", "queue", "direction", "enabled", "size",
 		"avail_idx", "last_avail_idx", "used_idx", "last_used_idx", "kicks_suppressed",
-		"guest_suppresses_interrupts", "worker" };
+		"guest_suppresses_interrupts", "worker", "worker_asleep" };
 	const json_t *v;
 	struct table t;
 	size_t i;
@@ -300,7 +300,7 @@ print_vrings(FILE *f, const json_t *vrings)
 		fprintf(f, "  none\n");
 		return 0;
 	}
-	table_init(&t, "rrllrrrrrllr", head);
+	table_init(&t, "rrllrrrrrllrl", head);
 	json_array_foreach(vrings, i, v) {
 		table_row(&t);
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
@@ -309,6 +309,50 @@ print_vrings(FILE *f, const json_t *vrings)
 	ret = table_print(&t, f, "  ");
 	table_free(&t);
 	return ret;
+}
+
+/* Who polls each receive queue, and what it costs (guest show, uplink
+ * show, guest/uplink affinity).  Nothing when vhostd sent no "polling". */
+static int
+print_polling(FILE *f, const json_t *list)
+{
+	static const char *const head[] = { "QUEUE", "WORKER", "LCORE", "PINNED", "PKTS",
+		"BUSY_CYCLES", "CYCLES/PKT", "LOAD%" };
+	static const char *const keys[] = { "queue", "worker", "lcore", "pinned", "pkts",
+		"busy_cycles", "cycles_per_pkt", "load_pct" };
+	const json_t *q;
+	struct table t;
+	size_t i;
+	int ret;
+
+	if (!json_is_array(list))
+		return 0;
+	fprintf(f, "\npolling (LOAD%%: share of a worker over the last interval)\n");
+	if (json_array_size(list) == 0) {
+		fprintf(f, "  none\n");
+		return 0;
+	}
+	table_init(&t, "rrrlrrrr", head);
+	json_array_foreach(list, i, q) {
+		table_row(&t);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			table_cell_json(&t, get(q, keys[k]));
+	}
+	ret = table_print(&t, f, "  ");
+	table_free(&t);
+	return ret;
+}
+
+int
+vctl_print_affinity(FILE *f, const json_t *args, json_t *const res[])
+{
+	const char *map = json_string_value(get(res[0], "queue_affinity"));
+	char b[128];
+
+	(void)args;
+	fprintf(f, "%s: queue-affinity %s\n", text(res[0], "name", b, sizeof(b)),
+		map != NULL && map[0] != '\0' ? map : "none");
+	return print_polling(f, get(res[0], "polling"));
 }
 
 static json_int_t
@@ -395,6 +439,25 @@ vctl_print_capture(FILE *f, const json_t *args, json_t *const res[])
 	return 0;
 }
 
+/* "20000000 bit/s (burst 2097152 bytes), 5000 pkt/s" or "none". */
+static void
+limit_field(FILE *f, const char *label, const json_t *l)
+{
+	if (!json_is_object(l)) {
+		field(f, label, "none");
+		return;
+	}
+	if (num(l, "bps") != 0 && num(l, "pps") != 0)
+		field(f, label, "%" JSON_INTEGER_FORMAT " bit/s (burst %" JSON_INTEGER_FORMAT
+		      " bytes), %" JSON_INTEGER_FORMAT " pkt/s", num(l, "bps"),
+		      num(l, "burst_bytes"), num(l, "pps"));
+	else if (num(l, "bps") != 0)
+		field(f, label, "%" JSON_INTEGER_FORMAT " bit/s (burst %" JSON_INTEGER_FORMAT
+		      " bytes)", num(l, "bps"), num(l, "burst_bytes"));
+	else
+		field(f, label, "%" JSON_INTEGER_FORMAT " pkt/s", num(l, "pps"));
+}
+
 int
 vctl_print_guest_show(FILE *f, const json_t *args, json_t *const res[])
 {
@@ -422,6 +485,15 @@ vctl_print_guest_show(FILE *f, const json_t *args, json_t *const res[])
 	field(f, "connections", "%s connects, %s disconnects",
 	      text(g, "connects", b1, sizeof(b1)), text(g, "disconnects", b2, sizeof(b2)));
 	field(f, "kicks", "%s", text(g, "kicks", b1, sizeof(b1)));
+	field(f, "notify", "%s", text(g, "notify", b1, sizeof(b1)));
+	if (json_is_object(get(g, "rate_limits"))) {
+		limit_field(f, "tx limit", get(get(g, "rate_limits"), "tx"));
+		limit_field(f, "rx limit", get(get(g, "rate_limits"), "rx"));
+	}
+	if (json_is_object(get(g, "mbuf_pool")))
+		field(f, "mbuf pool", "%s, %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+		      " in use", text(get(g, "mbuf_pool"), "name", b1, sizeof(b1)),
+		      num(get(g, "mbuf_pool"), "in_use"), num(get(g, "mbuf_pool"), "size"));
 	field(f, "source", "%s", source_text(g));
 	if (get(g, "capture") != NULL) {
 		char cap[512];
@@ -429,8 +501,13 @@ vctl_print_guest_show(FILE *f, const json_t *args, json_t *const res[])
 		capture_text(get(g, "capture"), cap, sizeof(cap));
 		field(f, "capture", "%s", cap);
 	}
+	if (json_is_string(get(g, "queue_affinity")))
+		field(f, "affinity", "%s", json_string_value(get(g, "queue_affinity"))[0] ?
+		      json_string_value(get(g, "queue_affinity")) : "none");
 	print_features(f, g);
 	ret = print_vrings(f, get(g, "vrings"));
+	if (ret == 0)
+		ret = print_polling(f, get(g, "polling"));
 	if (ret == 0)
 		ret = print_counters(f, get(g, "counters"));
 	print_hints(f, g);
@@ -542,6 +619,11 @@ vctl_print_uplink_show(FILE *f, const json_t *args, json_t *const res[])
 	field(f, "numa node", "%s", text(u, "numa_node", b1, sizeof(b1)));
 	join(get(u, "guests"), b1, sizeof(b1));
 	field(f, "guests", "%s", b1);
+	if (json_is_string(get(u, "queue_affinity")))
+		field(f, "affinity", "%s", json_string_value(get(u, "queue_affinity"))[0] ?
+		      json_string_value(get(u, "queue_affinity")) : "none");
+	if (print_polling(f, get(u, "polling")) != 0)
+		return -EIO;
 	return print_counters(f, get(u, "counters"));
 }
 
@@ -582,6 +664,42 @@ vctl_print_stats(FILE *f, const json_t *args, json_t *const res[])
 	return ret;
 }
 
+/* How each worker waits for work (notify.c): a second table, when the
+ * daemon reports it. */
+static int
+print_worker_notify(FILE *f, const json_t *workers)
+{
+	static const char *const head[] = { "WORKER", "NOTIFY", "SWITCHES", "SLEEPS", "WAKEUPS",
+		"TIMEOUTS", "RECHECKS" };
+	static const char *const keys[] = { "switches", "sleeps", "wakeups", "timeouts",
+		"rechecks" };
+	const json_t *w;
+	struct table t;
+	size_t i;
+	int ret;
+
+	if (!json_is_object(get(json_array_get(workers, 0), "notify")))
+		return 0;
+	fprintf(f, "\n");
+	table_init(&t, "rlrrrrr", head);
+	json_array_foreach(workers, i, w) {
+		const json_t *nt = get(w, "notify");
+		char b[64];
+
+		table_row(&t);
+		table_cell_json(&t, get(w, "index"));
+		/* "adaptive, asleep", "adaptive, backs off": see docs/architecture.md */
+		table_cell(&t, "%s%s%s", text(nt, "mode", b, sizeof(b)),
+			   json_is_true(get(nt, "asleep")) ? ", asleep" : "",
+			   json_is_true(get(nt, "backoff")) ? ", backs off" : "");
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			table_cell_json(&t, get(nt, keys[k]));
+	}
+	ret = table_print(&t, f, "");
+	table_free(&t);
+	return ret;
+}
+
 int
 vctl_print_workers(FILE *f, const json_t *args, json_t *const res[])
 {
@@ -612,10 +730,19 @@ vctl_print_workers(FILE *f, const json_t *args, json_t *const res[])
 		table_cell_json(&t, get(w, "loops"));
 		list[0] = '\0';
 		json_array_foreach(get(w, "queues"), j, q) {
-			int n = snprintf(list + off, sizeof(list) - off, "%s%s %s q%s",
-					 j ? ", " : "", text(q, "kind", b1, sizeof(b1)),
-					 text(q, "name", b2, sizeof(b2)),
-					 text(q, "queue", b3, sizeof(b3)));
+			char extra[64] = "";
+			int n;
+
+			/* "(pinned, 43.1%)": the pin and the last interval's load. */
+			if (json_is_number(get(q, "load_pct")) || json_is_true(get(q, "pinned")))
+				snprintf(extra, sizeof(extra), " (%s%s%.1f%%)",
+					 json_is_true(get(q, "pinned")) ? "pinned" : "",
+					 json_is_true(get(q, "pinned")) ? ", " : "",
+					 json_number_value(get(q, "load_pct")));
+			n = snprintf(list + off, sizeof(list) - off, "%s%s %s q%s%s",
+				     j ? ", " : "", text(q, "kind", b1, sizeof(b1)),
+				     text(q, "name", b2, sizeof(b2)),
+				     text(q, "queue", b3, sizeof(b3)), extra);
 
 			if (n < 0 || (size_t)n >= sizeof(list) - off)
 				break;
@@ -625,5 +752,18 @@ vctl_print_workers(FILE *f, const json_t *args, json_t *const res[])
 	}
 	ret = table_print(&t, f, "");
 	table_free(&t);
+	if (ret == 0)
+		ret = print_worker_notify(f, workers);
+	if (json_is_object(get(res[0], "rebalance"))) {
+		const json_t *r = get(res[0], "rebalance");
+
+		if (num(r, "interval") > 0)
+			fprintf(f, "rebalancing: every %" JSON_INTEGER_FORMAT " s, margin %"
+				JSON_INTEGER_FORMAT " %%; %" JSON_INTEGER_FORMAT " rebalance(s), %"
+				JSON_INTEGER_FORMAT " queue(s) moved\n", num(r, "interval"),
+				num(r, "margin"), num(r, "rebalances"), num(r, "moves"));
+		else
+			fprintf(f, "rebalancing: off\n");
+	}
 	return ret;
 }

@@ -140,6 +140,7 @@ int vctl_print_stats(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_workers(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_log_level(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_capture(FILE *f, const json_t *args, json_t *const results[]);
+int vctl_print_affinity(FILE *f, const json_t *args, json_t *const results[]);
 /* results: stats, workers, guest.list (the requests of "metrics"). */
 int vctl_print_metrics(FILE *f, const json_t *args, json_t *const results[]);
 

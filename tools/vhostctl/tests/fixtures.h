@@ -53,10 +53,16 @@ static const char fx_workers[] =
 	" {\"index\": 0, \"lcore\": 1, \"loops\": 1000000, \"busy_loops\": 4000,"
 	"  \"busy_cycles\": 2000000, \"idle_cycles\": 98000000, \"pkts\": 40000,"
 	"  \"cycles_per_pkt\": 50.0, \"busy_pct\": 2.04,"
+	"  \"notify\": {\"mode\": \"adaptive\", \"asleep\": true, \"backoff\": false,"
+	"   \"sleep_cycles\": 900000, \"switches\": 12, \"rechecks\": 2, \"sleeps\": 10,"
+	"   \"wakeups\": 9, \"timeouts\": 1},"
 	"  \"queues\": [{\"kind\": \"uplink\", \"name\": \"up0\", \"queue\": 0},"
 	"             {\"kind\": \"guest\", \"name\": \"vm1\", \"queue\": 1}]},"
 	" {\"index\": 1, \"lcore\": 3, \"loops\": 5, \"busy_loops\": 0, \"busy_cycles\": 0,"
 	"  \"idle_cycles\": 700, \"pkts\": 0, \"cycles_per_pkt\": 0.0, \"busy_pct\": 0.0,"
+	"  \"notify\": {\"mode\": \"poll\", \"asleep\": false, \"backoff\": false,"
+	"   \"sleep_cycles\": 0, \"switches\": 0, \"rechecks\": 0, \"sleeps\": 0,"
+	"   \"wakeups\": 0, \"timeouts\": 0},"
 	"  \"queues\": [{\"kind\": \"guest\", \"name\": \"vm1\", \"queue\": 0}]}]}";
 
 static const char fx_guest_show[] =
@@ -65,6 +71,7 @@ static const char fx_guest_show[] =
 	" \"ring\": \"split\", \"queues\": 2, \"pairs\": 1, \"persistent\": true,"
 	" \"source\": \"runtime\", \"vid\": 0, \"mac_check\": true, \"numa_node\": 0,"
 	" \"mtu\": 1500, \"connects\": 3, \"disconnects\": 2, \"kicks\": 1,"
+	" \"notify\": \"adaptive\","
 	" \"features\": {\"offered\": \"0x170006f8028\", \"offered_names\": ["
 	"   \"VIRTIO_NET_F_MTU\", \"VIRTIO_NET_F_MRG_RXBUF\", \"VIRTIO_RING_F_EVENT_IDX\","
 	"   \"VIRTIO_F_VERSION_1\", \"VIRTIO_F_RING_PACKED\"],"
@@ -75,10 +82,10 @@ static const char fx_guest_show[] =
 	"  {\"index\": 0, \"queue\": 0, \"direction\": \"rx\", \"enabled\": true, \"size\": 1024,"
 	"   \"avail_idx\": 130, \"used_idx\": 123, \"used_event\": 0,"
 	"   \"last_avail_idx\": 123, \"last_used_idx\": 123, \"kicks_suppressed\": true,"
-	"   \"guest_suppresses_interrupts\": false, \"worker\": null},"
+	"   \"guest_suppresses_interrupts\": false, \"worker\": null, \"worker_asleep\": null},"
 	"  {\"index\": 1, \"queue\": 0, \"direction\": \"tx\", \"enabled\": true, \"size\": 1024,"
 	"   \"last_avail_idx\": 65535, \"last_used_idx\": 65530, \"kicks_suppressed\": true,"
-	"   \"guest_suppresses_interrupts\": true, \"worker\": 1}],"
+	"   \"guest_suppresses_interrupts\": true, \"worker\": 1, \"worker_asleep\": false}],"
 	" \"counters\": " GUEST1_COUNTERS "}";
 
 /* A guest that never connected: runtime fields are null. */

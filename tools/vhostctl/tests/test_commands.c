@@ -87,6 +87,12 @@ test_guest_add(void **state)
 		   "guest.add",
 		   "{\"mac\":\"zz\",\"mode\":\"sideways\",\"name\":\"vm4\",\"queues\":-1,"
 		   "\"socket\":\"rel\"}");
+	/* Socket permissions: the mode stays text, for vhostd to read as octal. */
+	expect_req(ARGV("guest", "add", "vm6", "--socket", "/s/6", "--socket-owner",
+			"libvirt-qemu", "--socket-group", "kvm", "--socket-mode", "0660"),
+		   "guest.add",
+		   "{\"name\":\"vm6\",\"socket\":\"/s/6\",\"socket_group\":\"kvm\","
+		   "\"socket_mode\":\"0660\",\"socket_owner\":\"libvirt-qemu\"}");
 	/* "--" ends the options: a name may start with a dash. */
 	expect_req(ARGV("guest", "add", "--socket", "/s/5", "--", "-odd"),
 		   "guest.add", "{\"name\":\"-odd\",\"socket\":\"/s/5\"}");
@@ -180,6 +186,13 @@ test_simple_commands(void **state)
 {
 	(void)state;
 	expect_req(ARGV("workers"), "workers", "{}");
+	expect_req(ARGV("guest", "affinity", "vm1", "0:1,1:0"), "guest.affinity",
+		   "{\"affinity\":\"0:1,1:0\",\"name\":\"vm1\"}");
+	expect_req(ARGV("uplink", "affinity", "up0", "none"), "uplink.affinity",
+		   "{\"affinity\":\"none\",\"name\":\"up0\"}");
+	expect_usage(ARGV("guest", "affinity", "vm1"), "'guest affinity' needs MAP");
+	expect_req(ARGV("guest", "add", "vm7", "--socket", "/s/7", "--queue-affinity", "0:1"),
+		   "guest.add", "{\"name\":\"vm7\",\"queue_affinity\":\"0:1\",\"socket\":\"/s/7\"}");
 	expect_req(ARGV("version"), "version", "{}");
 	expect_req(ARGV("log-level", "debug"), "log-level", "{\"level\":\"debug\"}");
 	expect_req(ARGV("log-level", "8"), "log-level", "{\"level\":\"8\"}");

@@ -215,6 +215,10 @@ test_format(void **state)
 	assert_non_null(strstr(out, "vhostd_uplink_drops_total{uplink=\"up0\",reason=\"unknown_dst\"} 7\n"));
 	assert_non_null(strstr(out, "vhostd_worker_busy_cycles_total{worker=\"1\"} 0\n"));
 	assert_non_null(strstr(out, "vhostd_worker_lcore{worker=\"1\"} 3\n"));
+	assert_non_null(strstr(out, "vhostd_worker_sleeps_total{worker=\"0\"} 10\n"));
+	assert_non_null(strstr(out, "vhostd_worker_wakeups_total{worker=\"0\"} 9\n"));
+	assert_non_null(strstr(out, "vhostd_worker_notify_switches_total{worker=\"0\"} 12\n"));
+	assert_non_null(strstr(out, "vhostd_worker_sleep_timeouts_total{worker=\"1\"} 0\n"));
 	free(out);
 }
 

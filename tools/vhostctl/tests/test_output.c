@@ -164,8 +164,37 @@ test_workers(void **state)
 	expect_output(vctl_print_workers, fx_workers, NULL,
 		"WORKER  LCORE  BUSY%  CYCLES/PKT   PKTS    LOOPS  QUEUES\n"
 		"     0      1    2.0        50.0  40000  1000000  uplink up0 q0, guest vm1 q1\n"
-		"     1      3    0.0         0.0      0        5  guest vm1 q0\n");
+		"     1      3    0.0         0.0      0        5  guest vm1 q0\n"
+		"\n"
+		"WORKER  NOTIFY            SWITCHES  SLEEPS  WAKEUPS  TIMEOUTS  RECHECKS\n"
+		"     0  adaptive, asleep        12      10        9         1         2\n"
+		"     1  poll                     0       0        0         0         0\n");
 	expect_output(vctl_print_workers, "{\"workers\": []}", NULL, "no workers\n");
+	/* Loads over the last interval, pins, and the rebalancer's summary. */
+	expect_output(vctl_print_workers,
+		"{\"workers\": [{\"index\": 0, \"lcore\": 1, \"busy_pct\": 99.5,"
+		" \"cycles_per_pkt\": 80.0, \"pkts\": 10, \"loops\": 20, \"queues\": ["
+		"  {\"kind\": \"uplink\", \"name\": \"up0\", \"queue\": 0, \"pinned\": true,"
+		"   \"load_pct\": 60.25},"
+		"  {\"kind\": \"guest\", \"name\": \"vm1\", \"queue\": 1, \"pinned\": false,"
+		"   \"load_pct\": 39.0}]}],"
+		" \"rebalance\": {\"interval\": 10, \"margin\": 25, \"rebalances\": 2, \"moves\": 3}}",
+		NULL,
+		"WORKER  LCORE  BUSY%  CYCLES/PKT  PKTS  LOOPS  QUEUES\n"
+		"     0      1   99.5        80.0    10     20  uplink up0 q0 (pinned, 60.2%), "
+		"guest vm1 q1 (39.0%)\n"
+		"rebalancing: every 10 s, margin 25 %; 2 rebalance(s), 3 queue(s) moved\n");
+	expect_output(vctl_print_affinity,
+		"{\"name\": \"vm1\", \"queue_affinity\": \"0:1\", \"polling\": ["
+		" {\"queue\": 0, \"worker\": 1, \"lcore\": 1, \"pinned\": true, \"pkts\": 100,"
+		"  \"busy_cycles\": 5000, \"cycles_per_pkt\": 50.0, \"load_pct\": 1.5},"
+		" {\"queue\": 1, \"worker\": null, \"lcore\": null, \"pinned\": false, \"pkts\": 0,"
+		"  \"busy_cycles\": 0, \"cycles_per_pkt\": 0.0, \"load_pct\": 0.0}]}", NULL,
+		"vm1: queue-affinity 0:1\n"
+		"\npolling (LOAD%: share of a worker over the last interval)\n"
+		"  QUEUE  WORKER  LCORE  PINNED  PKTS  BUSY_CYCLES  CYCLES/PKT  LOAD%\n"
+		"      0       1      1  yes      100         5000        50.0    1.5\n"
+		"      1       -      -  no         0            0         0.0    0.0\n");
 }
 
 static void
@@ -178,6 +207,7 @@ test_guest_show_running(void **state)
 		"  ring          split\n",
 		"  queue pairs   1 served of 2\n",
 		"  connections   3 connects, 2 disconnects\n",
+		"  notify        adaptive\n",
 		"  source        runtime,saved\n",
 		/* negotiated features one per line; offered but refused apart */
 		"virtio features (offered 0x170006f8028, negotiated 0x100008000)\n"
@@ -191,11 +221,11 @@ test_guest_show_running(void **state)
 		"vhost-user protocol features (0x1)\n  negotiated:\n    VHOST_USER_PROTOCOL_F_MQ\n",
 		"vrings\n"
 		"  VRING  QUEUE  DIR  ENABLED  SIZE  AVAIL_IDX  LAST_AVAIL  USED_IDX  LAST_USED  "
-		"KICKS_SUPPRESSED  GUEST_SUPPRESSES_IRQ  WORKER\n"
+		"KICKS_SUPPRESSED  GUEST_SUPPRESSES_IRQ  WORKER  ASLEEP\n"
 		"      0      0  rx   yes      1024        130         123       123        123  "
-		"yes               no                         -\n"
+		"yes               no                         -  -\n"
 		"      1      0  tx   yes      1024          -       65535         -      65530  "
-		"yes               yes                        1\n",
+		"yes               yes                        1  no\n",
 		"counters\n"
 		"  QUEUE  RX_PKTS  RX_BYTES  TX_PKTS  TX_BYTES  DROPS\n"
 		"  0         1000     64000       20      1280     15\n"

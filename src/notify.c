@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Notification modes (include/vhostd/notify.h): when a worker sleeps.
+ * No DPDK here; worker.c does the arming, polling and sleeping.
+ */
+#include "vhostd/notify.h"
+
+void
+notify_configure(struct notify *nt, uint64_t threshold, bool backoff)
+{
+	nt->threshold = threshold;
+	nt->backoff = backoff;
+	nt->idle_since = 0;
+}
+
+/* Sleep, staying armed, until a poll finds frames.  Returns them. */
+static unsigned int
+sleep_until_frames(struct notify *nt, const struct notify_ops *ops, void *ctx)
+{
+	unsigned int timeout = nt->backoff ? NOTIFY_BACKOFF_MIN_US : NOTIFY_SAFETY_US;
+	unsigned int n;
+	int r;
+
+	ops->arm(ctx, true);
+	nt->switches++;
+	/* The race every interrupt mode has: a frame made available between
+	 * our last poll and the arming raised no kick.  Look once more. */
+	n = ops->poll(ctx);
+	if (n != 0) {
+		nt->rechecks++;
+		ops->arm(ctx, false);
+		return n;
+	}
+	for (;;) {
+		r = ops->sleep(ctx, timeout);
+		if (r == NOTIFY_STALE)
+			return 0;	/* the armed list is gone: the new one polls */
+		if (r == NOTIFY_NOSLEEP)
+			break;
+		nt->sleeps++;
+		if (r > 0) {
+			nt->wakeups++;
+		} else {
+			nt->timeouts++;
+			if (nt->backoff && timeout < NOTIFY_BACKOFF_MAX_US)
+				timeout = timeout * 2 > NOTIFY_BACKOFF_MAX_US ? NOTIFY_BACKOFF_MAX_US
+									      : timeout * 2;
+		}
+		/* Still armed: a spurious wake (a kick counted before the
+		 * arming, a frame another queue took) sleeps again. */
+		n = ops->poll(ctx);
+		if (n != 0)
+			break;
+		/* Some devices' RX interrupts fire once per enable. */
+		ops->arm(ctx, true);
+	}
+	ops->arm(ctx, false);
+	return n;
+}
+
+unsigned int
+notify_after_poll(struct notify *nt, const struct notify_ops *ops, void *ctx, unsigned int n,
+		  uint64_t now)
+{
+	unsigned int got;
+
+	if (n != 0 || nt->threshold == NOTIFY_NEVER) {
+		nt->idle_since = 0;
+		return 0;
+	}
+	if (nt->idle_since == 0) {
+		nt->idle_since = now;
+		if (nt->threshold != 0)
+			return 0;
+	} else if (now - nt->idle_since < nt->threshold) {
+		return 0;
+	}
+	got = sleep_until_frames(nt, ops, ctx);
+	nt->idle_since = 0;	/* awake: poll for a full threshold again */
+	return got;
+}

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: the control protocol (ctl_proto.c) as a client sees
+ * it.  The input is what a client sends on the socket: it is cut into
+ * reads of varying sizes, split into request lines by ctl_split_lines()
+ * (what ctl.c's client_read does) and each line is answered by
+ * ctl_dispatch() with a command table like ctl_cmds.c's (same names,
+ * parameters and types; see cmds[] below) whose handlers are stubs: no
+ * EAL, no daemon.  The stub of guest.add runs the real run-time guest
+ * checks (config_guest_new/set/finish) against the embedded default
+ * configuration, as ctl_cmds.c's guest_from_args() does, so their error
+ * messages travel through the answer path too.
+ *
+ * Checked beyond sanitizers: the splitter hands over exactly the bytes
+ * sent, line by line; no handler runs with arguments the table forbids;
+ * every line gets an answer that is one line of JSON, {"ok": true,
+ * "result": ...} or {"ok": false, "error": {"code": KNOWN, "message": S}}.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vhostd/config.h"
+#include "vhostd/ctl_proto.h"
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: check failed: %s\n",	\
+				__FILE__, __LINE__, #cond);		\
+			abort();					\
+		}							\
+	} while (0)
+
+#define DIM(a)	(sizeof(a) / sizeof((a)[0]))
+
+static struct config base;		/* the embedded default */
+static const struct ctl_cmd *current;	/* the command being dispatched */
+
+/* ---- stub handlers ---- */
+
+static const char *
+arg_str(json_t *args, const char *key)
+{
+	return json_string_value(json_object_get(args, key));
+}
+
+/* What the dispatcher promises a handler: args fit the table. */
+static void
+check_args(json_t *args)
+{
+	const char *key;
+	json_t *v;
+
+	CHECK(current != NULL && json_is_object(args));
+	json_object_foreach(args, key, v) {
+		const struct ctl_param *p = NULL;
+
+		for (unsigned int i = 0; i < current->nb_params; i++)
+			if (strcmp(current->params[i].name, key) == 0)
+				p = &current->params[i];
+		CHECK(p != NULL);
+		CHECK(p->type != CTL_STRING || json_is_string(v));
+		CHECK(p->type != CTL_INT || json_is_integer(v));
+		CHECK(p->type != CTL_BOOL || json_is_boolean(v));
+	}
+	for (unsigned int i = 0; i < current->nb_params; i++)
+		CHECK(!current->params[i].required ||
+		      json_object_get(args, current->params[i].name) != NULL);
+}
+
+static int
+h_version(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	check_args(args);
+	*result = json_pack("{s:s, s:s}", "version", "0.1.0", "dpdk", "DPDK 22.11.0");
+	return 0;
+}
+
+static int
+h_help(void *ctx, json_t *args, json_t **result, char *err, size_t errlen);
+
+static int
+h_list(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	check_args(args);
+	*result = json_pack("{s:[{s:s, s:s}]}", "guests", "name", "vm1", "state", "waiting");
+	return 0;
+}
+
+/* guest.show, guest.del, uplink.show, capture.stop: "vm1" and "up0" exist. */
+static int
+h_named(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	const char *name = arg_str(args, "name");
+
+	(void)ctx;
+	check_args(args);
+	if (strcmp(name, "vm1") != 0 && strcmp(name, "up0") != 0) {
+		snprintf(err, errlen, "no guest named '%s'", name);
+		return -ENOENT;
+	}
+	*result = json_pack("{s:s}", "name", name);
+	return 0;
+}
+
+/*
+ * ctl_cmds.c's guest_from_args(), against the embedded default: every
+ * parameter but name and persist is the config key of the same name with
+ * '-' for '_', set in the table's order.
+ */
+static int
+h_guest_add(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	const struct config_guest *others[VHOSTD_MAX_GUESTS];
+	struct config_guest cg;
+	unsigned int seen = 0;
+	int ret;
+
+	(void)ctx;
+	check_args(args);
+	ret = config_guest_new(&cg, arg_str(args, "name"), err, errlen);
+	if (ret != 0)
+		return ret;
+	for (unsigned int k = 0; k < current->nb_params; k++) {
+		const char *name = current->params[k].name;
+		json_t *v = json_object_get(args, name);
+		char buf[64], key[64];
+		const char *text = buf;
+
+		if (v == NULL || strcmp(name, "name") == 0 || strcmp(name, "persist") == 0)
+			continue;
+		snprintf(key, sizeof(key), "%s", name);
+		for (char *c = key; *c != '\0'; c++)
+			if (*c == '_')
+				*c = '-';
+		if (json_is_boolean(v))
+			text = json_is_true(v) ? "yes" : "no";
+		else if (json_is_integer(v))
+			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		else
+			text = json_string_value(v);
+		ret = config_guest_set(&cg, key, text, &seen, err, errlen);
+		if (ret != 0)
+			return ret;
+	}
+	for (unsigned int i = 0; i < base.nb_guests; i++)
+		others[i] = &base.guests[i];
+	ret = config_guest_finish(&cg, seen, &base, others, base.nb_guests, err, errlen);
+	if (ret != 0)
+		return ret;
+	*result = json_pack("{s:s, s:s, s:s, s:i}", "name", cg.name, "socket", cg.socket,
+			    "uplink", cg.uplink, "queues", (int)cg.queues);
+	return 0;
+}
+
+static int
+h_stats(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	const char *kind = arg_str(args, "kind");
+
+	(void)ctx;
+	check_args(args);
+	if (kind != NULL && strcmp(kind, "guest") != 0 && strcmp(kind, "uplink") != 0) {
+		snprintf(err, errlen, "stats: kind '%s' is not guest or uplink", kind);
+		return -EINVAL;
+	}
+	if (arg_str(args, "name") != NULL && kind == NULL) {
+		snprintf(err, errlen, "stats: name needs kind");
+		return -EINVAL;
+	}
+	*result = json_pack("{s:{}, s:{}}", "guests", "uplinks");
+	return 0;
+}
+
+static int
+h_log_level(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	const char *level = arg_str(args, "level");
+
+	(void)ctx;
+	check_args(args);
+	if (strcmp(level, "info") != 0 && strcmp(level, "debug") != 0) {
+		snprintf(err, errlen, "log-level: '%s' is not a level (expected emergency.."
+			 "debug or 1..8)", level);
+		return -EINVAL;
+	}
+	*result = json_pack("{s:s}", "level", level);
+	return 0;
+}
+
+static int
+h_capture_start(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	const char *file = arg_str(args, "file");
+
+	(void)ctx;
+	(void)result;
+	check_args(args);
+	snprintf(err, errlen, "guest %s: cannot create %s: %s", arg_str(args, "name"), file,
+		 strerror(EACCES));
+	return -EACCES;
+}
+
+/* Fails with the errno it is given and no message: the dispatcher's
+ * strerror() fallback and ctl_error_code() for any value. */
+static int
+h_fail(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	json_t *e = json_object_get(args, "errno");
+
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	check_args(args);
+	if (e == NULL) {
+		*result = NULL;		/* ok, with an empty result */
+		return 0;
+	}
+	return -(int)(1 + (uint64_t)json_integer_value(e) % 200);
+}
+
+/* The parameter tables of ctl_cmds.c: keep them in step (docs/security.md). */
+static const struct ctl_param p_name[] = { { "name", CTL_STRING, true } };
+static const struct ctl_param p_capture[] = {
+	{ "name", CTL_STRING, true }, { "file", CTL_STRING, true },
+	{ "count", CTL_INT, false },
+};
+static const struct ctl_param p_add[] = {
+	{ "name", CTL_STRING, true }, { "socket", CTL_STRING, true },
+	{ "uplink", CTL_STRING, false }, { "mode", CTL_STRING, false },
+	{ "mac", CTL_STRING, false }, { "mac_check", CTL_BOOL, false },
+	{ "queues", CTL_INT, false }, { "features", CTL_STRING, false },
+	{ "notify", CTL_STRING, false }, { "persist", CTL_BOOL, false },
+	{ "socket_owner", CTL_STRING, false }, { "socket_group", CTL_STRING, false },
+	{ "socket_mode", CTL_STRING, false },
+	{ "queue_affinity", CTL_STRING, false },
+	{ "tx_rate", CTL_STRING, false }, { "tx_pps", CTL_STRING, false },
+	{ "tx_burst", CTL_STRING, false }, { "rx_rate", CTL_STRING, false },
+	{ "rx_pps", CTL_STRING, false }, { "rx_burst", CTL_STRING, false },
+	{ "mbufs", CTL_INT, false },
+};
+static const struct ctl_param p_affinity[] = {
+	{ "name", CTL_STRING, true }, { "affinity", CTL_STRING, true },
+};
+static const struct ctl_param p_stats[] = {
+	{ "kind", CTL_STRING, false }, { "name", CTL_STRING, false },
+	{ "reset", CTL_BOOL, false },
+};
+static const struct ctl_param p_level[] = { { "level", CTL_STRING, true } };
+static const struct ctl_param p_fail[] = { { "errno", CTL_INT, false } };
+
+#define PARAMS(p) p, DIM(p)
+
+static const struct ctl_cmd cmds[] = {
+	{ "version", h_version, NULL, 0, "vhostd and DPDK versions" },
+	{ "help", h_help, NULL, 0, "this table" },
+	{ "guest.list", h_list, NULL, 0, "guests, one line each" },
+	{ "guest.show", h_named, PARAMS(p_name), "a guest" },
+	{ "guest.add", h_guest_add, PARAMS(p_add), "add a guest at run time" },
+	{ "guest.del", h_named, PARAMS(p_name), "remove a guest" },
+	{ "uplink.list", h_list, NULL, 0, "uplinks, one line each" },
+	{ "uplink.show", h_named, PARAMS(p_name), "an uplink and its counters" },
+	{ "stats", h_stats, PARAMS(p_stats), "counters" },
+	{ "workers", h_list, NULL, 0, "workers" },
+	{ "log-level", h_log_level, PARAMS(p_level), "set vhostd's log level" },
+	{ "capture.start", h_capture_start, PARAMS(p_capture), "start a capture" },
+	{ "capture.stop", h_named, PARAMS(p_name), "stop a guest's capture" },
+	{ "guest.affinity", h_named, PARAMS(p_affinity), "pin a guest's queue pairs" },
+	{ "uplink.affinity", h_named, PARAMS(p_affinity), "pin an uplink's RX queues" },
+	{ "fuzz.fail", h_fail, PARAMS(p_fail), "fail with an errno (fuzzing only)" },
+};
+
+static int
+h_help(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	check_args(args);
+	*result = ctl_describe(cmds, DIM(cmds));
+	return 0;
+}
+
+/* ---- the answer ---- */
+
+static void
+check_answer(const char *text)
+{
+	static const char *const codes[] = {
+		"EINVAL", "ENOENT", "EEXIST", "ENOSPC", "EBUSY", "E2BIG", "ENOMEM", "EPERM",
+		"ENOTSUP", "EIO",
+	};
+	json_t *a, *ok, *e, *code;
+	json_error_t jerr;
+	bool known = false;
+
+	CHECK(text != NULL);
+	CHECK(strchr(text, '\n') == NULL);
+	a = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	CHECK(json_is_object(a));
+	ok = json_object_get(a, "ok");
+	CHECK(json_is_boolean(ok));
+	if (json_is_true(ok)) {
+		CHECK(json_object_size(a) == 2 && json_object_get(a, "result") != NULL);
+	} else {
+		e = json_object_get(a, "error");
+		CHECK(json_object_size(a) == 2 && json_is_object(e));
+		CHECK(json_is_string(json_object_get(e, "message")));
+		code = json_object_get(e, "code");
+		CHECK(json_is_string(code));
+		for (size_t i = 0; i < DIM(codes); i++)
+			known |= strcmp(json_string_value(code), codes[i]) == 0;
+		CHECK(known);
+	}
+	json_decref(a);
+}
+
+/* ---- the client's bytes ---- */
+
+struct session {
+	const uint8_t *data;
+	size_t consumed;		/* input bytes handed over as lines */
+	unsigned int lines;
+	unsigned int fail_at;		/* fn fails on this line (0: never) */
+	bool dispatch;
+};
+
+static int
+on_line(void *arg, const char *line, size_t len)
+{
+	struct session *s = arg;
+	char *text;
+
+	/* Exactly the next bytes of the input, up to a newline. */
+	CHECK(memchr(line, '\n', len) == NULL);
+	CHECK(memcmp(line, s->data + s->consumed, len) == 0);
+	CHECK(s->data[s->consumed + len] == '\n');
+	s->consumed += len + 1;
+	s->lines++;
+	if (s->dispatch) {
+		const char *c = NULL;
+		json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+
+		/* So that the stubs know which table entry they serve. */
+		current = NULL;
+		if (json_is_object(req))
+			c = json_string_value(json_object_get(req, "cmd"));
+		for (size_t i = 0; c != NULL && i < DIM(cmds); i++)
+			if (strcmp(cmds[i].name, c) == 0)
+				current = &cmds[i];
+		json_decref(req);
+		text = ctl_dispatch(cmds, DIM(cmds), line, len, NULL);
+		check_answer(text);
+		free(text);
+	}
+	return s->lines == s->fail_at ? 1 : 0;
+}
+
+/* Reads of these sizes, in turn: whole requests, and requests in pieces. */
+static const size_t read_sizes[] = { 4096, 1, 7, 64, 3, 1000, 2 };
+
+/* Client buffers: globals (ASan puts redzones around them too) rather than
+ * a 64 KiB malloc per input, which made the kernel clear fresh pages. */
+static char big_buf[CTL_MAX_REQUEST];
+static char small_buf[64];
+
+static void
+session(const uint8_t *data, size_t size, char *buf, size_t cap, unsigned int fail_at,
+	bool dispatch)
+{
+	struct session s = { .data = data, .fail_at = fail_at, .dispatch = dispatch };
+	size_t len = 0, pos = 0;
+
+	for (unsigned int k = 0; pos < size; k++) {
+		size_t n = read_sizes[k % DIM(read_sizes)];
+		int ret;
+
+		if (n > size - pos)
+			n = size - pos;
+		if (n > cap - len)
+			n = cap - len;
+		CHECK(n > 0);
+		memcpy(buf + len, data + pos, n);
+		len += n;
+		pos += n;
+		ret = ctl_split_lines(buf, &len, cap, on_line, &s);
+		/* What is left is what follows the last line handed over. */
+		CHECK(s.consumed + len == pos);
+		CHECK(memcmp(buf, data + s.consumed, len) == 0);
+		if (ret == -E2BIG) {
+			CHECK(len == cap && memchr(buf, '\n', len) == NULL);
+			break;
+		}
+		if (ret != 0) {
+			CHECK(ret == 1 && s.lines == fail_at);
+			break;
+		}
+		CHECK(len < cap);
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char err[256];
+
+	(void)argc;
+	(void)argv;
+	CHECK(config_parse_string(&base, config_embedded_default, NULL, err, sizeof(err)) == 0);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* As ctl.c serves a client: 64 KiB buffer, every line answered. */
+	session(data, size, big_buf, sizeof(big_buf), 0, true);
+	/* The splitter alone, with a small buffer (long lines) and a client
+	 * whose third answer cannot be sent. */
+	session(data, size, small_buf, sizeof(small_buf), 3, false);
+	return 0;
+}
