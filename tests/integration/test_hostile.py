@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""A hostile vhost-user frontend, spoken from Python on a guest socket,
-while a well-behaved guest (DPDK virtio-user) passes traffic on another
-socket of the same vhostd.  vhostd must stay up, the other guest must not
-notice, and open fds and RSS must stay flat."""
+"""Hostile vhost-user frontends on a guest socket (a few lines of Python for
+inflight-flood; tests/hostile, a frontend in C with its own guest memory
+and rings, for the hostile-* cases), while a well-behaved guest (DPDK
+virtio-user) passes traffic on another socket of the same vhostd.  vhostd
+must stay up, the other guest must not lose a frame, and open fds and RSS
+must stay flat.  docs/security.md lists the attacks and what vhostd does."""
+import functools
 import json
 import os
+import re
 import socket
 import struct
+import subprocess
 import time
 
 from harness import Testpmd, Vhostd, check, daemon_conf, run
+
+HOSTILE = os.environ.get("HOSTILE", "hostile")
+EVIL_MAC = "52:54:00:00:07:66"     # the source MAC tests/hostile/hostile.c sends from
 
 GOOD_MAC = "52:54:00:00:07:01"
 VHOST_USER_VERSION = 0x1
@@ -81,5 +89,210 @@ def inflight_flood(ctx):
     vd.stop()
 
 
+def hostile(ctx, case):
+    """Run tests/hostile once; its parsed last line."""
+    r = subprocess.run([HOSTILE, "--case", case, "--socket", ctx.sock("evil")],
+                       capture_output=True, text=True, timeout=150)
+    with open(os.path.join(ctx.dir, "hostile-%s.log" % case), "a") as f:
+        f.write(r.stdout + r.stderr)
+    check(r.returncode == 0, "hostile --case %s exited %d:\n%s%s" %
+          (case, r.returncode, r.stdout[-2000:], r.stderr[-2000:]))
+    m = re.search(r"^result: (\S+)(?: used=(\d+)/(\d+))?$", r.stdout, re.M)
+    check(m, "hostile --case %s printed no result:\n%s" % (case, r.stdout[-2000:]))
+    used = (int(m.group(2)), int(m.group(3))) if m.group(2) else None
+    return m.group(1), used, r.stdout
+
+
+# How often each case runs after the first (warm-up) run, between the two
+# fd/RSS measurements.
+REPEAT = 3
+# RSS may move a little between two measurements of an idle vhostd (DPDK's
+# heap, librte_vhost's per-connection structures, glibc arenas, ASan's
+# quarantine); growth per attack would show as a multiple of the repeats.
+RSS_SLACK_KB = 4096
+
+
+def drops(block):
+    return sum(v for k, v in block.items() if k.startswith("drop_"))
+
+
+def source_drops(block):
+    """A guest's drops as a source (its frames not forwarded); ring full
+    and not ready count frames toward it."""
+    return sum(v for k, v in block.items() if k.startswith("drop_") and
+               k not in ("drop_guest_ring_full", "drop_not_ready"))
+
+
+def delta(a, b, kind, name):
+    return {k: b[kind][name]["total"][k] - a[kind][name]["total"][k]
+            for k in b[kind][name]["total"]}
+
+
+def drained(vd, good):
+    """vhostd's counters once it has dequeued everything the stopped good
+    guest sent since it connected (frames may sit in its TX vring for a
+    while: a worker may be asleep, waiting for a kick); those counters."""
+    sent = good.port_stats()[1]
+    t0 = time.monotonic()
+    st = vd.stats()
+    late = sent - st["guest"]["good"]["total"]["tx_pkts"]
+    while st["guest"]["good"]["total"]["tx_pkts"] < sent and time.monotonic() < t0 + 10:
+        time.sleep(0.1)
+        st = vd.stats()
+    if late > 0:
+        print("  %d frames were still in the stopped good guest's TX vring; dequeued "
+              "within %.1f s" % (late, time.monotonic() - t0))
+    return st
+
+
+def attack(ctx, case, expect, features="", used=None, tx=None, refused=0, spoofed=0,
+           says=None, flood=False, rx_dropped=False, bad_offload=0):
+    """vhostd with two guests: "evil" (tests/hostile) and "good" (a
+    virtio-user testpmd sending all along).  Every run of the case must
+    end with the backend's reaction `expect` (closed / alive), `used`
+    chains back out of those posted (a (used, posted) pair, or "all"),
+    `tx` frames dequeued from the evil guest (`bad_offload` of them dropped
+    as drop_bad_offload on the uplink), `refused` messages refused by
+    vhostd's filter and `spoofed` frames dropped as such, per run, and the
+    client's output must contain `says`.  With flood, the good guest sends
+    broadcasts (to the uplink and the hostile guest's RX vring), and with
+    rx_dropped some of them must be counted as dropped toward it.  Then
+    vhostd must be up, the good guest must have lost nothing, and open fds
+    and RSS must be where they were."""
+    vd = Vhostd(ctx, daemon_conf([dict(name="evil", socket=ctx.sock("evil"), mac=EVIL_MAC,
+                                       features=features),
+                                  dict(name="good", socket=ctx.sock("good"), mac=GOOD_MAC)],
+                                 uplink="net_null0,no-rx=1"))
+    good = Testpmd(ctx, "good", ctx.sock("good"), mac=GOOD_MAC, fwd="txonly",
+                   peer="ff:ff:ff:ff:ff:ff" if flood else "02:00:00:00:00:99")
+    # A first run, with the good guest sending, warms up what is touched
+    # once (mbuf pool and DPDK heap pages, sanitizer shadow); the measured
+    # runs come after it.
+    good.cmd("start")
+    hostile(ctx, case)
+    good.stop_fwd()
+    drained(vd, good)
+    fds0, rss0 = vd.fds(), vd.rss_kb()
+    before = vd.stats()
+    good.cmd("start")
+    results = []
+    for _ in range(REPEAT):
+        s0, r0 = vd.stats(), control(ctx, "guest.show", name="evil")["refused_messages"]
+        res, u, out = hostile(ctx, case)
+        time.sleep(0.2)
+        s1, r1 = vd.stats(), control(ctx, "guest.show", name="evil")["refused_messages"]
+        ev = delta(s0, s1, "guest", "evil")
+        results.append((res, u, ev["tx_pkts"], r1 - r0, ev["rx_pkts"], ev["drop_guest_ring_full"]))
+        what = "case %s, run %d: " % (case, len(results))
+        check(res == expect, what + "the backend's reaction was '%s', expected '%s':\n%s"
+              % (res, expect, out[-1500:]))
+        bo = delta(s0, s1, "uplink", "up0")["drop_bad_offload"]
+        check(bo == bad_offload, what + "%d frames dropped as drop_bad_offload, expected %d"
+              % (bo, bad_offload))
+        if rx_dropped:
+            check(ev["drop_guest_ring_full"] > 0, what + "no frame toward the hostile guest "
+                  "was counted as dropped (drop_guest_ring_full)")
+        if says is not None:
+            check(says in out, what + "the client did not say '%s':\n%s" % (says, out[-1500:]))
+        if used == "all":
+            check(u is not None and u[0] == u[1], what + "chains came back: %s" % (u,))
+        elif used is not None:
+            check(u == used, what + "chains came back: %s, expected %s" % (u, used))
+        if tx is not None:
+            check(ev["tx_pkts"] == tx, what + "vhostd dequeued %d frames from the hostile "
+                  "guest, expected %d" % (ev["tx_pkts"], tx))
+        check(r1 - r0 == refused, what + "%d messages refused, expected %d" % (r1 - r0, refused))
+        if spoofed is not None:
+            check(ev["drop_spoofed"] == spoofed, what + "%d frames dropped as spoofed, "
+                  "expected %d" % (ev["drop_spoofed"], spoofed))
+    _, (_, sent) = good.stop_fwd()
+    after = drained(vd, good)
+    time.sleep(0.5)
+    fds1, rss1 = vd.fds(), vd.rss_kb()
+    # vhostd is up and its control socket answers.
+    check(vd.proc.poll() is None, "vhostd died:\n" + vd.output()[-3000:])
+    show = control(ctx, "guest.show", name="good")
+    check(show["state"] == "running", "the good guest is %s" % show["state"])
+    # The good guest lost nothing: every frame it sent was dequeued and
+    # none dropped, and the uplink sent exactly the good frames plus what
+    # the hostile guest got through.
+    gd = delta(before, after, "guest", "good")
+    ev = delta(before, after, "guest", "evil")
+    up = delta(before, after, "uplink", "up0")
+    print("  %s: %s; good guest sent %d, vhostd took %d, uplink sent %d (evil %d - %d "
+          "dropped at the source); fds %d -> %d, RSS %d -> %d kB" %
+          (case, results, sent, gd["tx_pkts"],
+           up["tx_pkts"], ev["tx_pkts"], source_drops(ev), fds0, fds1, rss0, rss1))
+    check(sent > 1000, "the good guest sent only %d frames" % sent)
+    check(gd["tx_pkts"] == sent, "the good guest sent %d, vhostd dequeued %d" %
+          (sent, gd["tx_pkts"]))
+    check(after["guest"]["good"]["total"]["tx_pkts"] == good.port_stats()[1],
+          "since it connected, the good guest sent %d, vhostd dequeued %d" %
+          (good.port_stats()[1], after["guest"]["good"]["total"]["tx_pkts"]))
+    check(drops(gd) == 0, "frames of the good guest dropped: %s" %
+          {k: v for k, v in gd.items() if k.startswith("drop_") and v})
+    check(up["tx_pkts"] + drops(up) == sent + ev["tx_pkts"] - source_drops(ev),
+          "uplink sent %d and dropped %d; expected %d good + %d evil - %d dropped" %
+          (up["tx_pkts"], drops(up), sent, ev["tx_pkts"], source_drops(ev)))
+    check(fds1 == fds0, "vhostd's open fds went from %d to %d" % (fds0, fds1))
+    check(rss1 - rss0 < RSS_SLACK_KB, "vhostd's RSS grew by %d kB over %d runs" %
+          (rss1 - rss0, REPEAT))
+    good.quit()
+    vd.stop()
+    return results
+
+
+OFFLOADS = "+csum +host-tso4"
+# case: what every run must show (see attack()).  docs/security.md has the
+# same list with the reasons.
+CASES = {
+    # message level
+    "truncated-header": dict(expect="closed"),
+    "oversize-payload": dict(expect="closed"),
+    "unknown-request": dict(expect="closed"),
+    "fds-too-many": dict(expect="closed", refused=2),     # SET_INFLIGHT_FD x2
+    "fds-too-few": dict(expect="closed", refused=1),      # SET_INFLIGHT_FD
+    "repeat-mem-table": dict(expect="alive", says="sent 1000 of 1000"),
+    "repeat-vring-kick": dict(expect="alive", says="sent 1000 of 1000"),
+    "repeat-log-base": dict(expect="alive", says="sent 1000 of 1000"),
+    "repeat-inflight": dict(expect="closed", refused=1000),
+    "too-many-regions": dict(expect="closed", refused=2),
+    "region-overflow": dict(expect="closed", refused=4),
+    "vring-index": dict(expect="closed"),
+    "ring-size": dict(expect="closed"),
+    "wrong-order": dict(expect="alive", says="valid setup after: ok"),
+    # datapath level: a valid device, bad chains, then one good frame
+    "valid": dict(expect="alive", used="all", tx=1),
+    "desc-loop": dict(expect="alive", used=(0, 2), tx=0),
+    "desc-loop-packed": dict(expect="alive", used=(1, 2), tx=1, spoofed=1),
+    "chain-too-long": dict(expect="alive", used=(0, 2), tx=0),
+    "zero-length": dict(expect="alive", used="all", tx=1),
+    "unmapped": dict(expect="alive", used=(0, 4), tx=0),
+    "unmapped-packed": dict(expect="alive", used="all", tx=1),
+    "cross-region": dict(expect="alive", used="all", tx=2),
+    "short-chain": dict(expect="alive", used="all", tx=1),
+    "short-chain-packed": dict(expect="alive", used="all", tx=1),
+    "indirect-bad-len": dict(expect="alive", used=(1, 5), tx=1, features="+indirect-desc"),
+    "packed-bad-id": dict(expect="alive", used="all", tx=4),
+    "csum-start": dict(expect="alive", used="all", tx=3, features=OFFLOADS),
+    "gso-size-zero": dict(expect="alive", used="all", tx=2, features=OFFLOADS),
+    "gso-size-tiny": dict(expect="alive", used="all", tx=2, features=OFFLOADS, bad_offload=1),
+    "flip-lengths": dict(expect="alive", spoofed=None),
+    "flip-lengths-packed": dict(expect="alive", spoofed=None),
+    # RX direction: bad buffers on the hostile guest's RX vring while the
+    # good guest floods broadcasts
+    "rx-bad-buffers": dict(expect="alive", flood=True, rx_dropped=True),
+    "rx-bad-buffers-packed": dict(expect="alive", flood=True, rx_dropped=True),
+    # dirty logging into a log file shorter than announced (SIGBUS at the
+    # first logged write before vhostd refused it), frames flooding in
+    "log-base-short": dict(expect="closed", refused=1, flood=True,
+                           says="SET_LOG_BASE of 1048576 bytes on an empty file: closed"),
+}
+
+
+TESTS = {"inflight-flood": inflight_flood}
+TESTS.update({"hostile-" + case: functools.partial(attack, case=case, **args)
+              for case, args in CASES.items()})
+
 if __name__ == "__main__":
-    run({"inflight-flood": inflight_flood})
+    run(TESTS)
