@@ -527,65 +527,70 @@ valid_account_name(const char *value, size_t size)
 
 #define ACCOUNT_RULE "characters from a-z 0-9 _ -, not starting with a digit or -"
 
-int
-value_check_group(const char *value, size_t size, char *why, size_t whylen)
+/* kind: "user" or "group", as the messages name it. */
+static int
+check_account_name(const char *kind, const char *value, size_t size, char *why,
+		   size_t whylen)
 {
 	if (valid_account_name(value, size))
 		return 0;
-	snprintf(why, whylen, "'%s' is not a group name (expected 1 to %zu " ACCOUNT_RULE ")",
-		 value, size - 1);
+	snprintf(why, whylen, "'%s' is not a %s name (expected 1 to %zu " ACCOUNT_RULE ")",
+		 value, kind, size - 1);
 	return -EINVAL;
+}
+
+int
+value_check_group(const char *value, size_t size, char *why, size_t whylen)
+{
+	return check_account_name("group", value, size, why, whylen);
 }
 
 /*
  * Users and groups are looked up when the value is read, so that vhostd -n
- * and guest.add report a typo, not a socket QEMU cannot open later.
+ * and guest.add report a typo, not a socket QEMU cannot open later.  id is
+ * a uid_t or a gid_t: both unsigned int on Linux (else callers would not
+ * compile).
  */
-int
-value_parse_user(const char *value, size_t size, uid_t *uid, char *why, size_t whylen)
+static int
+lookup_account(bool group, const char *value, size_t size, unsigned int *id, char *why,
+	       size_t whylen)
 {
-	struct passwd pw, *res = NULL;
+	const char *kind = group ? "group" : "user";
+	struct passwd pw, *pw_res = NULL;
+	struct group gr, *gr_res = NULL;
 	char buf[16384];
 	int rc;
 
-	if (!valid_account_name(value, size)) {
-		snprintf(why, whylen, "'%s' is not a user name (expected 1 to %zu " ACCOUNT_RULE ")",
-			 value, size - 1);
+	if (check_account_name(kind, value, size, why, whylen) != 0)
 		return -EINVAL;
-	}
-	rc = getpwnam_r(value, &pw, buf, sizeof(buf), &res);
-	if (res == NULL) {
+	if (group)
+		rc = getgrnam_r(value, &gr, buf, sizeof(buf), &gr_res);
+	else
+		rc = getpwnam_r(value, &pw, buf, sizeof(buf), &pw_res);
+	if (gr_res == NULL && pw_res == NULL) {
 		if (rc != 0)
-			snprintf(why, whylen, "cannot look up user '%s': %s", value, strerror(rc));
+			snprintf(why, whylen, "cannot look up %s '%s': %s", kind, value,
+				 strerror(rc));
 		else
-			snprintf(why, whylen, "no user '%s' on this host (expected a name that "
-				 "`getent passwd %s` finds, e.g. libvirt-qemu)", value, value);
+			snprintf(why, whylen, "no %s '%s' on this host (expected a name that "
+				 "`getent %s %s` finds, e.g. %s)", kind, value,
+				 group ? "group" : "passwd", value, group ? "kvm" : "libvirt-qemu");
 		return -EINVAL;
 	}
-	*uid = pw.pw_uid;
+	*id = group ? gr.gr_gid : pw.pw_uid;
 	return 0;
+}
+
+int
+value_parse_user(const char *value, size_t size, uid_t *uid, char *why, size_t whylen)
+{
+	return lookup_account(false, value, size, uid, why, whylen);
 }
 
 int
 value_parse_group(const char *value, size_t size, gid_t *gid, char *why, size_t whylen)
 {
-	struct group gr, *res = NULL;
-	char buf[16384];
-	int rc;
-
-	if (value_check_group(value, size, why, whylen) != 0)
-		return -EINVAL;
-	rc = getgrnam_r(value, &gr, buf, sizeof(buf), &res);
-	if (res == NULL) {
-		if (rc != 0)
-			snprintf(why, whylen, "cannot look up group '%s': %s", value, strerror(rc));
-		else
-			snprintf(why, whylen, "no group '%s' on this host (expected a name that "
-				 "`getent group %s` finds, e.g. kvm)", value, value);
-		return -EINVAL;
-	}
-	*gid = gr.gr_gid;
-	return 0;
+	return lookup_account(true, value, size, gid, why, whylen);
 }
 
 /* Permission bits only: no setuid, setgid or sticky bit on a socket. */

@@ -27,6 +27,7 @@
 
 #include "ctl.h"
 #include "vhostd.h"
+#include "vhostd/ctl_table.h"
 
 #define CTL_MAX_CLIENTS 16
 #define CTL_IDLE_SECONDS 60
@@ -159,7 +160,7 @@ tel_guests(const char *cmd, const char *params, struct rte_tel_data *t)
 
 	(void)cmd;
 	(void)params;
-	ctl_commands[2].handler(tel_vhostd, args, &result, err, sizeof(err));	/* guest.list */
+	ctl_commands[CTL_CMD_GUEST_LIST].handler(tel_vhostd, args, &result, err, sizeof(err));
 	json_decref(args);
 	/* One entry per guest: name -> state. */
 	rte_tel_data_start_dict(t);
@@ -204,6 +205,10 @@ ctl_open(struct vhostd *d)
 	char *slash;
 	int fd;
 
+	if (ctl_commands_bind() != 0) {
+		LOG(ERR, "control: a command of ctl_table.c has no handler in ctl_cmds.c");
+		return -EINVAL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;

@@ -14,8 +14,11 @@
 struct vhostd;
 struct guest;
 
-extern const struct ctl_cmd ctl_commands[];
+/* ctl_table.c's commands with ctl_cmds.c's handlers, once bound: at start,
+ * before anything dispatches (-EINVAL: a command without a handler). */
+extern const struct ctl_cmd *const ctl_commands;
 extern const unsigned int ctl_nb_commands;
+int ctl_commands_bind(void);
 
 /* Open the control socket ([daemon] control-socket, mode 0660, group
  * control-group) and register the telemetry commands. */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control commands (docs/control-protocol.md): the command table and
- * its handlers.  Handlers run on the main thread (control socket) or the
- * telemetry thread; they read daemon state under d->lock.  guest.add and
- * guest.del change it in an order that keeps librte_vhost's callbacks
- * (which take d->lock themselves) out of deadlock: sockets are registered
- * and unregistered without d->lock held.
+ * The control commands (docs/control-protocol.md): the handlers of
+ * ctl_table.c's commands.  Handlers run on the main thread (control
+ * socket) or the telemetry thread; they read daemon state under d->lock.
+ * guest.add and guest.del change it in an order that keeps librte_vhost's
+ * callbacks (which take d->lock themselves) out of deadlock: sockets are
+ * registered and unregistered without d->lock held.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "vhostd.h"
 #include "vhostd/ctl_proto.h"
+#include "vhostd/ctl_table.h"
 #include "vhostd/features.h"
 
 static const char *const level_names[] = {
@@ -863,59 +864,34 @@ cmd_capture_stop(void *ctx, json_t *args, json_t **result, char *err, size_t err
 	return ret;
 }
 
-static const struct ctl_param p_name[] = { { "name", CTL_STRING, true } };
-static const struct ctl_param p_capture[] = {
-	{ "name", CTL_STRING, true }, { "file", CTL_STRING, true },
-	{ "count", CTL_INT, false },
+/* The handlers of ctl_table's commands (ctl_table.c), bound by ctl_commands_bind(). */
+static const ctl_handler handlers[CTL_NB_CMDS] = {
+	[CTL_CMD_VERSION] = cmd_version,
+	[CTL_CMD_HELP] = cmd_help,
+	[CTL_CMD_GUEST_LIST] = cmd_guest_list,
+	[CTL_CMD_GUEST_SHOW] = cmd_guest_show,
+	[CTL_CMD_GUEST_ADD] = cmd_guest_add,
+	[CTL_CMD_GUEST_DEL] = cmd_guest_del,
+	[CTL_CMD_UPLINK_LIST] = cmd_uplink_list,
+	[CTL_CMD_UPLINK_SHOW] = cmd_uplink_show,
+	[CTL_CMD_STATS] = cmd_stats,
+	[CTL_CMD_WORKERS] = cmd_workers,
+	[CTL_CMD_LOG_LEVEL] = cmd_log_level,
+	[CTL_CMD_CAPTURE_START] = cmd_capture_start,
+	[CTL_CMD_CAPTURE_STOP] = cmd_capture_stop,
+	[CTL_CMD_GUEST_AFFINITY] = cmd_guest_affinity,
+	[CTL_CMD_UPLINK_AFFINITY] = cmd_uplink_affinity,
 };
-static const struct ctl_param p_add[] = {
-	{ "name", CTL_STRING, true }, { "socket", CTL_STRING, true },
-	{ "uplink", CTL_STRING, false }, { "mode", CTL_STRING, false },
-	{ "mac", CTL_STRING, false }, { "mac_check", CTL_BOOL, false },
-	{ "queues", CTL_INT, false }, { "features", CTL_STRING, false },
-	{ "notify", CTL_STRING, false }, { "persist", CTL_BOOL, false },
-	{ "socket_owner", CTL_STRING, false }, { "socket_group", CTL_STRING, false },
-	{ "socket_mode", CTL_STRING, false },	/* octal text, "0660" */
-	{ "queue_affinity", CTL_STRING, false },
-	/* Rate limits as in the file ("100M"), and the guest's own pool size. */
-	{ "tx_rate", CTL_STRING, false }, { "tx_pps", CTL_STRING, false },
-	{ "tx_burst", CTL_STRING, false }, { "rx_rate", CTL_STRING, false },
-	{ "rx_pps", CTL_STRING, false }, { "rx_burst", CTL_STRING, false },
-	{ "mbufs", CTL_INT, false },
-};
-static const struct ctl_param p_affinity[] = {
-	{ "name", CTL_STRING, true }, { "affinity", CTL_STRING, true },
-};
-static const struct ctl_param p_stats[] = {
-	{ "kind", CTL_STRING, false }, { "name", CTL_STRING, false },
-	{ "reset", CTL_BOOL, false },
-};
-static const struct ctl_param p_level[] = { { "level", CTL_STRING, true } };
 
-#define PARAMS(p) p, RTE_DIM(p)
+static struct ctl_cmd commands[CTL_NB_CMDS];
+const struct ctl_cmd *const ctl_commands = commands;
+const unsigned int ctl_nb_commands = CTL_NB_CMDS;
 
-const struct ctl_cmd ctl_commands[] = {
-	{ "version", cmd_version, NULL, 0, "vhostd and DPDK versions" },
-	{ "help", cmd_help, NULL, 0, "this table" },
-	{ "guest.list", cmd_guest_list, NULL, 0, "guests, one line each" },
-	{ "guest.show", cmd_guest_show, PARAMS(p_name),
-	  "a guest: connection, features, vrings, counters" },
-	{ "guest.add", cmd_guest_add, PARAMS(p_add), "add a guest at run time" },
-	{ "guest.del", cmd_guest_del, PARAMS(p_name), "remove a guest" },
-	{ "uplink.list", cmd_uplink_list, NULL, 0, "uplinks, one line each" },
-	{ "uplink.show", cmd_uplink_show, PARAMS(p_name), "an uplink and its counters" },
-	{ "stats", cmd_stats, PARAMS(p_stats), "counters (reset them with reset: true)" },
-	{ "workers", cmd_workers, NULL, 0, "workers: queues, busy %, cycles per packet" },
-	{ "log-level", cmd_log_level, PARAMS(p_level), "set vhostd's log level" },
-	{ "capture.start", cmd_capture_start, PARAMS(p_capture),
-	  "write a guest's frames to a new pcapng file (count 0: until capture.stop)" },
-	{ "capture.stop", cmd_capture_stop, PARAMS(p_name), "stop a guest's capture" },
-	{ "guest.affinity", cmd_guest_affinity, PARAMS(p_affinity),
-	  "pin a guest's queue pairs to worker CPUs (\"0:1,1:2\"; \"none\" unpins)" },
-	{ "uplink.affinity", cmd_uplink_affinity, PARAMS(p_affinity),
-	  "pin an uplink's RX queues to worker CPUs (\"0:1,1:2\"; \"none\" unpins)" },
-};
-const unsigned int ctl_nb_commands = RTE_DIM(ctl_commands);
+int
+ctl_commands_bind(void)
+{
+	return ctl_table_bind(commands, handlers);
+}
 
 static int
 cmd_help(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)

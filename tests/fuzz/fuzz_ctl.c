@@ -4,10 +4,10 @@
  * it.  The input is what a client sends on the socket: it is cut into
  * reads of varying sizes, split into request lines by ctl_split_lines()
  * (what ctl.c's client_read does) and each line is answered by
- * ctl_dispatch() with a command table like ctl_cmds.c's (same names,
- * parameters and types; see cmds[] below) whose handlers are stubs: no
- * EAL, no daemon.  The stub of guest.add runs the real run-time guest
- * checks (config_guest_new/set/finish) against the embedded default
+ * ctl_dispatch() with the daemon's command table (ctl_table.c: names,
+ * parameters, types) whose handlers are stubs: no EAL, no daemon.  The
+ * stub of guest.add runs the real run-time guest checks
+ * (config_guest_new/set/finish) against the embedded default
  * configuration, as ctl_cmds.c's guest_from_args() does, so their error
  * messages travel through the answer path too.
  *
@@ -24,6 +24,7 @@
 
 #include "vhostd/config.h"
 #include "vhostd/ctl_proto.h"
+#include "vhostd/ctl_table.h"
 
 #define CHECK(cond)							\
 	do {								\
@@ -228,56 +229,29 @@ h_fail(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 	return -(int)(1 + (uint64_t)json_integer_value(e) % 200);
 }
 
-/* The parameter tables of ctl_cmds.c: keep them in step (docs/security.md). */
-static const struct ctl_param p_name[] = { { "name", CTL_STRING, true } };
-static const struct ctl_param p_capture[] = {
-	{ "name", CTL_STRING, true }, { "file", CTL_STRING, true },
-	{ "count", CTL_INT, false },
+/* The daemon's own table (ctl_table.c) with these stubs as handlers. */
+static const ctl_handler handlers[CTL_NB_CMDS] = {
+	[CTL_CMD_VERSION] = h_version,
+	[CTL_CMD_HELP] = h_help,
+	[CTL_CMD_GUEST_LIST] = h_list,
+	[CTL_CMD_GUEST_SHOW] = h_named,
+	[CTL_CMD_GUEST_ADD] = h_guest_add,
+	[CTL_CMD_GUEST_DEL] = h_named,
+	[CTL_CMD_UPLINK_LIST] = h_list,
+	[CTL_CMD_UPLINK_SHOW] = h_named,
+	[CTL_CMD_STATS] = h_stats,
+	[CTL_CMD_WORKERS] = h_list,
+	[CTL_CMD_LOG_LEVEL] = h_log_level,
+	[CTL_CMD_CAPTURE_START] = h_capture_start,
+	[CTL_CMD_CAPTURE_STOP] = h_named,
+	[CTL_CMD_GUEST_AFFINITY] = h_named,
+	[CTL_CMD_UPLINK_AFFINITY] = h_named,
 };
-static const struct ctl_param p_add[] = {
-	{ "name", CTL_STRING, true }, { "socket", CTL_STRING, true },
-	{ "uplink", CTL_STRING, false }, { "mode", CTL_STRING, false },
-	{ "mac", CTL_STRING, false }, { "mac_check", CTL_BOOL, false },
-	{ "queues", CTL_INT, false }, { "features", CTL_STRING, false },
-	{ "notify", CTL_STRING, false }, { "persist", CTL_BOOL, false },
-	{ "socket_owner", CTL_STRING, false }, { "socket_group", CTL_STRING, false },
-	{ "socket_mode", CTL_STRING, false },
-	{ "queue_affinity", CTL_STRING, false },
-	{ "tx_rate", CTL_STRING, false }, { "tx_pps", CTL_STRING, false },
-	{ "tx_burst", CTL_STRING, false }, { "rx_rate", CTL_STRING, false },
-	{ "rx_pps", CTL_STRING, false }, { "rx_burst", CTL_STRING, false },
-	{ "mbufs", CTL_INT, false },
-};
-static const struct ctl_param p_affinity[] = {
-	{ "name", CTL_STRING, true }, { "affinity", CTL_STRING, true },
-};
-static const struct ctl_param p_stats[] = {
-	{ "kind", CTL_STRING, false }, { "name", CTL_STRING, false },
-	{ "reset", CTL_BOOL, false },
-};
-static const struct ctl_param p_level[] = { { "level", CTL_STRING, true } };
+
 static const struct ctl_param p_fail[] = { { "errno", CTL_INT, false } };
 
-#define PARAMS(p) p, DIM(p)
-
-static const struct ctl_cmd cmds[] = {
-	{ "version", h_version, NULL, 0, "vhostd and DPDK versions" },
-	{ "help", h_help, NULL, 0, "this table" },
-	{ "guest.list", h_list, NULL, 0, "guests, one line each" },
-	{ "guest.show", h_named, PARAMS(p_name), "a guest" },
-	{ "guest.add", h_guest_add, PARAMS(p_add), "add a guest at run time" },
-	{ "guest.del", h_named, PARAMS(p_name), "remove a guest" },
-	{ "uplink.list", h_list, NULL, 0, "uplinks, one line each" },
-	{ "uplink.show", h_named, PARAMS(p_name), "an uplink and its counters" },
-	{ "stats", h_stats, PARAMS(p_stats), "counters" },
-	{ "workers", h_list, NULL, 0, "workers" },
-	{ "log-level", h_log_level, PARAMS(p_level), "set vhostd's log level" },
-	{ "capture.start", h_capture_start, PARAMS(p_capture), "start a capture" },
-	{ "capture.stop", h_named, PARAMS(p_name), "stop a guest's capture" },
-	{ "guest.affinity", h_named, PARAMS(p_affinity), "pin a guest's queue pairs" },
-	{ "uplink.affinity", h_named, PARAMS(p_affinity), "pin an uplink's RX queues" },
-	{ "fuzz.fail", h_fail, PARAMS(p_fail), "fail with an errno (fuzzing only)" },
-};
+/* Bound in LLVMFuzzerInitialize(), and one command more: fuzz.fail. */
+static struct ctl_cmd cmds[CTL_NB_CMDS + 1];
 
 static int
 h_help(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
@@ -419,6 +393,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	CHECK(config_parse_string(&base, config_embedded_default, NULL, err, sizeof(err)) == 0);
+	CHECK(ctl_table_bind(cmds, handlers) == 0);
+	cmds[CTL_NB_CMDS] = (struct ctl_cmd){ "fuzz.fail", h_fail, p_fail, DIM(p_fail),
+					       "fail with an errno (fuzzing only)" };
 	return 0;
 }
 
