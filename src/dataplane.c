@@ -172,6 +172,7 @@ notify_setup(struct vhostd *d, struct dp_worker *dp)
 	uint64_t threshold = rte_get_tsc_hz() / 1000000 * d->cfg.daemon.idle_threshold_us;
 	bool guest = false, adaptive = false, poll = false;
 
+	dp->backoff_max_us = d->cfg.daemon.idle_backoff_max_us;
 	for (unsigned int i = 0; i < dp->nb_rxq; i++) {
 		const struct dp_rxq *rxq = &dp->rxq[i];
 

@@ -110,6 +110,7 @@ struct dp_worker {
 	uint64_t gen;			/* publish number: tells lists at one address apart */
 	uint64_t idle_threshold;	/* TSC cycles idle before sleeping (NOTIFY_NEVER) */
 	bool backoff;			/* a queue in rxq[] cannot notify (fd -1) */
+	unsigned int backoff_max_us;	/* its sleeps' cap ([daemon] idle-backoff-max-us) */
 	unsigned int nb_rxq;
 	unsigned int nb_guests;
 	unsigned int nb_uplinks;

@@ -6,10 +6,12 @@
 #include "vhostd/notify.h"
 
 void
-notify_configure(struct notify *nt, uint64_t threshold, bool backoff)
+notify_configure(struct notify *nt, uint64_t threshold, bool backoff,
+		 unsigned int backoff_max_us)
 {
 	nt->threshold = threshold;
 	nt->backoff = backoff;
+	nt->backoff_max_us = backoff_max_us;
 	nt->idle_since = 0;
 }
 
@@ -42,9 +44,9 @@ sleep_until_frames(struct notify *nt, const struct notify_ops *ops, void *ctx)
 			nt->wakeups++;
 		} else {
 			nt->timeouts++;
-			if (nt->backoff && timeout < NOTIFY_BACKOFF_MAX_US)
-				timeout = timeout * 2 > NOTIFY_BACKOFF_MAX_US ? NOTIFY_BACKOFF_MAX_US
-									      : timeout * 2;
+			if (nt->backoff && timeout < nt->backoff_max_us)
+				timeout = timeout * 2 > nt->backoff_max_us ? nt->backoff_max_us
+									   : timeout * 2;
 		}
 		/* Still armed: a spurious wake (a kick counted before the
 		 * arming, a frame another queue took) sleeps again. */

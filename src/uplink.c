@@ -70,7 +70,7 @@ const struct vport_ops ethdev_offload_port_ops = {
  * RX interrupts let a sleeping worker wake when frames arrive (notify.c).
  * ethdev has no capability flag for them: asking a driver that lacks them
  * may fail the start, so only drivers seen working ask.  Others make a
- * sleeping worker back off (NOTIFY_BACKOFF_MAX_US).
+ * sleeping worker back off ([daemon] idle-backoff-max-us).
  */
 static bool
 rx_intr_capable(const char *driver)
@@ -315,7 +315,8 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 	}
 	if (!u->rx_intr)
 		LOG(INFO, "uplink %s: no RX interrupts (driver %s): a sleeping worker looks at "
-		    "it at least every %u us", u->cfg.name, info.driver_name, NOTIFY_BACKOFF_MAX_US);
+		    "it at least every %u us", u->cfg.name, info.driver_name,
+		    d->cfg.daemon.idle_backoff_max_us);
 	/* Guests own MACs the port does not: without promiscuous mode a NIC
 	 * filters their unicast away.  A VF may refuse it; then its own MAC
 	 * filter is the only one, which suits the single-guest (pipe) case. */

@@ -155,8 +155,8 @@ sleeper_sleep(void *ctx, unsigned int timeout_us)
 	 * poll_start is still to come (it turns kicks off again). */
 	for (unsigned int i = 0; i < dp->nb_rxq && !s->arm_failed; i++)
 		s->arm_failed = dp->rxq[i].kind == DP_RXQ_GUEST && !dp->rxq[i].started;
-	if (s->arm_failed && timeout_us > NOTIFY_BACKOFF_MAX_US)
-		timeout_us = NOTIFY_BACKOFF_MAX_US;
+	if (s->arm_failed && timeout_us > dp->backoff_max_us)
+		timeout_us = dp->backoff_max_us;
 	ts = (struct timespec){ .tv_sec = timeout_us / 1000000,
 				.tv_nsec = (long)(timeout_us % 1000000) * 1000 };
 	if ((wk->epoll_dp != dp || wk->epoll_gen != gen) && epoll_rebuild(wk, dp) != 0)
@@ -232,7 +232,8 @@ worker_main(void *arg)
 			continue;
 		}
 		if (unlikely(dp->gen != seen_gen)) {
-			notify_configure(&wk->notify, dp->idle_threshold, dp->backoff);
+			notify_configure(&wk->notify, dp->idle_threshold, dp->backoff,
+					 dp->backoff_max_us);
 			seen_gen = dp->gen;
 		}
 		/* Before the quiescent report: the sleep path uses dp. */

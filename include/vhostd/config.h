@@ -43,6 +43,7 @@ struct config_daemon {
 	unsigned int max_guests;	/* guests at once, file and run time */
 	unsigned int max_queue_pairs;	/* cap on every guest's queues */
 	unsigned int idle_threshold_us;	/* adaptive: idle time before a worker sleeps */
+	unsigned int idle_backoff_max_us;	/* cap on a sleep that nothing can end */
 	unsigned int rebalance_interval;	/* seconds between load checks, 0 = no moves */
 	unsigned int rebalance_margin;	/* percent the busiest worker must gain */
 };

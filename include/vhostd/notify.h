@@ -34,12 +34,11 @@
 
 /* Sleep bounds, microseconds.  A list with a queue that cannot notify (an
  * uplink without RX interrupts: net_null, net_ring, af_packet) sleeps
- * NOTIFY_BACKOFF_MIN_US, doubling to NOTIFY_BACKOFF_MAX_US while nothing
- * comes: a frame from such an uplink waits at most that long.  Otherwise
- * every source wakes the worker, and NOTIFY_SAFETY_US only bounds the cost
- * of a notification lost to a bug. */
+ * NOTIFY_BACKOFF_MIN_US, doubling to the list's backoff_max_us ([daemon]
+ * idle-backoff-max-us) while nothing comes: a frame from such an uplink
+ * waits at most that long.  Otherwise every source wakes the worker, and
+ * NOTIFY_SAFETY_US only bounds the cost of a notification lost to a bug. */
 #define NOTIFY_BACKOFF_MIN_US	50
-#define NOTIFY_BACKOFF_MAX_US	1000
 #define NOTIFY_SAFETY_US	100000
 
 struct notify_ops {
@@ -56,6 +55,7 @@ struct notify_ops {
 struct notify {
 	uint64_t threshold;	/* idle TSC cycles before sleeping; NOTIFY_NEVER */
 	bool backoff;		/* a polled queue cannot notify */
+	unsigned int backoff_max_us;	/* back-off cap, >= NOTIFY_BACKOFF_MIN_US */
 	uint64_t idle_since;	/* TSC of the first idle poll in a row; 0: busy */
 	/* Counters, written by the worker only. */
 	uint64_t switches;	/* polling -> notifications (arming after idleness) */
@@ -65,8 +65,10 @@ struct notify {
 	uint64_t timeouts;	/* sleeps ended by their timeout */
 };
 
-/* A new poll list: its threshold (cycles) and whether it needs a back-off. */
-void notify_configure(struct notify *nt, uint64_t threshold, bool backoff);
+/* A new poll list: its threshold (cycles), whether it needs a back-off and
+ * the back-off's cap (microseconds). */
+void notify_configure(struct notify *nt, uint64_t threshold, bool backoff,
+		      unsigned int backoff_max_us);
 
 /*
  * After a poll that received n frames at TSC now.  Busy: resets the idle

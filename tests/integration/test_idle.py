@@ -175,6 +175,39 @@ def cycles(ctx, packed=False, notify="adaptive"):
               final["guest"]["vm1"]["total"]["tx_pkts"], final["uplink"]["up0"]["total"]["tx_pkts"]))
 
 
+def backoff_cap(ctx):
+    """[daemon] idle-backoff-max-us caps the sleeps of a worker that polls
+    an uplink without RX interrupts: with 20 ms, an idle worker times out
+    at most 50 times a second (1000 with the default 1 ms), and says so at
+    start; a guest's frames still wake it at once."""
+    vd = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"), mac=MAC1)],
+                                 uplink="net_null0,no-rx=1", ctx=ctx,
+                                 extra="idle-backoff-max-us = 20000"))
+    check("looks at it at least every 20000 us" in vd.output(),
+          "no back-off cap of 20000 us in the log:\n" + vd.output()[-2000:])
+    tp = Testpmd(ctx, "vm1", ctx.sock("vm1"), mac=MAC1)
+    wait_running(vd, "vm1")
+    check(worker(ctx)["notify"]["backoff"], "net_null has no RX interrupts: expected back-off")
+    wait_asleep(ctx)
+    time.sleep(0.5)     # past the ramp: 50, 100, ... 12800, then 20000 us
+    n0, t0 = worker(ctx)["notify"], time.monotonic()
+    time.sleep(3)
+    n1, t1 = worker(ctx)["notify"], time.monotonic()
+    rate = (n1["timeouts"] - n0["timeouts"]) / (t1 - t0)
+    print("  idle, idle-backoff-max-us = 20000: %.1f timeouts/s" % rate)
+    # Timers fire late on a loaded machine, never early: at most 50/s.
+    check(5 <= rate <= 52, "%.1f back-off timeouts a second, expected about 50" % rate)
+    before = vd.stats()["guest"]["vm1"]["total"]["tx_pkts"]
+    wakeups = worker(ctx)["notify"]["wakeups"]
+    tp.cmd("start tx_first")
+    _, (_, tx) = tp.stop_fwd()
+    wait_for(lambda: vd.stats()["guest"]["vm1"]["total"]["tx_pkts"] - before == tx, 5,
+             "vhostd to dequeue the burst")
+    check(worker(ctx)["notify"]["wakeups"] > wakeups, "the guest's kick did not wake the worker")
+    tp.quit()
+    vd.stop()
+
+
 def poll_never_sleeps(ctx):
     """A worker serving a guest in poll mode spins, whatever the other
     guests' modes; kicks stay suppressed."""
@@ -234,4 +267,4 @@ def poll_never_sleeps(ctx):
 if __name__ == "__main__":
     run({"idle-adaptive": idle_adaptive, "idle-cycles": cycles,
          "idle-cycles-packed": functools.partial(cycles, packed=True, notify="interrupt"),
-         "idle-poll": poll_never_sleeps})
+         "idle-poll": poll_never_sleeps, "idle-backoff-cap": backoff_cap})

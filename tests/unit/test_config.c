@@ -128,6 +128,7 @@ assert_daemon_defaults(const struct config_daemon *d)
 	assert_int_equal(d->mbufs, 0);
 	assert_int_equal(d->stats_interval, 0);
 	assert_int_equal(d->idle_threshold_us, 200);
+	assert_int_equal(d->idle_backoff_max_us, 1000);
 }
 
 static void
@@ -182,6 +183,12 @@ test_defaults(void **state)
 	free(cfg);
 	cfg = parse_ok("[daemon]\nidle-threshold-us = 1000000\n");
 	assert_int_equal(cfg->daemon.idle_threshold_us, 1000000);
+	free(cfg);
+	cfg = parse_ok("[daemon]\nidle-backoff-max-us = 50\n");
+	assert_int_equal(cfg->daemon.idle_backoff_max_us, 50);
+	free(cfg);
+	cfg = parse_ok("[daemon]\nidle-backoff-max-us = 100000\n");
+	assert_int_equal(cfg->daemon.idle_backoff_max_us, 100000);
 	free(cfg);
 
 	/* Uplinks without guests are fine (guests can be added at runtime). */
@@ -518,7 +525,8 @@ test_limits(void **state)
 
 #define DAEMON_KEYS "cores, memory, hugepages, huge-dir, file-prefix, log-level, " \
 	"control-socket, control-group, state-dir, mbufs, stats-interval, vring-stats, " \
-	"max-guests, max-queue-pairs, idle-threshold-us, rebalance-interval, rebalance-margin"
+	"max-guests, max-queue-pairs, idle-threshold-us, idle-backoff-max-us, " \
+	"rebalance-interval, rebalance-margin"
 #define GUEST_KEYS "socket, mode, uplink, mac, mac-check, queues, features, " \
 	"socket-owner, socket-group, socket-mode, notify, tx-rate, tx-pps, tx-burst, " \
 	"rx-rate, rx-pps, rx-burst, mbufs, queue-affinity"
@@ -701,6 +709,12 @@ static const struct {
 	  "t.conf:2: [daemon] idle-threshold-us: '1000001' is out of range (expected 0 to 1000000 microseconds)" },
 	{ "[daemon]\nidle-threshold-us = 200us\n",
 	  "t.conf:2: [daemon] idle-threshold-us: '200us' is not an integer (expected 0 to 1000000 microseconds)" },
+	{ "[daemon]\nidle-backoff-max-us = 49\n",
+	  "t.conf:2: [daemon] idle-backoff-max-us: '49' is out of range (expected 50 to 100000 microseconds)" },
+	{ "[daemon]\nidle-backoff-max-us = 100001\n",
+	  "t.conf:2: [daemon] idle-backoff-max-us: '100001' is out of range (expected 50 to 100000 microseconds)" },
+	{ "[daemon]\nidle-backoff-max-us = 1ms\n",
+	  "t.conf:2: [daemon] idle-backoff-max-us: '1ms' is not an integer (expected 50 to 100000 microseconds)" },
 	{ VM1 "[guest vm2]\nsocket = /run/vm1.sock\n",
 	  "t.conf:6: [guest vm2] socket: '/run/vm1.sock' is already used by [guest vm1] (line 4)" },
 

@@ -79,11 +79,18 @@ static struct fake fk;
 static struct notify nt;
 
 static void
-setup(uint64_t threshold, bool backoff)
+setup_cap(uint64_t threshold, bool backoff, unsigned int backoff_max_us)
 {
 	memset(&fk, 0, sizeof(fk));
 	memset(&nt, 0, sizeof(nt));
-	notify_configure(&nt, threshold, backoff);
+	notify_configure(&nt, threshold, backoff, backoff_max_us);
+}
+
+/* [daemon] idle-backoff-max-us's default. */
+static void
+setup(uint64_t threshold, bool backoff)
+{
+	setup_cap(threshold, backoff, 1000);
 }
 
 static unsigned int
@@ -235,6 +242,36 @@ test_backoff(void **state)
 	assert_string_equal(fk.log, "arm poll=0 sleep(50)=0 poll=4 disarm ");
 }
 
+/* Another cap: it ends the doubling, even between two powers of two; the
+ * smallest cap sleeps the minimum every time. */
+static void
+test_backoff_cap(void **state)
+{
+	(void)state;
+	setup_cap(0, true, 300);
+	for (int i = 0; i < 5; i++)
+		fk.sleeps[i] = 0;	/* timed out */
+	fk.sleeps[5] = 1;
+	fk.nb_sleeps = 6;
+	fk.polls[6] = 2;
+	fk.nb_polls = 7;
+	assert_int_equal(after(0, 1), 2);
+	assert_string_equal(fk.log, "arm poll=0 sleep(50)=0 poll=0 arm sleep(100)=0 poll=0 arm "
+			    "sleep(200)=0 poll=0 arm sleep(300)=0 poll=0 arm sleep(300)=0 poll=0 arm "
+			    "sleep(300)=1 poll=2 disarm ");
+	assert_int_equal(nt.timeouts, 5);
+
+	setup_cap(0, true, NOTIFY_BACKOFF_MIN_US);
+	fk.sleeps[0] = fk.sleeps[1] = 0;
+	fk.sleeps[2] = 1;
+	fk.nb_sleeps = 3;
+	fk.polls[3] = 1;
+	fk.nb_polls = 4;
+	assert_int_equal(after(0, 1), 1);
+	assert_string_equal(fk.log, "arm poll=0 sleep(50)=0 poll=0 arm sleep(50)=0 poll=0 arm "
+			    "sleep(50)=1 poll=1 disarm ");
+}
+
 /* A new list (or stop) before sleeping: no sleep, the armed queues are
  * disarmed while the list is still ours. */
 static void
@@ -273,7 +310,7 @@ test_configure(void **state)
 	(void)state;
 	setup(100, false);
 	assert_int_equal(after(0, 1000), 0);
-	notify_configure(&nt, NOTIFY_NEVER, false);
+	notify_configure(&nt, NOTIFY_NEVER, false, 1000);
 	assert_int_equal(nt.idle_since, 0);
 	assert_int_equal(after(0, 5000), 0);
 	assert_string_equal(fk.log, "");
@@ -290,6 +327,7 @@ main(void)
 		cmocka_unit_test(test_interrupt_sleeps_at_once),
 		cmocka_unit_test(test_spurious_wakeup),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_backoff_cap),
 		cmocka_unit_test(test_nosleep_disarms),
 		cmocka_unit_test(test_stale_list_untouched),
 		cmocka_unit_test(test_configure),
