@@ -255,7 +255,7 @@ static void
 post_gso_tiny(struct vu *v)
 {
 	/* 1400 bytes in segments of 1: more segments than vhostd makes of a
-	 * frame (DP_MAX_SEGS in datapath.c). */
+	 * frame (OFFLOAD_MAX_FRAMES in offload.h). */
 	struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = VNET_HDR_GSO_TCPV4,
 			      .hdr_len = 14 + 20 + 20, .gso_size = 1, .csum_start = 14 + 20,
 			      .csum_offset = 16 };
