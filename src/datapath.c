@@ -13,6 +13,7 @@
 #define ALLOW_EXPERIMENTAL_API
 
 #include <assert.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -101,14 +102,87 @@ flush_guest(struct dp_guest *g)
 	b->bytes = 0;
 }
 
+static inline void
+drop(struct queue_stats *qs, enum drop_reason why, struct rte_mbuf *m)
+{
+	qs->drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * What a source is blamed for: counted on it as drop_bad_offload and
+ * logged rate-limited (ratelimit.h), never a line per frame.
+ */
+static void __rte_noinline
+drop_bad_offload(const struct dp_src *src, struct rte_mbuf *m, const char *why)
+{
+	src->qs->drops[DROP_BAD_OFFLOAD]++;
+	if (src->log != NULL)
+		ratelimit_log(src->log, RTE_LOG_WARNING, "%s %s: frame dropped (drop_bad_offload): "
+			      "%s; %u bytes in %u mbufs, offload flags 0x%" PRIx64 ", headers "
+			      "%u+%u+%u, tso_segsz %u", src->kind, src->name, why, m->pkt_len,
+			      m->nb_segs, (uint64_t)(m->ol_flags & OFFLOAD_FLAGS), m->l2_len, m->l3_len,
+			      m->l4_len, m->tso_segsz);
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * rte_eth_tx_prepare stops at the first frame it refuses; sending only
+ * what came before it would drop the rest of the burst as uplink_tx_full,
+ * other guests' frames among them.  So each sender's run of frames is
+ * prepared on its own (uplink_from), a refused frame is dropped and
+ * counted on its sender, and preparing goes on after it.
+ */
+static void
+uplink_prepare(struct dp_uplink *u)
+{
+	struct dp_buf *b = &u->buf;
+	uint16_t i = u->prepared, kept = u->prepared;
+
+	while (i < b->n) {
+		uint16_t ok = u->ops->prepare(u->id, u->txq, &b->pkts[i], (uint16_t)(b->n - i));
+
+		if (kept != i)
+			memmove(&b->pkts[kept], &b->pkts[i], ok * sizeof(b->pkts[0]));
+		kept = (uint16_t)(kept + ok);
+		i = (uint16_t)(i + ok);
+		if (i < b->n) {
+			b->bytes -= b->pkts[i]->pkt_len;
+			drop_bad_offload(&u->from, b->pkts[i],
+					 "the uplink's driver refused it (tx_prepare)");
+			i++;
+		}
+	}
+	b->n = kept;
+	u->prepared = kept;
+}
+
+/* The frames u gets from here on come from src (a guest's TX pair): the
+ * run before them is prepared first, on behalf of its own sender.  Once
+ * per received burst, and only for uplinks with a prepare step. */
+static inline void
+uplink_from(struct dp_uplink *u, const struct dp_src *src)
+{
+	if (likely(u->ops->prepare == NULL) || u->from.qs == src->qs)
+		return;
+	if (u->prepared < u->buf.n)
+		uplink_prepare(u);
+	u->from = *src;
+}
+
 static void
 flush_uplink(struct dp_uplink *u)
 {
 	struct dp_buf *b = &u->buf;
 	struct queue_stats *qs = &u->stats->q[u->txq];
-	uint64_t bytes = b->bytes;
+	uint64_t bytes;
 	uint16_t sent;
 
+	if (u->ops->prepare != NULL) {
+		uplink_prepare(u);
+		u->prepared = 0;
+	}
+	bytes = b->bytes;
 	if (u->txlock != NULL)
 		rte_spinlock_lock(u->txlock);
 	sent = u->ops->tx(u->id, u->txq, b->pkts, b->n);
@@ -123,13 +197,6 @@ flush_uplink(struct dp_uplink *u)
 	qs->tx_bytes += bytes;
 	b->n = 0;
 	b->bytes = 0;
-}
-
-static inline void
-drop(struct queue_stats *qs, enum drop_reason why, struct rte_mbuf *m)
-{
-	qs->drops[why]++;
-	rte_pktmbuf_free(m);
 }
 
 /* virtio 1.2, 5.1.6.4: what a driver that negotiated these bits accepts. */
@@ -162,23 +229,35 @@ uplink_accepts(const struct dp_uplink *u, const struct rte_mbuf *m)
 }
 
 /*
- * Finish m's offloads in software for a destination that cannot: into
- * out[] go the frames to send instead (m itself, or its TSO segments).
- * Returns how many, 0 if m was dropped (counted on qs).  A frame other
- * destinations still hold is copied first: they keep what they accept.
+ * A frame with offload flags for a destination (dst: its queue's counters)
+ * that takes them as they are or not: its TSO request is checked first
+ * (offload_valid), then it is passed on, or finished in software.  Into
+ * out[] go the frames to send (m itself, or its TSO segments).  Returns
+ * how many, 0 if m was dropped: a bad request or offloads that cannot be
+ * finished (counted on the source), no mbuf for a copy (on dst).  A frame
+ * other destinations still hold is copied first: they keep what they
+ * accept.
  */
-static uint16_t __rte_noinline
-finish_offloads(struct dp_worker *w, struct queue_stats *qs, struct rte_mbuf *m,
-		struct rte_mbuf **out, uint16_t max)
+static uint16_t
+finish_offloads(struct dp_worker *w, const struct dp_src *src, struct queue_stats *dst,
+		bool takes, struct rte_mbuf *m, struct rte_mbuf **out, uint16_t max)
 {
 	int n;
 
+	if (!offload_valid(m)) {
+		drop_bad_offload(src, m, "offload request out of bounds");
+		return 0;
+	}
+	if (takes) {
+		out[0] = m;
+		return 1;
+	}
 	if (rte_mbuf_refcnt_read(m) > 1) {
 		struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 
 		rte_pktmbuf_free(m);	/* our reference to the shared one */
 		if (c == NULL) {
-			qs->drops[DROP_NO_MBUF]++;
+			dst->drops[DROP_NO_MBUF]++;
 			return 0;
 		}
 		m = c;
@@ -195,7 +274,7 @@ finish_offloads(struct dp_worker *w, struct queue_stats *qs, struct rte_mbuf *m,
 		out[0] = m;
 		return 1;
 	}
-	drop(qs, DROP_BAD_OFFLOAD, m);
+	drop_bad_offload(src, m, "its offloads cannot be finished in software");
 	return 0;
 }
 
@@ -217,30 +296,45 @@ guest_push(struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
 	g->buf.pkts[g->buf.n++] = m;
 }
 
-/* A TSO frame of 64 KiB at the smallest MSS Linux uses (88) is 745 frames;
- * at a usual MSS, 45.  Past this many, the frame is dropped as bad. */
-#define DP_MAX_SEGS 256
-
-static void __rte_noinline
-guest_push_finished(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
+/* Does m need more than a push to g: a TSO request (checked before it
+ * joins g's burst), or offloads g did not negotiate?  One flag test for a
+ * frame without offloads. */
+static inline bool
+guest_offload_work(const struct dp_guest *g, const struct rte_mbuf *m)
 {
-	struct rte_mbuf *segs[DP_MAX_SEGS];
-	uint16_t n = finish_offloads(w, &g->stats->q[q], m, segs, DP_MAX_SEGS);
+	return unlikely(offload_pending(m)) &&
+	       ((m->ol_flags & OFFLOAD_SEG_FLAGS) || !guest_accepts(g, m));
+}
+
+/* A frame with offload flags for g (finish_offloads). */
+static void __rte_noinline
+guest_push_offload(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src,
+		   struct rte_mbuf *m, uint16_t q)
+{
+	struct rte_mbuf *segs[OFFLOAD_MAX_FRAMES];
+	uint16_t n = finish_offloads(w, src, &g->stats->q[q], guest_accepts(g, m), m, segs,
+				     OFFLOAD_MAX_FRAMES);
 
 	for (uint16_t i = 0; i < n; i++)
 		guest_push(g, segs[i], q);
 }
 
-/* rx-rate / rx-pps: does m exceed what g may receive?  Off the fast path:
- * only guests with limits call it. */
+/* rx-rate / rx-pps: does m exceed what g may receive?  A TSO frame g gets
+ * segmented counts as its segments.  Off the fast path: only guests with
+ * limits call it. */
 static bool __rte_noinline
 rx_over_limit(struct dp_guest *g, const struct rte_mbuf *m)
 {
-	return !meter_pass(&g->meter->rx, rte_rdtsc(), m->pkt_len);
+	uint32_t frames = 1;
+
+	if (offload_pending(m) && !guest_accepts(g, m))
+		frames = offload_frames(m);
+	return !meter_pass(&g->meter->rx, rte_rdtsc(), frames, offload_bytes(m, frames));
 }
 
 static inline void
-to_guest(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
+to_guest(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src, struct rte_mbuf *m,
+	 uint16_t q)
 {
 	if (unlikely(g->capture != NULL))
 		dp_capture(g->capture, m, true);
@@ -254,8 +348,8 @@ to_guest(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q
 		drop(&g->stats->q[q], DROP_RATE_LIMITED, m);
 		return;
 	}
-	if (unlikely(offload_pending(m)) && !guest_accepts(g, m)) {
-		guest_push_finished(w, g, m, q);
+	if (guest_offload_work(g, m)) {
+		guest_push_offload(w, g, src, m, q);
 		return;
 	}
 	guest_push(g, m, q);
@@ -270,23 +364,37 @@ uplink_push(struct dp_uplink *u, struct rte_mbuf *m)
 	u->buf.pkts[u->buf.n++] = m;
 }
 
-static void __rte_noinline
-uplink_push_finished(struct dp_worker *w, struct dp_uplink *u, struct rte_mbuf *m)
+/* Does m need more than a push to u: a TSO request (checked before it
+ * joins a burst other guests share: a refusal by the device's tx_prepare
+ * would cost them), or offloads u cannot do?  One flag test for a frame
+ * without offloads. */
+static inline bool
+uplink_offload_work(const struct dp_uplink *u, const struct rte_mbuf *m)
 {
-	struct rte_mbuf *segs[DP_MAX_SEGS];
-	uint16_t n = finish_offloads(w, &u->stats->q[u->txq], m, segs, DP_MAX_SEGS);
+	return unlikely(offload_pending(m)) &&
+	       ((m->ol_flags & OFFLOAD_SEG_FLAGS) || !uplink_accepts(u, m));
+}
+
+/* Never an out-of-bounds TSO request, an unfinished checksum or a 64 KiB
+ * frame on a port that cannot finish it (finish_offloads). */
+static void __rte_noinline
+uplink_push_offload(struct dp_worker *w, struct dp_uplink *u, const struct dp_src *src,
+		    struct rte_mbuf *m)
+{
+	struct rte_mbuf *segs[OFFLOAD_MAX_FRAMES];
+	uint16_t n = finish_offloads(w, src, &u->stats->q[u->txq], uplink_accepts(u, m), m, segs,
+				     OFFLOAD_MAX_FRAMES);
 
 	for (uint16_t i = 0; i < n; i++)
 		uplink_push(u, segs[i]);
 }
 
 static inline void
-to_uplink(struct dp_worker *w, struct dp_uplink *u, struct rte_mbuf *m)
+to_uplink(struct dp_worker *w, struct dp_uplink *u, const struct dp_src *src,
+	  struct rte_mbuf *m)
 {
-	/* Never an unfinished checksum or a 64 KiB frame on a port that
-	 * cannot finish it. */
-	if (unlikely(offload_pending(m)) && !uplink_accepts(u, m)) {
-		uplink_push_finished(w, u, m);
+	if (uplink_offload_work(u, m)) {
+		uplink_push_offload(w, u, src, m);
 		return;
 	}
 	uplink_push(u, m);
@@ -295,8 +403,8 @@ to_uplink(struct dp_worker *w, struct dp_uplink *u, struct rte_mbuf *m)
 /* Broadcast/multicast: every ready guest on uplink u but src, plus the
  * uplink itself when the frame came from a guest. */
 static void
-flood(struct dp_worker *w, uint16_t uplink, const struct fwd_table *fwd,
-      uint16_t src, uint16_t q, bool to_wire, struct queue_stats *qs, struct rte_mbuf *m)
+flood(struct dp_worker *w, uint16_t uplink, const struct fwd_table *fwd, uint16_t from,
+      uint16_t q, bool to_wire, const struct dp_src *src, struct rte_mbuf *m)
 {
 	uint16_t dst[VHOSTD_MAX_GUESTS];
 	uint16_t n = 0;
@@ -304,20 +412,20 @@ flood(struct dp_worker *w, uint16_t uplink, const struct fwd_table *fwd,
 	for (uint16_t i = 0; i < fwd->nb_guests; i++) {
 		uint16_t g = fwd->guests[i];
 
-		if (g != src && w->guests[g].ready)
+		if (g != from && w->guests[g].ready)
 			dst[n++] = g;
 	}
 	if (n + to_wire == 0) {
 		/* Broadcast from the wire with no guest up: counted where it came in. */
-		drop(qs, DROP_NOT_READY, m);
+		drop(src->qs, DROP_NOT_READY, m);
 		return;
 	}
 	if (n + to_wire > 1)
 		mbuf_ref_add(m, (int16_t)(n + to_wire - 1));
 	for (uint16_t i = 0; i < n; i++)
-		to_guest(w, &w->guests[dst[i]], m, q);
+		to_guest(w, &w->guests[dst[i]], src, m, q);
 	if (to_wire)
-		to_uplink(w, &w->uplinks[uplink], m);
+		to_uplink(w, &w->uplinks[uplink], src, m);
 }
 
 /*
@@ -351,7 +459,8 @@ prefetch_ahead(bool on, struct rte_mbuf **pkts, uint16_t i, uint16_t n)
 }
 
 /* tx-rate / tx-pps: drop what g sent over its limit (counted as sent and
- * dropped); returns how many frames are left at the front of pkts. */
+ * dropped); a TSO frame weighs what it becomes once segmented (meter.h).
+ * Returns how many frames are left at the front of pkts. */
 static uint16_t __rte_noinline
 tx_police(struct dp_guest *g, struct queue_stats *qs, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -418,8 +527,9 @@ load_u64(const uint8_t *p)
 
 static void
 from_guest_alone(struct dp_worker *w, struct dp_guest *g, struct dp_uplink *u,
-		 struct queue_stats *qs, struct rte_mbuf **pkts, uint16_t n, bool pf)
+		 const struct dp_src *src, struct rte_mbuf **pkts, uint16_t n, bool pf)
 {
+	struct queue_stats *qs = src->qs;
 	struct dp_buf *b = &u->buf;
 	const bool check = g->has_mac && g->mac_check;
 	const uint64_t mac = fwd_mac_key(g->mac);
@@ -442,8 +552,8 @@ from_guest_alone(struct dp_worker *w, struct dp_guest *g, struct dp_uplink *u,
 			drop(qs, DROP_SPOOFED, m);
 			continue;
 		}
-		if (unlikely(offload_pending(m)) && !uplink_accepts(u, m)) {
-			uplink_push_finished(w, u, m);
+		if (uplink_offload_work(u, m)) {
+			uplink_push_offload(w, u, src, m);
 			if (b->n + (n - i - 1) > DP_BUF)
 				flush_uplink(u);
 			continue;
@@ -461,14 +571,16 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
 	struct dp_guest *g = &w->guests[rxq->obj];
 	struct dp_uplink *u = &w->uplinks[g->uplink];
 	struct queue_stats *qs = &g->stats->q[rxq->q];
+	const struct dp_src src = { qs, "guest", g->name, g->log };
 	uint64_t bytes = 0;
 	bool pf;
 
 	if (unlikely(g->meter != NULL))
 		n = tx_police(g, qs, pkts, n);
 	pf = prefetch_burst(pkts, n);
+	uplink_from(u, &src);
 	if (likely(u->fwd->nb_guests <= 1 && g->capture == NULL && g->mac_owner)) {
-		from_guest_alone(w, g, u, qs, pkts, n, pf);
+		from_guest_alone(w, g, u, &src, pkts, n, pf);
 		return;
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -486,13 +598,13 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
 				   g->mac_check, frame, rte_pktmbuf_data_len(m));
 		switch (d.action) {
 		case FWD_TO_UPLINK:
-			to_uplink(w, u, m);
+			to_uplink(w, u, &src, m);
 			break;
 		case FWD_TO_GUEST:
-			to_guest(w, &w->guests[d.guest], m, rxq->q);
+			to_guest(w, &w->guests[d.guest], &src, m, rxq->q);
 			break;
 		case FWD_FLOOD:
-			flood(w, g->uplink, u->fwd, rxq->obj, rxq->q, true, qs, m);
+			flood(w, g->uplink, u->fwd, rxq->obj, rxq->q, true, &src, m);
 			break;
 		case FWD_DROP_SPOOFED:
 			drop(qs, DROP_SPOOFED, m);
@@ -512,8 +624,8 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
  * burst.  Returns the bytes of the burst.
  */
 static uint64_t
-to_guest_burst(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf **pkts, uint16_t n,
-	       uint16_t q)
+to_guest_burst(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src,
+	       struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 {
 	struct dp_buf *b = &g->buf;
 	uint64_t bytes = 0;
@@ -526,8 +638,8 @@ to_guest_burst(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf **pkts, 
 		struct rte_mbuf *m = pkts[i];
 
 		bytes += m->pkt_len;
-		if (unlikely(offload_pending(m)) && !guest_accepts(g, m)) {
-			guest_push_finished(w, g, m, q);
+		if (guest_offload_work(g, m)) {
+			guest_push_offload(w, g, src, m, q);
 			if (b->n + (n - i - 1) > DP_BUF)
 				flush_guest(g);
 			continue;
@@ -543,6 +655,7 @@ from_uplink(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uin
 {
 	struct dp_uplink *u = &w->uplinks[rxq->obj];
 	struct queue_stats *qs = &u->stats->q[rxq->q];
+	const struct dp_src src = { qs, "uplink", u->name, u->log };
 	const struct fwd_table *fwd = u->fwd;
 	uint64_t bytes = 0;
 	bool pf;
@@ -555,12 +668,12 @@ from_uplink(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uin
 		struct dp_guest *g = &w->guests[fwd->pipe];
 
 		if (likely(g->ready && g->capture == NULL && g->meter == NULL)) {
-			bytes = to_guest_burst(w, g, pkts, n, rxq->q);
+			bytes = to_guest_burst(w, g, &src, pkts, n, rxq->q);
 			goto out;
 		}
 		for (uint16_t i = 0; i < n; i++) {
 			bytes += pkts[i]->pkt_len;
-			to_guest(w, g, pkts[i], rxq->q);
+			to_guest(w, g, &src, pkts[i], rxq->q);
 		}
 		goto out;
 	}
@@ -574,10 +687,10 @@ from_uplink(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uin
 				    rte_pktmbuf_data_len(m));
 		switch (d.action) {
 		case FWD_TO_GUEST:
-			to_guest(w, &w->guests[d.guest], m, rxq->q);
+			to_guest(w, &w->guests[d.guest], &src, m, rxq->q);
 			break;
 		case FWD_FLOOD:
-			flood(w, rxq->obj, fwd, FWD_NONE, rxq->q, false, qs, m);
+			flood(w, rxq->obj, fwd, FWD_NONE, rxq->q, false, &src, m);
 			break;
 		case FWD_DROP_UNKNOWN:
 			drop(qs, DROP_UNKNOWN_DST, m);

@@ -298,6 +298,8 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		struct dp_uplink *du = &dp->uplinks[i];
 
 		du->ops = u->tx_offloads ? &ethdev_offload_port_ops : &ethdev_port_ops;
+		du->name = u->cfg.name;
+		du->log = &u->log_limit;
 		du->tx_offloads = u->tx_offloads;
 		du->rx_partial_csum = u->rx_partial_csum;
 		du->id = u->port;
@@ -319,6 +321,8 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		dg->ops = &vhost_port_ops;
 		if (!g->in_use)
 			continue;	/* a hole: in no MAC table, never ready */
+		dg->name = g->cfg.name;
+		dg->log = &g->log_limit;
 		dg->id = (uint16_t)(g->state == GUEST_RUNNING ? g->vid : 0);
 		dg->ready = g->state == GUEST_RUNNING && g->nb_pairs > 0;
 		dg->has_mac = g->cfg.has_mac;

@@ -17,6 +17,7 @@
 
 #include "meter.h"
 #include "vhostd/fwd.h"
+#include "vhostd/ratelimit.h"
 #include "vhostd/port.h"
 #include "vhostd/stats.h"
 
@@ -33,8 +34,19 @@ struct dp_buf {
 	struct rte_mbuf *pkts[DP_BUF];
 };
 
+/* Where a frame came from: what it is blamed for (a bad offload request,
+ * a frame the uplink refused) is counted and logged there. */
+struct dp_src {
+	struct queue_stats *qs;		/* the guest's TX pair, the uplink's RX queue */
+	const char *kind;		/* "guest", "uplink" */
+	const char *name;
+	struct ratelimit *log;		/* its limiter (ratelimit.h) */
+};
+
 struct dp_guest {
 	const struct vport_ops *ops;
+	const char *name;		/* for logs (the config's) */
+	struct ratelimit *log;		/* its misbehaviour's limiter */
 	uint16_t id;			/* vid */
 	bool ready;			/* connected, queues enabled */
 	bool has_mac;
@@ -76,6 +88,8 @@ void dp_capture(struct dp_capture *c, const struct rte_mbuf *m, bool to_guest);
 
 struct dp_uplink {
 	const struct vport_ops *ops;
+	const char *name;
+	struct ratelimit *log;
 	uint16_t id;			/* ethdev port */
 	uint16_t txq;			/* this worker's TX queue */
 	rte_spinlock_t *txlock;		/* only when workers share a TX queue */
@@ -85,6 +99,10 @@ struct dp_uplink {
 	const struct fwd_table *fwd;
 	struct port_stats *stats;
 	struct dp_buf buf;
+	/* With ops->prepare: buf.pkts[prepared..n) came from `from` and are
+	 * not prepared yet (datapath.c, uplink_from). */
+	uint16_t prepared;
+	struct dp_src from;
 };
 
 enum dp_rxq_kind {

@@ -142,6 +142,15 @@ eal_build_args(const struct config *cfg, const char *prog, char **argv,
 		ret |= argv_push(argv, max, argc, "--log-level=lib.*:%d", lib);
 		ret |= argv_push(argv, max, argc, "--log-level=pmd.*:%d", lib);
 		ret |= argv_push(argv, max, argc, "--log-level=bus.*:%d", lib);
+		/* librte_vhost's data path logs a guest's bad frames from the
+		 * worker, one line per frame or burst, synchronously (22.11
+		 * virtio_net.c: "unsupported gso type" at WARNING, "failed to
+		 * allocate memory for mbuf" at ERR, ...): a guest could flood the
+		 * journal and slow its neighbours.  CRIT is below all of them;
+		 * vhostd counts what it sees itself and says so rate-limited
+		 * (ratelimit.h).  Its control-path type, lib.vhost.config, keeps
+		 * the level above. */
+		ret |= argv_push(argv, max, argc, "--log-level=lib.vhost.data:%d", RTE_LOG_CRIT);
 	}
 	if (dm->hugepages) {
 		char limit[256];

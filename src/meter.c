@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "meter.h"
+#include "offload.h"
 
 uint64_t
 meter_byte_burst(const struct config_rate *r)
@@ -76,7 +77,9 @@ meter_filter(struct meter *m, uint64_t now, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t kept = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (meter_pass(m, now, pkts[i]->pkt_len))
+		uint32_t frames = offload_frames(pkts[i]);
+
+		if (meter_pass(m, now, frames, offload_bytes(pkts[i], frames)))
 			pkts[kept++] = pkts[i];
 		else
 			rte_pktmbuf_free(pkts[i]);

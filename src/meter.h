@@ -60,13 +60,15 @@ uint64_t meter_pkt_burst(const struct config_rate *r);
  */
 int meter_init(struct meter *m, const struct config_rate *r, uint32_t share, uint32_t total);
 
-/* Does a frame of len bytes at TSC time now pass? */
+/* Does a frame that leaves as `frames` frames of `len` bytes in all (a TSO
+ * frame: its segments, headers included) pass at TSC time now? */
 static inline bool
-meter_pass(struct meter *m, uint64_t now, uint32_t len)
+meter_pass(struct meter *m, uint64_t now, uint32_t frames, uint32_t len)
 {
 	/* The packet meter first: a frame it refuses takes no byte tokens. */
 	if (m->pkts_on &&
-	    rte_meter_srtcm_color_blind_check(&m->pkts, &m->pkts_p, now, 1) != RTE_COLOR_GREEN)
+	    rte_meter_srtcm_color_blind_check(&m->pkts, &m->pkts_p, now, frames) !=
+	    RTE_COLOR_GREEN)
 		return false;
 	return !m->bytes_on ||
 	       rte_meter_srtcm_color_blind_check(&m->bytes, &m->bytes_p, now, len) ==
@@ -75,7 +77,9 @@ meter_pass(struct meter *m, uint64_t now, uint32_t len)
 
 /*
  * Keep the frames of pkts[0..n) that pass, in order, at the front; free the
- * others.  Returns how many were kept.
+ * others.  A TSO frame is counted as what leaves once it is segmented
+ * (offload_frames / offload_bytes), wherever that happens: tx-pps limits
+ * frames on the wire, not requests.  Returns how many were kept.
  */
 uint16_t meter_filter(struct meter *m, uint64_t now, struct rte_mbuf **pkts, uint16_t n);
 

@@ -60,17 +60,42 @@ offload_finish_csum(struct rte_mbuf *m)
 	return 0;
 }
 
+bool
+offload_valid(const struct rte_mbuf *m)
+{
+	uint32_t hdr = offload_hdr_len(m);
+
+	if (!(m->ol_flags & OFFLOAD_SEG_FLAGS))
+		return true;
+	if (m->tso_segsz == 0 || m->l2_len < RTE_ETHER_HDR_LEN ||
+	    m->l3_len < sizeof(struct rte_ipv4_hdr))
+		return false;
+	/* TCP: data offset 5 to 15 words (RFC 9293, 3.1). */
+	if ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	    (m->l4_len < sizeof(struct rte_tcp_hdr) || m->l4_len > 60))
+		return false;
+	if (hdr > m->data_len || hdr + m->tso_segsz > UINT16_MAX ||
+	    m->pkt_len - m->l2_len > UINT16_MAX)
+		return false;
+	return m->nb_segs <= OFFLOAD_MAX_MBUFS && offload_frames(m) <= OFFLOAD_MAX_FRAMES;
+}
+
 int
 offload_segment(struct rte_mbuf *m, struct rte_gso_ctx *ctx, struct rte_mbuf **out,
 		uint16_t max)
 {
+	uint32_t gso_size = offload_hdr_len(m) + m->tso_segsz;
 	int n;
 
 	/* librte_gso 22.11 segments TCP over IPv4 (and tunnels), not IPv6. */
 	if (!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) || !(m->ol_flags & RTE_MBUF_F_TX_IPV4) ||
 	    m->tso_segsz == 0)
 		return -ENOTSUP;
-	ctx->gso_size = (uint16_t)(m->l2_len + m->l3_len + m->l4_len + m->tso_segsz);
+	/* gso_size is 16 bits: a sum past 65535 must not wrap into a size
+	 * smaller than the headers (librte_gso then sends the frame whole). */
+	if (gso_size > UINT16_MAX)
+		return -EINVAL;
+	ctx->gso_size = (uint16_t)gso_size;
 	n = rte_gso_segment(m, ctx, out, max);
 	if (n < 0)
 		return n;

@@ -34,11 +34,12 @@ eth_tx(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /* With TX offloads on, the driver may need the headers adjusted first
- * (pseudo-header sums as the NIC wants them). */
+ * (pseudo-header sums as the NIC wants them).  It stops at the first frame
+ * it refuses: datapath.c drops that one, on its sender, and goes on. */
 static uint16_t
-eth_tx_prepare(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+eth_prepare(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
-	return rte_eth_tx_burst(port, q, pkts, rte_eth_tx_prepare(port, q, pkts, n));
+	return rte_eth_tx_prepare(port, q, pkts, n);
 }
 
 /* Only queues with an interrupt fd are asked (dataplane.c).  Some drivers
@@ -61,7 +62,8 @@ const struct vport_ops ethdev_port_ops = {
 
 const struct vport_ops ethdev_offload_port_ops = {
 	.rx = eth_rx,
-	.tx = eth_tx_prepare,
+	.tx = eth_tx,
+	.prepare = eth_prepare,
 	.poll_start = NULL,
 	.notify = eth_notify,
 };

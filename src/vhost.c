@@ -443,10 +443,13 @@ on_message(int vid, void *msg)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;	/* librte_vhost's to handle */
 	close_msg_fds(ctx);
 	g = guest_of_vid(vid);
-	if (g != NULL && __atomic_fetch_add(&g->refused_msgs, 1, __ATOMIC_RELAXED) < 10)
-		LOG(WARNING, "guest %s: refused vhost-user request %u (%s); %s", g->cfg.name,
-		    ctx->request, why, ctx->flags & VHOST_USER_NEED_REPLY ?
-		    "answered with an error" : "the connection is closed");
+	if (g != NULL) {
+		__atomic_fetch_add(&g->refused_msgs, 1, __ATOMIC_RELAXED);
+		ratelimit_log(&g->log_limit, RTE_LOG_WARNING, "guest %s: refused vhost-user "
+			      "request %u (%s); %s", g->cfg.name, ctx->request, why,
+			      ctx->flags & VHOST_USER_NEED_REPLY ? "answered with an error" :
+			      "the connection is closed");
+	}
 	return RTE_VHOST_MSG_RESULT_ERR;
 }
 

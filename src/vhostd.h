@@ -15,6 +15,7 @@
 
 #include "vhostd/config.h"
 #include "vhostd/notify.h"
+#include "vhostd/ratelimit.h"
 #include "vhostd/stats.h"
 
 struct rte_mempool;
@@ -81,6 +82,7 @@ struct uplink {
 	bool rx_partial_csum;		/* may receive unfinished checksums
 					 * (net_af_packet, offload.h) */
 	struct rte_mempool *pool;
+	struct ratelimit log_limit;	/* bad frames from the wire (datapath.c) */
 	uint16_t rxq_worker[VHOSTD_MAX_QUEUES];	/* assigned (placement) */
 	uint16_t rxq_polled[VHOSTD_MAX_QUEUES];	/* in this worker's published list */
 	struct queue_load rxq_load[VHOSTD_MAX_QUEUES];	/* written by its worker */
@@ -122,6 +124,7 @@ struct guest {
 	uint64_t kicks;			/* guest notifications seen (sampled) */
 	uint64_t kicks_read;		/* worker_guest_kicks() at the last sample */
 	uint64_t refused_msgs;		/* vhost-user messages refused (vhost.c) */
+	struct ratelimit log_limit;	/* its misbehaviour's log lines (ratelimit.h) */
 	struct rte_mempool *pool;	/* its own dequeue pool; NULL: the uplink's */
 	struct dp_capture *capture;	/* active packet capture (capture.c) */
 	/* A guest sharing its MAC with another (live migration on one host)

@@ -23,6 +23,11 @@ struct vport_ops {
 	/* Returns how many of pkts[] the port took; it owns (frees) those.
 	 * The caller still owns pkts[ret..n). */
 	uint16_t (*tx)(uint16_t id, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
+	/* Make pkts ready for tx, as rte_eth_tx_prepare (pseudo-header sums
+	 * for the device's offloads; its limits checked).  Returns how many
+	 * leading frames are ready: pkts[ret], when ret < n, is refused and
+	 * the ones after it were not looked at.  NULL: nothing to prepare. */
+	uint16_t (*prepare)(uint16_t id, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 	/* A worker starts polling queue pair q (may be NULL).  Returns 0 when
 	 * done, so it is not called again for this poll list. */
 	int (*poll_start)(uint16_t id, uint16_t q);
@@ -35,6 +40,6 @@ struct vport_ops {
 
 extern const struct vport_ops vhost_port_ops;
 extern const struct vport_ops ethdev_port_ops;
-extern const struct vport_ops ethdev_offload_port_ops;	/* rte_eth_tx_prepare first */
+extern const struct vport_ops ethdev_offload_port_ops;	/* with prepare */
 
 #endif

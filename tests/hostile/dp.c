@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hostile.h"
@@ -254,7 +255,7 @@ static void
 post_gso_tiny(struct vu *v)
 {
 	/* 1400 bytes in segments of 1: more segments than vhostd makes of a
-	 * frame (DP_MAX_SEGS in datapath.c). */
+	 * frame (OFFLOAD_MAX_FRAMES in offload.h). */
 	struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = VNET_HDR_GSO_TCPV4,
 			      .hdr_len = 14 + 20 + 20, .gso_size = 1, .csum_start = 14 + 20,
 			      .csum_offset = 16 };
@@ -262,6 +263,52 @@ post_gso_tiny(struct vu *v)
 
 	offload_frame_n(v, 0, &h, &len, 1400);
 	post_one(v, buf_gpa(0), len, 0);
+}
+
+/*
+ * Frames at full rate for FLOOD_S seconds: the TX vring is kept full, each
+ * chain reposted as soon as it comes back.  All descriptors point at one
+ * buffer (vhostd only reads it).  A well-formed IPv4/TCP frame with the
+ * header h: with gso_type 2 (no such type, virtio 1.2, 5.1.6) librte_vhost
+ * 22.11 logs "unsupported gso type" for every frame.
+ */
+#define FLOOD_S 3
+
+static void
+flood(struct vu *v, const struct vnet_hdr *h)
+{
+	struct timespec t0, t;
+	unsigned long sent = 0;
+	uint32_t len;
+
+	offload_frame(v, 0, h, &len);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		while ((uint16_t)(v->vq[1].avail_idx - vu_used(v, 1)) < QSIZE - 1) {
+			post_one(v, buf_gpa(0), len, 0);
+			sent++;
+		}
+		msleep(0);	/* a yield: the ring is full */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < FLOOD_S);
+	printf("flood: %lu frames in %d s\n", sent, FLOOD_S);
+}
+
+static void
+post_flood_gso_type(struct vu *v)
+{
+	struct vnet_hdr h = { .gso_type = 2, .hdr_len = 14 + 20 + 20, .gso_size = 1448 };
+
+	flood(v, &h);
+}
+
+/* The control: the same frames without an offload request. */
+static void
+post_flood_valid(struct vu *v)
+{
+	struct vnet_hdr h = { 0 };
+
+	flood(v, &h);
 }
 
 /* Guest memory rewritten while vhostd reads it: a thread flips the length
@@ -341,6 +388,14 @@ int case_gso_tiny(void)
 	return datapath((1ULL << F_CSUM) | (1ULL << F_HOST_TSO4), false, post_gso_tiny, 1500);
 }
 int case_flip(void) { return datapath(0, false, post_flip, 2000); }
+int case_flood_gso_type(void)
+{
+	return datapath((1ULL << F_CSUM) | (1ULL << F_HOST_TSO4), false, post_flood_gso_type, 1500);
+}
+int case_flood_valid(void)
+{
+	return datapath((1ULL << F_CSUM) | (1ULL << F_HOST_TSO4), false, post_flood_valid, 1500);
+}
 int case_flip_packed(void) { return datapath(0, true, post_flip, 2000); }
 
 /*

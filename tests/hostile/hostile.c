@@ -112,6 +112,8 @@ static const struct {
 	{ "gso-size-tiny", case_gso_tiny },
 	{ "flip-lengths", case_flip },
 	{ "flip-lengths-packed", case_flip_packed },
+	{ "flood-gso-type", case_flood_gso_type },
+	{ "flood-valid", case_flood_valid },
 	{ "rx-bad-buffers", case_rx_bad },
 	{ "rx-bad-buffers-packed", case_rx_bad_packed },
 	{ "log-base-short", case_log_base_short },

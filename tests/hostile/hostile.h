@@ -62,6 +62,8 @@ int case_gso_zero(void);
 int case_gso_tiny(void);
 int case_flip(void);
 int case_flip_packed(void);
+int case_flood_gso_type(void);
+int case_flood_valid(void);
 int case_rx_bad(void);
 int case_rx_bad_packed(void);
 int case_log_base_short(void);

@@ -31,6 +31,8 @@
 #define NB_MBUFS 1023
 #define FAKE_PORTS 4
 
+int vhostd_logtype = RTE_LOGTYPE_USER1;	/* ratelimit.c logs through it */
+
 struct fake_port {
 	struct rte_mbuf *rx[64];	/* frames waiting to be received */
 	unsigned int nb_rx;
@@ -41,6 +43,8 @@ struct fake_port {
 	bool copies;			/* guest: copy and free; uplink: keep */
 	struct rte_mbuf *kept[256];
 	unsigned int started;
+	unsigned int prepared;		/* frames its prepare looked at */
+	uint32_t refuse_len;		/* prepare refuses frames this long */
 };
 
 static struct fake_port ports[FAKE_PORTS];
@@ -96,6 +100,27 @@ static const struct vport_ops fake_ops = {
 	.rx = fake_rx, .tx = fake_tx, .poll_start = fake_start,
 };
 
+/* As rte_eth_tx_prepare: stops at the first frame it refuses. */
+static uint16_t
+fake_prepare(uint16_t id, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fake_port *p = &ports[id];
+	uint16_t k;
+
+	(void)q;
+	for (k = 0; k < n; k++) {
+		p->prepared++;
+		if (pkts[k]->pkt_len == p->refuse_len)
+			break;
+	}
+	return k;
+}
+
+/* An uplink with TX offloads, whose driver has a prepare step. */
+static const struct vport_ops fake_prepare_ops = {
+	.rx = fake_rx, .tx = fake_tx, .prepare = fake_prepare,
+};
+
 static const uint8_t mac0[6] = { 0x52, 0x54, 0, 0, 0, 0x10 };
 static const uint8_t mac1[6] = { 0x52, 0x54, 0, 0, 0, 0x11 };
 static const uint8_t macx[6] = { 0x52, 0x54, 0, 0, 0, 0x99 };
@@ -105,6 +130,7 @@ static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 struct fixture {
 	struct fwd_table fwd;
 	struct port_stats gstats[2], ustats;
+	struct ratelimit glog[2];
 	struct dp_guest guests[2];
 	struct dp_uplink uplink;
 	struct dp_rxq rxq[3];
@@ -131,6 +157,8 @@ setup_fixture(unsigned int nb_guests)
 		g->has_mac = true;
 		g->mac_check = true;
 		memcpy(g->mac, i == 0 ? mac0 : mac1, 6);
+		g->name = i == 0 ? "vm0" : "vm1";
+		g->log = &fx.glog[i];
 		g->stats = &fx.gstats[i];
 		g->pool = pool;		/* the uplink's: no pool of its own */
 		fwd_table_add(&fx.fwd, (uint16_t)i, g->mac);
@@ -496,10 +524,11 @@ test_announce_moves_mac(void **state)
 /* A TCP/IPv4 frame as a guest with CSUM/HOST_TSO4 hands it over: partial
  * checksum (the pseudo-header sum) and, for TSO, librte_vhost's flags. */
 static struct rte_mbuf *
-tcp_frame(const uint8_t *dst, const uint8_t *src, uint32_t payload, uint16_t mss)
+tcp_frame_opts(const uint8_t *dst, const uint8_t *src, uint32_t payload, uint16_t mss,
+	       uint8_t ip_hl, uint8_t tcp_hl)
 {
 	struct rte_mbuf *head = rte_pktmbuf_alloc(pool), *m = head;
-	uint32_t left = payload, hdr = 14 + 20 + 20;
+	uint32_t left = payload, hdr = 14u + ip_hl + tcp_hl;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *tcp;
 	uint8_t *p;
@@ -513,17 +542,17 @@ tcp_frame(const uint8_t *dst, const uint8_t *src, uint32_t payload, uint16_t mss
 	memcpy(p + 6, src, 6);
 	p[12] = 0x08;
 	ip = (struct rte_ipv4_hdr *)(p + 14);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)RTE_MIN(20u + 20 + payload, 65535u));
+	ip->version_ihl = (uint8_t)(0x40 | ip_hl / 4);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)RTE_MIN(ip_hl + tcp_hl + payload, 65535u));
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
 	ip->src_addr = rte_cpu_to_be_32(0xc0000201);
 	ip->dst_addr = rte_cpu_to_be_32(0xc0000202);
-	tcp = (struct rte_tcp_hdr *)(ip + 1);
+	tcp = (struct rte_tcp_hdr *)((uint8_t *)ip + ip_hl);
 	tcp->src_port = rte_cpu_to_be_16(40000);
 	tcp->dst_port = rte_cpu_to_be_16(80);
 	tcp->sent_seq = rte_cpu_to_be_32(1000);
-	tcp->data_off = 5 << 4;
+	tcp->data_off = (uint8_t)(tcp_hl / 4 << 4);
 	tcp->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
 	tcp->rx_win = rte_cpu_to_be_16(65535);
 	while (left > 0) {
@@ -543,8 +572,8 @@ tcp_frame(const uint8_t *dst, const uint8_t *src, uint32_t payload, uint16_t mss
 		left -= n;
 	}
 	head->l2_len = 14;
-	head->l3_len = 20;
-	head->l4_len = 20;
+	head->l3_len = ip_hl;
+	head->l4_len = tcp_hl;
 	head->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
 	if (mss != 0) {
 		head->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
@@ -552,6 +581,12 @@ tcp_frame(const uint8_t *dst, const uint8_t *src, uint32_t payload, uint16_t mss
 	}
 	tcp->cksum = rte_ipv4_phdr_cksum(ip, head->ol_flags);
 	return head;
+}
+
+static struct rte_mbuf *
+tcp_frame(const uint8_t *dst, const uint8_t *src, uint32_t payload, uint16_t mss)
+{
+	return tcp_frame_opts(dst, src, payload, mss, 20, 20);
 }
 
 static void
@@ -711,6 +746,136 @@ test_queue_mapping(void **state)
 	assert_no_leak();
 }
 
+
+/* The uplink's driver refuses one of guest 0's frames in its prepare step
+ * (rte_eth_tx_prepare stops there).  Guest 1's frames, in the same burst
+ * after it, still go out; the refused frame is dropped and counted on
+ * guest 0, the sender, and nothing as uplink_tx_full. */
+static void
+test_prepare_refusal_costs_sender_only(void **state)
+{
+	(void)state;
+	setup_fixture(2);
+	fx.uplink.ops = &fake_prepare_ops;
+	fx.uplink.tx_offloads = RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	ports[2].refuse_len = 99;
+	inject(0, macx, mac0, 60);
+	inject(0, macx, mac0, 99);	/* refused */
+	inject(0, macx, mac0, 61);
+	inject(1, macx, mac1, 70);
+	inject(1, macx, mac1, 71);
+	inject(1, macx, mac1, 72);
+	const uint32_t out[] = { 60, 61, 70, 71, 72 };	/* guest 1's after guest 0's, in order */
+
+	assert_int_equal(dp_poll(&fx.w), 6);
+	assert_int_equal(ports[2].nb_tx, RTE_DIM(out));
+	for (unsigned int i = 0; i < RTE_DIM(out); i++)
+		assert_int_equal(ports[2].kept[i]->pkt_len, out[i]);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_BAD_OFFLOAD], 1);
+	assert_int_equal(fx.gstats[1].q[0].drops[DROP_BAD_OFFLOAD], 0);
+	assert_int_equal(fx.ustats.q[0].drops[DROP_UPLINK_TX_FULL], 0);
+	assert_int_equal(fx.ustats.q[0].tx_pkts, 5);
+	assert_int_equal(fx.ustats.q[0].tx_bytes, 60 + 61 + 70 + 71 + 72);
+	assert_no_leak();
+
+	/* The refused frame last in the buffer, from guest 1 this time: each
+	 * frame is prepared once, and the counts follow the sender. */
+	ports[2].prepared = 0;
+	inject(0, macx, mac0, 60);
+	inject(1, macx, mac1, 99);
+	dp_poll(&fx.w);
+	assert_int_equal(ports[2].prepared, 2);
+	assert_int_equal(ports[2].nb_tx, 1);
+	assert_int_equal(fx.gstats[1].q[0].drops[DROP_BAD_OFFLOAD], 1);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_BAD_OFFLOAD], 1);
+	assert_no_leak();
+}
+
+/* TSO requests out of bounds, toward an uplink that segments in hardware:
+ * dropped before they join the uplink's burst (its prepare never sees
+ * them), counted on the guest that sent them; guest 1's frame in the same
+ * burst goes out. */
+static void
+test_offload_bounds_checked_before_burst(void **state)
+{
+	struct rte_mbuf *m;
+
+	(void)state;
+	setup_fixture(2);
+	fx.uplink.ops = &fake_prepare_ops;
+	fx.uplink.tx_offloads = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+				RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	m = tcp_frame(macx, mac0, 3000, 1448);
+	m->tso_segsz = 0;
+	ports[0].rx[ports[0].nb_rx++] = m;
+	m = tcp_frame(macx, mac0, 3000, 1448);
+	m->l4_len = 8;			/* TCP data offset 2: shorter than a TCP header */
+	ports[0].rx[ports[0].nb_rx++] = m;
+	/* 600 segments of 100 bytes: more than a frame may become. */
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame(macx, mac0, 60000, 100);
+	/* Headers (14 + 60 + 60) plus MSS past 65535: the 16-bit wrap. */
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame_opts(macx, mac0, 20000, 65535, 60, 60);
+	m = tcp_frame(macx, mac0, 3000, 1448);
+	m->l4_len = 60;
+	m->data_len = 14 + 20 + 40;	/* headers beyond the first segment */
+	m->pkt_len = m->data_len;
+	ports[0].rx[ports[0].nb_rx++] = m;
+	/* In bounds: goes out as it is, for the device to segment. */
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame(macx, mac0, 3000, 1448);
+	inject(1, macx, mac1, 60);
+	assert_int_equal(dp_poll(&fx.w), 7);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_BAD_OFFLOAD], 5);
+	assert_int_equal(fx.gstats[1].q[0].drops[DROP_BAD_OFFLOAD], 0);
+	assert_int_equal(ports[2].prepared, 2);
+	assert_int_equal(ports[2].nb_tx, 2);
+	assert_true(ports[2].kept[0]->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	assert_int_equal(ports[2].kept[1]->pkt_len, 60);
+	assert_int_equal(fx.ustats.q[0].drops[DROP_UPLINK_TX_FULL], 0);
+	assert_no_leak();
+}
+
+/* The 16-bit wrap toward an uplink that cannot segment: 14 + 60 + 60 bytes
+ * of headers plus an MSS of 65535 made librte_gso's gso_size 133, less
+ * than the headers, and the whole 20 KB frame went out as one.  Now it is
+ * dropped, on the sender; nothing longer than headers + MSS leaves. */
+static void
+test_gso_size_wrap(void **state)
+{
+	(void)state;
+	setup_fixture(1);
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame_opts(macx, mac0, 20000, 65535, 60, 60);
+	ports[0].rx[ports[0].nb_rx++] = tcp_frame_opts(macx, mac0, 20000, 1400, 60, 60);
+	dp_poll(&fx.w);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_BAD_OFFLOAD], 1);
+	assert_int_equal(ports[2].nb_tx, 15);		/* ceil(20000 / 1400) */
+	for (unsigned int i = 0; i < ports[2].nb_tx; i++)
+		assert_true(ports[2].kept[i]->pkt_len <= 14 + 60 + 60 + 1400);
+	assert_no_leak();
+}
+
+/* tx-pps counts what leaves: a TSO frame of 10 segments is 10 frames.
+ * 1000 frames/s with its smallest burst (64) lets 6 such frames through
+ * (60 frames on the wire), not 10. */
+static void
+test_tx_pps_counts_segments(void **state)
+{
+	const struct config_rate r = { .pps = 1000 };
+	struct dp_meters m0;
+
+	(void)state;
+	setup_fixture(1);
+	assert_int_equal(meter_init(&m0.tx, &r, 1, 1), 0);
+	assert_int_equal(meter_init(&m0.rx, &(struct config_rate){ 0 }, 1, 1), 0);
+	fx.guests[0].meter = &m0;
+	for (unsigned int i = 0; i < 10; i++)
+		ports[0].rx[ports[0].nb_rx++] = tcp_frame(macx, mac0, 14480, 1448);
+	assert_int_equal(dp_poll(&fx.w), 10);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_RATE_LIMITED], 4);
+	assert_int_equal(ports[2].nb_tx, 60);
+	assert_int_equal(fx.ustats.q[0].tx_pkts, 60);
+	assert_no_leak();
+}
+
 int
 main(void)
 {
@@ -732,6 +897,10 @@ main(void)
 		cmocka_unit_test(test_queue_load),
 		cmocka_unit_test(test_rate_limited),
 		cmocka_unit_test(test_guest_pool_dry),
+		cmocka_unit_test(test_prepare_refusal_costs_sender_only),
+		cmocka_unit_test(test_offload_bounds_checked_before_burst),
+		cmocka_unit_test(test_gso_size_wrap),
+		cmocka_unit_test(test_tx_pps_counts_segments),
 	};
 	int ret;
 

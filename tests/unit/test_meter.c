@@ -28,7 +28,7 @@ passes(struct meter *m, uint64_t now, uint32_t len, unsigned int max)
 {
 	unsigned int n = 0;
 
-	while (n < max && meter_pass(m, now, len))
+	while (n < max && meter_pass(m, now, 1, len))
 		n++;
 	return n;
 }
@@ -76,7 +76,7 @@ test_byte_rate(void **state)
 	t0 = rte_rdtsc();
 	/* A full bucket: the burst and no more. */
 	assert_int_equal(passes(&m, t0, 1000, 1000), 100);
-	assert_false(meter_pass(&m, t0, 64));
+	assert_false(meter_pass(&m, t0, 1, 64));
 	/* Half a second refills 500,000 bytes, capped at the burst. */
 	assert_int_equal(passes(&m, t0 + hz / 2, 1000, 1000), 100);
 	/* Over 10 s in small steps: 10,000,000 bytes, within 1 %. */
@@ -85,7 +85,7 @@ test_byte_rate(void **state)
 		n += passes(&m, t0 + hz / 2 + step * (hz / 100), 1000, 1000);
 	assert_in_range(n, 9900, 10100);
 	/* A frame larger than the burst never passes. */
-	assert_false(meter_pass(&m, t0 + 100 * hz, 100001));
+	assert_false(meter_pass(&m, t0 + 100 * hz, 1, 100001));
 }
 
 static void
