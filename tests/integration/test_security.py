@@ -635,7 +635,8 @@ def least_privilege(ctx):
         less = dict(settings, CapabilityBoundingSet=[" ".join(sorted(unit_caps - {cap}))])
         vd = Vhostd(ctx, text, name="without-" + cap.lower(), prefix=under_unit(less),
                     expect_ready=False)
-        rc = vd.proc.wait(30)
+        wait_for(lambda: vd.proc.poll() is not None, 30, "vhostd without %s to fail" % cap)
+        rc = vd.proc.returncode
         want = [w % dict(tap=tap) for w in NEEDED[cap]]
         check(rc == 1 and all(w in vd.output() for w in want), "without %s: exit %d, expected "
               "1 and %r:\n%s" % (cap, rc, want, vd.output()[-1500:]))
@@ -661,7 +662,9 @@ def unit_dropins(ctx):
 
     def refused(text, name, *want):
         vd = Vhostd(ctx, text, name=name, prefix=under_unit(base), expect_ready=False)
-        rc = vd.proc.wait(30)
+        wait_for(lambda: vd.proc.poll() is not None, 30,
+                 "vhostd with %s to fail under the unit alone" % name)
+        rc = vd.proc.returncode
         check(rc == 1 and all(w in vd.output() for w in want), "%s under the unit alone: exit "
               "%d, expected 1 and %r:\n%s" % (name, rc, want, vd.output()[-1500:]))
         print("  %s, unit alone: exit %d, %s" % (name, rc, "; ".join(want)))
