@@ -173,6 +173,34 @@ afp_check(const struct config_uplink *cfg)
 	return 0;
 }
 
+/*
+ * What a device whose probe failed most likely lacks.  Kernel-backed vdevs
+ * need a capability the systemd unit may not grant (docs/operations.md,
+ * "Capabilities: what needs what"); a PCI device, its binding.
+ */
+static const char *
+probe_hint(const char *devargs)
+{
+	static const struct {
+		const char *prefix;
+		const char *hint;
+	} hints[] = {
+		{ "net_tap", "net_tap needs CAP_NET_ADMIN" },
+		{ "net_af_packet", "net_af_packet needs CAP_NET_RAW: af-packet.conf under systemd" },
+		{ "eth_af_packet", "net_af_packet needs CAP_NET_RAW: af-packet.conf under systemd" },
+		{ "net_af_xdp", "net_af_xdp needs CAP_NET_RAW, CAP_BPF and CAP_PERFMON" },
+	};
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(hints); i++)
+		if (strncmp(devargs, hints[i].prefix, strlen(hints[i].prefix)) == 0)
+			return hints[i].hint;
+	if (strncmp(devargs, "net_", 4) == 0 || strncmp(devargs, "eth_", 4) == 0)
+		return "check the vdev name and its arguments";
+	return "check the PCI address and that it is bound to vfio-pci; without an IOMMU, "
+	       "VFIO needs CAP_SYS_ADMIN and CAP_SYS_RAWIO: no-iommu.conf under systemd";
+}
+
 int
 uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 	    uint16_t index)
@@ -203,9 +231,8 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 	}
 	ret = rte_eth_dev_get_port_by_name(name, &u->port);
 	if (ret != 0) {
-		LOG(ERR, "uplink %s: no port for device '%s' (was it probed? check the "
-		    "PCI address and its driver binding, or the vdev name)", u->cfg.name,
-		    u->cfg.device);
+		LOG(ERR, "uplink %s: no port for device '%s' (was it probed? the EAL's lines "
+		    "above say why; %s)", u->cfg.name, u->cfg.device, probe_hint(u->cfg.device));
 		return -ENODEV;
 	}
 	ret = rte_eth_dev_info_get(u->port, &info);

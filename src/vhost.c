@@ -660,6 +660,20 @@ apply_socket_perms(const struct guest *g)
 		LOG(ERR, "guest %s: %s is no longer a socket; not changing it", c->name, c->socket);
 		goto out;
 	}
+	/*
+	 * The mode first, while the socket is still vhostd's: chmod(2) of a file
+	 * owned by someone else takes CAP_FOWNER, which the systemd unit does not
+	 * grant.  Until the chown below, the mode's user and group bits are
+	 * those of vhostd's own user and group, so nobody else gets in early.
+	 * fchmod() refuses O_PATH descriptors; the /proc link reaches the inode.
+	 */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (c->socket_mode >= 0 && chmod(proc, (mode_t)c->socket_mode) != 0) {
+		ret = -errno;
+		LOG(ERR, "guest %s: cannot set mode %04o on socket %s: %s", c->name,
+		    (unsigned int)c->socket_mode, c->socket, strerror(-ret));
+		goto out;
+	}
 	if ((c->socket_uid != (uid_t)-1 || c->socket_gid != (gid_t)-1) &&
 	    fchownat(fd, "", c->socket_uid, c->socket_gid, AT_EMPTY_PATH) != 0) {
 		ret = -errno;
@@ -667,14 +681,6 @@ apply_socket_perms(const struct guest *g)
 		    "needs CAP_CHOWN; without it socket-group must be a group of vhostd's user)",
 		    c->name, c->socket, c->socket_owner[0] ? c->socket_owner : "(unchanged)",
 		    c->socket_group[0] ? c->socket_group : "(unchanged)", strerror(-ret));
-		goto out;
-	}
-	/* fchmod() refuses O_PATH descriptors; the /proc link reaches the inode. */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (c->socket_mode >= 0 && chmod(proc, (mode_t)c->socket_mode) != 0) {
-		ret = -errno;
-		LOG(ERR, "guest %s: cannot set mode %04o on socket %s: %s", c->name,
-		    (unsigned int)c->socket_mode, c->socket, strerror(-ret));
 		goto out;
 	}
 	LOG(INFO, "guest %s: socket %s owner %s, group %s, mode %04o", c->name, c->socket,

@@ -15,7 +15,11 @@ root="$dest$prefix"
 fail=0
 for f in sbin/vhostd bin/vhostctl bin/vhost-bench lib/systemd/system/vhostd.service \
 	 share/doc/vhostd/examples/vhostd.conf share/man/man8/vhostd.8 \
-	 share/man/man8/vhostctl.8 share/man/man5/vhostd.conf.5; do
+	 share/man/man8/vhostctl.8 share/man/man5/vhostd.conf.5 \
+	 share/doc/vhostd/examples/vhostd.service.d/no-iommu.conf \
+	 share/doc/vhostd/examples/vhostd.service.d/af-packet.conf \
+	 share/doc/vhostd/examples/vhostd.service.d/socket-owner.conf \
+	 share/doc/vhostd/examples/vhostd.service.d/client-sockets.conf; do
 	if [ -e "$root/$f" ]; then
 		echo "installed: $prefix/$f"
 	else
@@ -36,4 +40,13 @@ out=$(MANPATH="$root/share/man" systemd-analyze verify "$unit" 2>&1) || {
 	echo "systemd-analyze verify failed:"; echo "$out"; exit 1; }
 [ -z "$out" ] || { echo "systemd-analyze verify complained:"; echo "$out"; exit 1; }
 echo "systemd-analyze verify: vhostd.service OK"
+
+# The same with every opt-in drop-in applied (systemd reads
+# vhostd.service.d/ next to the unit file): no unknown key, no bad value.
+mkdir "$dest/vhostd.service.d"
+cp "$root"/share/doc/vhostd/examples/vhostd.service.d/*.conf "$dest/vhostd.service.d/"
+out=$(MANPATH="$root/share/man" systemd-analyze verify "$unit" 2>&1) || {
+	echo "systemd-analyze verify with the drop-ins failed:"; echo "$out"; exit 1; }
+[ -z "$out" ] || { echo "systemd-analyze verify with the drop-ins complained:"; echo "$out"; exit 1; }
+echo "systemd-analyze verify: vhostd.service with $(ls "$dest/vhostd.service.d" | tr '\n' ' ')OK"
 echo "1 passed, 0 failed"
