@@ -24,6 +24,8 @@ for f in sbin/vhostd bin/vhostctl bin/vhost-bench lib/systemd/system/vhostd.serv
 		fail=1
 	fi
 done
+# Operators copy or link the libvirt hook into /etc/libvirt/hooks: it must run as is.
+[ -x "$root/share/vhostd/libvirt/qemu-hook" ] || { echo "NOT EXECUTABLE: qemu-hook"; fail=1; }
 [ "$fail" = 0 ] || exit 1
 
 # The installed example configuration is valid.
