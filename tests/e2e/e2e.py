@@ -94,7 +94,7 @@ class Ctx:
         self.qemus = []
         self.links = []     # interfaces the test made in our namespace
         self.groups = []    # process groups to kill whole (servers that fork)
-        self.finalizers = []  # callables, run last first after the processes stop
+        self.finalizers = []  # callables, run last first once the guests are closed
         self.tag = "%d" % (os.getpid() % 100000)
 
     def path(self, name):
