@@ -20,6 +20,7 @@ packages="build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev
 	libnuma-dev libinih-dev libjansson-dev libsystemd-dev libcmocka-dev python3
 	iproute2 ethtool psmisc coreutils tcpdump pandoc systemd libcap2-bin
 	qemu-system-x86 linux-image-amd64 busybox-static
+	libvirt-daemon-system libvirt-clients
 	clang libclang-rt-14-dev llvm"
 missing=""
 for p in $packages; do

@@ -10,7 +10,7 @@ import re
 import subprocess
 import time
 
-from e2e import (BLOB, PEER_IP, Fail, LibvirtGuest, Peer, Qemu, Sniffer, Vhostd, check,
+from e2e import (BLOB, PEER_IP, Fail, Peer, Qemu, Sniffer, Vhostd, check,
                  daemon_conf, download, guest_features, guest_mapped_kb, log, make_upload,
                  ping, proc_status, run, snmp, upload, wait_for, wait_guest_state, wait_link)
 
@@ -225,35 +225,6 @@ def vhostd_restart(ctx, mode="client", packed=False, queues=1):
     for i, how in enumerate(("SIGTERM", "SIGKILL")):
         vd = restart_under_ping(ctx, vd, conf, g, peer, how, "vhostd%d" % (i + 2))
         check_traffic(g, vd, peer, queues, "after %s" % how)
-    g.close()
-    vd.stop()
-
-
-def libvirt(ctx, vhostd_client, queues=1, packed=False):
-    """The guest defined in libvirt XML (e2e.DOMAIN_XML) and started with
-    virsh: vhostd as server (libvirt source mode='client' with reconnect),
-    or vhostd as client (mode='server').  Traffic, then (split ring only:
-    see vhostd-restart-packed) vhostd killed and restarted under the guest.
-    Needs a running libvirtd whose QEMU runs as root (LIBVIRT_URI, default
-    qemu:///system); not part of the meson suite."""
-    vd, tap = start(ctx, queues=queues, mode="client" if vhostd_client else "server")
-    conf = vd_conf_text(vd)
-    peer = Peer(ctx, tap)
-    g = LibvirtGuest(ctx, "vm1", ctx.path("vm1.sock"), MAC, queues=queues, packed=packed,
-                     vhostd_client=vhostd_client)
-    log("libvirt's guest booted in %.1f s" % g.boot_s)
-    args = [a.decode() for a in g.qemu_cmdline()]
-    for i, a in enumerate(args):
-        if a in ("-chardev", "-netdev", "-device", "-object", "-numa") and \
-                re.search(r"vhost|net0|charnet|memfd|ram-node|ua-net0|memdev", args[i + 1]):
-            log("libvirt ran QEMU with %s %s" % (a, args[i + 1]))
-    wait_guest_state(vd, "vm1", "running", pairs=queues)
-    ring = vd.guest("vm1")["ring"]
-    check(ring == ("packed" if packed else "split"), "negotiated a %s ring" % ring)
-    check_traffic(g, vd, peer, queues, "libvirt")
-    if not packed:
-        vd = restart_under_ping(ctx, vd, conf, g, peer, "SIGKILL", "vhostd2")
-        check_traffic(g, vd, peer, queues, "libvirt after SIGKILL")
     g.close()
     vd.stop()
 
@@ -517,9 +488,5 @@ if __name__ == "__main__":
                                                     require=(), uplink_mtu=0),
         "offload-1500-afpacket": functools.partial(offload, mtu=1500, afpacket=True),
         "migrate": migrate,
-        "libvirt-server": functools.partial(libvirt, vhostd_client=False, queues=2),
-        "libvirt-server-packed": functools.partial(libvirt, vhostd_client=False, queues=2,
-                                                   packed=True),
-        "libvirt-client": functools.partial(libvirt, vhostd_client=True),
         "migrate-two-daemons": functools.partial(migrate, two_daemons=True),
     })

@@ -19,7 +19,8 @@ for f in sbin/vhostd bin/vhostctl bin/vhost-bench lib/systemd/system/vhostd.serv
 	 share/doc/vhostd/examples/vhostd.service.d/no-iommu.conf \
 	 share/doc/vhostd/examples/vhostd.service.d/af-packet.conf \
 	 share/doc/vhostd/examples/vhostd.service.d/socket-owner.conf \
-	 share/doc/vhostd/examples/vhostd.service.d/client-sockets.conf; do
+	 share/doc/vhostd/examples/vhostd.service.d/client-sockets.conf \
+	 share/vhostd/libvirt/qemu-hook share/doc/vhostd/examples/libvirt-hook.conf; do
 	if [ -e "$root/$f" ]; then
 		echo "installed: $prefix/$f"
 	else
@@ -27,6 +28,8 @@ for f in sbin/vhostd bin/vhostctl bin/vhost-bench lib/systemd/system/vhostd.serv
 		fail=1
 	fi
 done
+# Operators copy or link the libvirt hook into /etc/libvirt/hooks: it must run as is.
+[ -x "$root/share/vhostd/libvirt/qemu-hook" ] || { echo "NOT EXECUTABLE: qemu-hook"; fail=1; }
 [ "$fail" = 0 ] || exit 1
 
 # The installed example configuration is valid.
