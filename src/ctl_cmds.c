@@ -221,6 +221,9 @@ guest_detail(struct vhostd *d, struct guest *g)
 	json_object_set_new(j, "disconnects", json_integer((json_int_t)g->disconnects));
 	json_object_set_new(j, "kicks", json_integer((json_int_t)g->kicks));
 	json_object_set_new(j, "refused_messages", json_integer((json_int_t)g->refused_msgs));
+	json_object_set_new(j, "refused_connections",
+			    json_integer((json_int_t)__atomic_load_n(&g->refused_conns,
+								     __ATOMIC_RELAXED)));
 	json_object_set_new(j, "rate_limits", json_pack("{s:o, s:o}",
 		"tx", limit_json(&g->cfg.tx_limit), "rx", limit_json(&g->cfg.rx_limit)));
 	json_object_set_new(j, "mbuf_pool", pool_json(g));

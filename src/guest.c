@@ -116,6 +116,7 @@ guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 		return -ENOENT;
 	g->cfg = *cfg;
 	g->vid = -1;
+	g->conn_vid = g->wait_vid = -1;
 	g->uplink = (uint16_t)(u - d->cfg.uplinks);
 	memset(g->txq_worker, 0xff, sizeof(g->txq_worker));	/* NO_WORKER */
 	memset(g->txq_polled, 0xff, sizeof(g->txq_polled));
@@ -150,6 +151,63 @@ guest_by_socket(struct vhostd *d, const char *path)
 			found = &d->guests[i];
 	pthread_mutex_unlock(&d->slots_lock);
 	return found;
+}
+
+/*
+ * One frontend per guest socket.  QEMU opens one connection per vhost-user
+ * netdev; librte_vhost accepts any number on a server socket, each a device
+ * of its own, and all of them would drive the one guest object (measured
+ * before this rule: a second virtio-user driver that came up and left
+ * stopped the first one's traffic for good).  The connection served stays
+ * until it closes; vhost.c decides on the others (docs/security.md).
+ */
+static bool
+swap_vid(int *slot, int from, int to)
+{
+	return __atomic_compare_exchange_n(slot, &from, to, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+int
+guest_conn_claim(struct guest *g, int vid)
+{
+	if (!swap_vid(&g->conn_vid, -1, vid))
+		return -EBUSY;
+	swap_vid(&g->wait_vid, vid, -1);
+	g->refused_warned = false;
+	return 0;
+}
+
+int
+guest_conn_wait(struct guest *g, int vid)
+{
+	return swap_vid(&g->wait_vid, -1, vid) ? 0 : -EBUSY;
+}
+
+void
+guest_conn_release(struct guest *g, int vid)
+{
+	swap_vid(&g->conn_vid, vid, -1);
+	swap_vid(&g->wait_vid, vid, -1);
+}
+
+void
+guest_conn_forget(struct guest *g)
+{
+	__atomic_store_n(&g->conn_vid, -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&g->wait_vid, -1, __ATOMIC_RELEASE);
+}
+
+bool
+guest_conn_is(const struct guest *g, int vid)
+{
+	return vid >= 0 && __atomic_load_n(&g->conn_vid, __ATOMIC_ACQUIRE) == vid;
+}
+
+bool
+guest_conn_waits(const struct guest *g, int vid)
+{
+	return vid >= 0 && __atomic_load_n(&g->wait_vid, __ATOMIC_ACQUIRE) == vid;
 }
 
 struct guest *

@@ -106,7 +106,13 @@ struct guest {
 	uint16_t uplink;
 	bool registered;		/* socket registered with librte_vhost */
 	enum guest_state state;
-	int vid;
+	int vid;			/* the device's, while RUNNING */
+	/* One frontend per guest socket (guest_conn_claim): the vid of the
+	 * connection served, and of the one that may wait for its first
+	 * message to be decided on (-1: none).  Atomic: set and cleared by
+	 * librte_vhost's threads, read by every callback keyed by vid. */
+	int conn_vid;
+	int wait_vid;
 	uint64_t offered;		/* features offered */
 	uint64_t features;		/* negotiated */
 	uint16_t nb_vrings;
@@ -125,6 +131,8 @@ struct guest {
 	uint64_t kicks_read;		/* worker_guest_kicks() at the last sample */
 	uint64_t refused_msgs;		/* vhost-user messages refused (vhost.c) */
 	struct ratelimit log_limit;	/* its misbehaviour's log lines (ratelimit.h) */
+	uint64_t refused_conns;		/* connections refused: another was open */
+	bool refused_warned;		/* logged once per connection served */
 	struct rte_mempool *pool;	/* its own dequeue pool; NULL: the uplink's */
 	struct dp_capture *capture;	/* active packet capture (capture.c) */
 	/* A guest sharing its MAC with another (live migration on one host)
@@ -266,6 +274,21 @@ void guest_apply_announcements(struct vhostd *d);
 /* Log the guests g shares its MAC with, if any. */
 void guest_warn_shared_mac(struct vhostd *d, const struct guest *g);
 struct guest *guest_by_socket(struct vhostd *d, const char *path);
+/* One frontend per guest socket.  Claim: make connection vid the one g
+ * serves (no longer waiting, if it was); -EBUSY while another is served.
+ * Wait: let vid wait to be decided on (-EBUSY: one waits already).
+ * Release: vid's connection is gone (served or waiting; any other vid
+ * changes nothing). */
+int guest_conn_claim(struct guest *g, int vid);
+int guest_conn_wait(struct guest *g, int vid);
+void guest_conn_release(struct guest *g, int vid);
+/* The socket was unregistered: no connection is left (librte_vhost calls
+ * no destroy_connection then). */
+void guest_conn_forget(struct guest *g);
+/* Is vid the connection g serves (callbacks keyed by vid touch g only
+ * then), the one that waits? */
+bool guest_conn_is(const struct guest *g, int vid);
+bool guest_conn_waits(const struct guest *g, int vid);
 struct guest *guest_by_name(struct vhostd *d, const char *name);
 unsigned int guest_count(struct vhostd *d);
 /* A free slot (marked in use, zeroed) or NULL; under slots_lock. */

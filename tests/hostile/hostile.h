@@ -67,5 +67,11 @@ int case_flood_valid(void);
 int case_rx_bad(void);
 int case_rx_bad_packed(void);
 int case_log_base_short(void);
+/* intrude.c: a second frontend on a socket that has one */
+int case_intruder_connect(void);
+int case_intruder_features(void);
+int case_intruder_mem_table(void);
+int case_intruder_vrings(void);
+int case_intruder_ready(void);
 
 #endif

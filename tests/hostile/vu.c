@@ -216,6 +216,12 @@ vu_set_vring_addr(struct vu *v, int q)
 int
 vu_setup(struct vu *v, uint64_t want, bool packed, uint16_t qsize)
 {
+	return vu_setup_until(v, want, packed, qsize, VU_STAGE_READY);
+}
+
+int
+vu_setup_until(struct vu *v, uint64_t want, bool packed, uint16_t qsize, enum vu_stage last)
+{
 	struct {
 		uint32_t nregions;
 		uint32_t padding;
@@ -255,10 +261,11 @@ vu_setup(struct vu *v, uint64_t want, bool packed, uint16_t qsize)
 	ret = vu_send(v, VU_SET_OWNER, 0, NULL, 0, NULL, 0);
 	if (ret == 0)
 		ret = vu_send(v, VU_SET_FEATURES, 0, &v->features, sizeof(v->features), NULL, 0);
+	if (ret != 0 || last == VU_STAGE_FEATURES)
+		return ret;
 	vu_mem_region(v, &mt.r[0]);
-	if (ret == 0)
-		ret = vu_send(v, VU_SET_MEM_TABLE, 0, &mt, sizeof(mt), &v->memfd, 1);
-	for (int q = 0; q < 2 && ret == 0; q++) {
+	ret = vu_send(v, VU_SET_MEM_TABLE, 0, &mt, sizeof(mt), &v->memfd, 1);
+	for (int q = 0; q < 2 && ret == 0 && last >= VU_STAGE_VRINGS; q++) {
 		int kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		int call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		uint64_t file;
@@ -280,10 +287,10 @@ vu_setup(struct vu *v, uint64_t want, bool packed, uint16_t qsize)
 		file = (uint64_t)q;
 		if (ret == 0)
 			ret = vu_send(v, VU_SET_VRING_CALL, 0, &file, sizeof(file), &v->vq[q].call, 1);
-		if (ret == 0)
+		if (ret == 0 && last == VU_STAGE_READY)
 			ret = vu_send(v, VU_SET_VRING_KICK, 0, &file, sizeof(file), &v->vq[q].kick, 1);
 	}
-	if (ret != 0)
+	if (ret != 0 || last != VU_STAGE_READY)
 		return ret;
 	return vu_alive(v) ? 0 : -EPIPE;
 }

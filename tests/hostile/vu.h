@@ -175,6 +175,12 @@ vu_gpa(const struct vu *v, uint64_t gpa)
  * the last message (the device is then running on its side).
  */
 int vu_setup(struct vu *v, uint64_t want, bool packed, uint16_t qsize);
+/* The same, stopping after a stage: features negotiated (SET_FEATURES),
+ * memory table sent, vrings set up but never kicked (no SET_VRING_KICK: not
+ * ready for librte_vhost), or ready (vu_setup).  Only READY waits for an
+ * answer after the last message. */
+enum vu_stage { VU_STAGE_FEATURES, VU_STAGE_MEM_TABLE, VU_STAGE_VRINGS, VU_STAGE_READY };
+int vu_setup_until(struct vu *v, uint64_t want, bool packed, uint16_t qsize, enum vu_stage last);
 int vu_set_vring(struct vu *v, uint32_t req, uint32_t index, uint32_t num);
 int vu_set_vring_addr(struct vu *v, int q);
 

@@ -89,9 +89,9 @@ def inflight_flood(ctx):
     vd.stop()
 
 
-def hostile(ctx, case):
-    """Run tests/hostile once; its parsed last line."""
-    r = subprocess.run([HOSTILE, "--case", case, "--socket", ctx.sock("evil")],
+def hostile(ctx, case, guest="evil"):
+    """Run tests/hostile once on guest's socket; its parsed last line."""
+    r = subprocess.run([HOSTILE, "--case", case, "--socket", ctx.sock(guest)],
                        capture_output=True, text=True, timeout=150)
     with open(os.path.join(ctx.dir, "hostile-%s.log" % case), "a") as f:
         f.write(r.stdout + r.stderr)

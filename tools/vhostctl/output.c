@@ -482,8 +482,14 @@ vctl_print_guest_show(FILE *f, const json_t *args, json_t *const res[])
 	      text(g, "queues", b2, sizeof(b2)));
 	field(f, "numa node", "%s", text(g, "numa_node", b1, sizeof(b1)));
 	field(f, "mtu", "%s", text(g, "mtu", b1, sizeof(b1)));
-	field(f, "connections", "%s connects, %s disconnects",
-	      text(g, "connects", b1, sizeof(b1)), text(g, "disconnects", b2, sizeof(b2)));
+	/* Refused: another frontend tried the socket while one was connected. */
+	if (num(g, "refused_connections") > 0)
+		field(f, "connections", "%s connects, %s disconnects, %" JSON_INTEGER_FORMAT
+		      " refused", text(g, "connects", b1, sizeof(b1)),
+		      text(g, "disconnects", b2, sizeof(b2)), num(g, "refused_connections"));
+	else
+		field(f, "connections", "%s connects, %s disconnects",
+		      text(g, "connects", b1, sizeof(b1)), text(g, "disconnects", b2, sizeof(b2)));
 	field(f, "kicks", "%s", text(g, "kicks", b1, sizeof(b1)));
 	field(f, "notify", "%s", text(g, "notify", b1, sizeof(b1)));
 	if (json_is_object(get(g, "rate_limits"))) {

@@ -71,6 +71,7 @@ static const char fx_guest_show[] =
 	" \"ring\": \"split\", \"queues\": 2, \"pairs\": 1, \"persistent\": true,"
 	" \"source\": \"runtime\", \"vid\": 0, \"mac_check\": true, \"numa_node\": 0,"
 	" \"mtu\": 1500, \"connects\": 3, \"disconnects\": 2, \"kicks\": 1,"
+	" \"refused_connections\": 1,"
 	" \"notify\": \"adaptive\","
 	" \"features\": {\"offered\": \"0x170006f8028\", \"offered_names\": ["
 	"   \"VIRTIO_NET_F_MTU\", \"VIRTIO_NET_F_MRG_RXBUF\", \"VIRTIO_RING_F_EVENT_IDX\","

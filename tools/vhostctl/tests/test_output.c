@@ -206,7 +206,7 @@ test_guest_show_running(void **state)
 		"  mac           52:54:00:12:34:56, mac-check on\n",
 		"  ring          split\n",
 		"  queue pairs   1 served of 2\n",
-		"  connections   3 connects, 2 disconnects\n",
+		"  connections   3 connects, 2 disconnects, 1 refused\n",
 		"  notify        adaptive\n",
 		"  source        runtime,saved\n",
 		/* negotiated features one per line; offered but refused apart */
