@@ -20,7 +20,8 @@ packages="build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev
 	libnuma-dev libinih-dev libjansson-dev libsystemd-dev libcmocka-dev python3
 	iproute2 ethtool psmisc coreutils tcpdump pandoc systemd
 	qemu-system-x86 linux-image-amd64 busybox-static
-	clang libclang-rt-14-dev llvm"
+	clang libclang-rt-14-dev llvm
+	debhelper dpkg-dev fakeroot lintian"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
