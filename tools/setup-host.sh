@@ -21,7 +21,8 @@ packages="build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev
 	iproute2 ethtool psmisc coreutils tcpdump pandoc systemd libcap2-bin
 	qemu-system-x86 linux-image-amd64 busybox-static
 	libvirt-daemon-system libvirt-clients
-	clang libclang-rt-14-dev llvm"
+	clang libclang-rt-14-dev llvm
+	debhelper dpkg-dev fakeroot lintian"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

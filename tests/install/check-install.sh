@@ -15,7 +15,7 @@ root="$dest$prefix"
 fail=0
 for f in sbin/vhostd bin/vhostctl bin/vhost-bench lib/systemd/system/vhostd.service \
 	 share/doc/vhostd/examples/vhostd.conf share/man/man8/vhostd.8 \
-	 share/man/man8/vhostctl.8 share/man/man5/vhostd.conf.5 \
+	 share/man/man8/vhostctl.8 share/man/man5/vhostd.conf.5 share/man/man1/vhost-bench.1 \
 	 share/doc/vhostd/examples/vhostd.service.d/no-iommu.conf \
 	 share/doc/vhostd/examples/vhostd.service.d/af-packet.conf \
 	 share/doc/vhostd/examples/vhostd.service.d/socket-owner.conf \
