@@ -18,7 +18,7 @@ fi
 
 packages="build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev
 	libnuma-dev libinih-dev libjansson-dev libsystemd-dev libcmocka-dev python3
-	iproute2 ethtool psmisc coreutils tcpdump pandoc systemd
+	iproute2 ethtool psmisc coreutils tcpdump pandoc systemd strace
 	qemu-system-x86 linux-image-amd64 busybox-static
 	clang libclang-rt-14-dev llvm"
 missing=""
