@@ -41,13 +41,17 @@ int
 capture_start(struct vhostd *d, struct guest *g, const char *path, uint64_t count,
 	      char *err, size_t errlen)
 {
-	char name[RTE_RING_NAMESIZE];
+	char name[RTE_RING_NAMESIZE], why[128];
 	struct capture *c;
 	int fd, ret;
 
 	if (g->capture != NULL) {
 		snprintf(err, errlen, "guest %s: a capture is already running", g->cfg.name);
 		return -EBUSY;
+	}
+	if (config_check_text(path, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "capture file: %s", why);
+		return -EINVAL;
 	}
 	if (path[0] != '/') {
 		snprintf(err, errlen, "capture file '%s': expected an absolute path", path);

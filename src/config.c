@@ -1259,7 +1259,14 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 int
 config_guest_new(struct config_guest *g, const char *name, char *err, size_t errlen)
 {
+	char why[128];
+
 	memset(g, 0, sizeof(*g));
+	/* Checked first: the name rule's message below quotes the name. */
+	if (config_check_text(name, why, sizeof(why)) != 0) {
+		report(err, errlen, "guest name: %s", why);
+		return -EINVAL;
+	}
 	if (!value_valid_name(name, strlen(name))) {
 		report(err, errlen, "guest name '%s' is not valid (expected %s)", name, NAME_RULE);
 		return -EINVAL;
@@ -1283,7 +1290,9 @@ config_guest_set(struct config_guest *g, const char *key, const char *value,
 	for (unsigned int k = 0; k < N_KEYS(guest_keys); k++) {
 		if (strcmp(guest_keys[k].name, key) != 0)
 			continue;
-		if (guest_keys[k].set(g, &guest_keys[k], value, why, sizeof(why)) != 0) {
+		/* Before the key's own rule, which may quote the value. */
+		if (config_check_text(value, why, sizeof(why)) != 0 ||
+		    guest_keys[k].set(g, &guest_keys[k], value, why, sizeof(why)) != 0) {
 			report(err, errlen, "[guest %s] %s: %s", g->name, key, why);
 			return -EINVAL;
 		}

@@ -188,6 +188,21 @@ config_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+int
+config_check_text(const char *value, char *why, size_t whylen)
+{
+	for (size_t i = 0; value[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(why, whylen, "control character 0x%02x at byte %zu (expected "
+				 "printable text)", c, i + 1);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* [A-Za-z0-9_.-]{1,VHOSTD_NAME_MAX-1}: safe in logs, paths and the CLI. */
 bool
 value_valid_name(const char *s, size_t len)

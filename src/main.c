@@ -306,16 +306,17 @@ run(struct vhostd *d)
 		struct pollfd pfd[32];
 		unsigned int n = 1;
 		uint64_t v;
+		int ready;
 
 		pfd[0] = (struct pollfd){ .fd = d->event_fd, .events = POLLIN };
 		n += ctl_pollfds(d, pfd + 1, RTE_DIM(pfd) - 1);
 		/* 200 ms idle; 5 ms while a capture fills its ring. */
-		if (poll(pfd, n, capture_active(d) ? 5 : 200) > 0) {
-			if ((pfd[0].revents & POLLIN) && read(d->event_fd, &v, sizeof(v)) < 0 &&
-			    errno != EAGAIN)
-				LOG(ERR, "eventfd read: %s", strerror(errno));
-			ctl_serve(d, pfd + 1, n - 1);
-		}
+		ready = poll(pfd, n, capture_active(d) ? 5 : 200);
+		if (ready > 0 && (pfd[0].revents & POLLIN) &&
+		    read(d->event_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			LOG(ERR, "eventfd read: %s", strerror(errno));
+		/* Also when nothing is ready: it drops clients that stopped reading. */
+		ctl_serve(d, pfd + 1, ready > 0 ? n - 1 : 0);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (watchdog_usec != 0 &&
 		    (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000 - last_ping >

@@ -34,6 +34,7 @@
 #include <rte_vhost.h>
 
 #include "dataplane.h"
+#include "fs.h"
 #include "vhostd.h"
 #include "vhostd/features.h"
 
@@ -681,45 +682,22 @@ vhost_init(struct vhostd *d)
 
 /*
  * Server mode: make sure the socket's directory exists, and remove a socket
- * file left by a process that died, but never one somebody listens on.
+ * file left by a process that died, but never one somebody listens on, nor
+ * anything that is not a socket.
  */
 static int
 prepare_server_path(const struct guest *g)
 {
-	const char *path = g->cfg.socket;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[VHOSTD_PATH_MAX];
-	struct stat st;
-	char *slash;
-	int fd, ret;
+	char why[256];
+	bool stale;
+	int ret;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-			LOG(ERR, "guest %s: cannot create %s: %s", g->cfg.name, dir, strerror(errno));
-			return -errno;
-		}
-	}
-	if (lstat(path, &st) != 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
-		LOG(ERR, "guest %s: %s exists and is not a socket", g->cfg.name, path);
-		return -EEXIST;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	if (ret == 0) {
-		LOG(ERR, "guest %s: %s is in use by another process", g->cfg.name, path);
-		return -EADDRINUSE;
-	}
-	LOG(INFO, "guest %s: removing stale socket %s", g->cfg.name, path);
-	return unlink(path) == 0 ? 0 : -errno;
+	ret = fs_socket_prepare(g->cfg.socket, &stale, why, sizeof(why));
+	if (ret != 0)
+		LOG(ERR, "guest %s: socket %s: %s", g->cfg.name, g->cfg.socket, why);
+	else if (stale)
+		LOG(INFO, "guest %s: removed stale socket %s", g->cfg.name, g->cfg.socket);
+	return ret;
 }
 
 static bool
@@ -729,63 +707,30 @@ has_socket_perms(const struct config_guest *c)
 	       (c->socket_uid != (uid_t)-1 || c->socket_gid != (gid_t)-1 || c->socket_mode >= 0);
 }
 
-/*
- * Server mode: give the socket librte_vhost just bound its socket-owner,
- * -group and -mode.  Changed through an O_PATH|O_NOFOLLOW descriptor, so
- * that a symlink swapped in by whoever can write the directory is never
- * followed (chown(2) on a path would follow it).
- */
+/* Server mode: give the socket librte_vhost just bound its socket-owner,
+ * -group and -mode (without following a symlink: fs.c). */
 static int
 apply_socket_perms(const struct guest *g)
 {
 	const struct config_guest *c = &g->cfg;
-	char proc[40];
 	struct stat st;
-	int fd, ret = 0;
+	char why[256];
+	int ret;
 
-	fd = open(c->socket, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		ret = -errno;
-		LOG(ERR, "guest %s: cannot open socket %s to set its permissions: %s", c->name,
-		    c->socket, strerror(-ret));
-		goto out;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		ret = -EEXIST;
-		LOG(ERR, "guest %s: %s is no longer a socket; not changing it", c->name, c->socket);
-		goto out;
-	}
-	/*
-	 * The mode first, while the socket is still vhostd's: chmod(2) of a file
-	 * owned by someone else takes CAP_FOWNER, which the systemd unit does not
-	 * grant.  Until the chown below, the mode's user and group bits are
-	 * those of vhostd's own user and group, so nobody else gets in early.
-	 * fchmod() refuses O_PATH descriptors; the /proc link reaches the inode.
-	 */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (c->socket_mode >= 0 && chmod(proc, (mode_t)c->socket_mode) != 0) {
-		ret = -errno;
-		LOG(ERR, "guest %s: cannot set mode %04o on socket %s: %s", c->name,
-		    (unsigned int)c->socket_mode, c->socket, strerror(-ret));
-		goto out;
-	}
-	if ((c->socket_uid != (uid_t)-1 || c->socket_gid != (gid_t)-1) &&
-	    fchownat(fd, "", c->socket_uid, c->socket_gid, AT_EMPTY_PATH) != 0) {
-		ret = -errno;
-		LOG(ERR, "guest %s: cannot give socket %s to user '%s' group '%s': %s (socket-owner "
-		    "needs CAP_CHOWN; without it socket-group must be a group of vhostd's user)",
+	ret = fs_socket_perms(c->socket, c->socket_uid, c->socket_gid, c->socket_mode, &st,
+			      why, sizeof(why));
+	if (ret != 0) {
+		LOG(ERR, "guest %s: cannot give socket %s to user '%s' group '%s': %s%s",
 		    c->name, c->socket, c->socket_owner[0] ? c->socket_owner : "(unchanged)",
-		    c->socket_group[0] ? c->socket_group : "(unchanged)", strerror(-ret));
-		goto out;
+		    c->socket_group[0] ? c->socket_group : "(unchanged)", why,
+		    ret == -EPERM ? " (socket-owner needs CAP_CHOWN; without it socket-group "
+		    "must be a group of vhostd's user)" : "");
+		return ret;
 	}
 	LOG(INFO, "guest %s: socket %s owner %s, group %s, mode %04o", c->name, c->socket,
 	    c->socket_owner[0] ? c->socket_owner : "(vhostd's)",
-	    c->socket_group[0] ? c->socket_group : "(vhostd's)",
-	    c->socket_mode >= 0 ? (unsigned int)c->socket_mode : st.st_mode & 0777);
-out:
-	if (fd >= 0)
-		close(fd);
-	return ret;
+	    c->socket_group[0] ? c->socket_group : "(vhostd's)", st.st_mode & 0777);
+	return 0;
 }
 
 int

@@ -18,7 +18,7 @@ fi
 
 packages="build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev
 	libnuma-dev libinih-dev libjansson-dev libsystemd-dev libcmocka-dev python3
-	iproute2 ethtool psmisc coreutils tcpdump pandoc systemd libcap2-bin
+	iproute2 ethtool psmisc coreutils tcpdump pandoc systemd libcap2-bin strace
 	qemu-system-x86 linux-image-amd64 busybox-static
 	libvirt-daemon-system libvirt-clients
 	clang libclang-rt-14-dev llvm

@@ -146,6 +146,15 @@ int config_guest_finish(struct config_guest *g, unsigned int seen, const struct 
 			char *err, size_t errlen);
 
 /*
+ * A string a control client gave (a name, a socket or file path, any
+ * guest.add value) is text: no control character, byte < 0x20 or 0x7f, that
+ * would end or forge a log line (journald splits at '\n'), move a terminal's
+ * cursor ("\x1b[...") or cut a path short.  -EINVAL with which byte and
+ * where in why; the value itself is not quoted.
+ */
+int config_check_text(const char *value, char *why, size_t whylen);
+
+/*
  * Parse "0-3,6,8-9" into ascending unique CPU ids; -EINVAL on bad syntax.
  * Also -EINVAL for an id >= VHOSTD_MAX_CPU, a CPU listed twice, a reversed
  * range or more than max CPUs; cpus and *nb are written only on success.

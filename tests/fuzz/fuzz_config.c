@@ -55,6 +55,16 @@ valid_utf8(const char *s)
 	return true;
 }
 
+/* What config_check_text() lets through: no byte < 0x20, no 0x7f. */
+static bool
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 static int memfd = -1;
 static char memfd_path[64];
 
@@ -149,6 +159,8 @@ runtime_guest(const struct config *cfg, const char *p, const char *end)
 	}
 	CHECK(memchr(g.socket, '\0', sizeof(g.socket)) != NULL);
 	CHECK(memchr(g.uplink, '\0', sizeof(g.uplink)) != NULL);
+	CHECK(printable(g.name) && printable(g.socket) && printable(g.socket_owner) &&
+	      printable(g.socket_group));
 	CHECK(config_find_uplink(cfg, g.uplink) != NULL);
 	CHECK(g.queues >= 1 && g.queues <= VHOSTD_MAX_QUEUES);
 	CHECK(!g.mac_check || g.has_mac);

@@ -63,8 +63,9 @@ def parse_stats(block):
 
 
 class Vhostd:
-    def __init__(self, ctx, conf, name="vhostd", expect_ready=True, prefix=()):
-        """prefix: a command to run vhostd under, e.g. setpriv to drop root."""
+    def __init__(self, ctx, conf, name="vhostd", expect_ready=True, prefix=(), env=None):
+        """prefix: a command to run vhostd under, e.g. setpriv to drop root;
+        env: variables to add to the environment (NOTIFY_SOCKET, ...)."""
         self.ctx = ctx
         self.conf = os.path.join(ctx.dir, name + ".conf")
         self.logpath = os.path.join(ctx.dir, name + ".log")
@@ -72,7 +73,8 @@ class Vhostd:
             f.write(conf)
         self.log = open(self.logpath, "w")
         self.proc = subprocess.Popen(list(prefix) + [VHOSTD, "-c", self.conf], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **env) if env else None)
         ctx.procs.append(self.proc)
         if expect_ready:
             wait_for(lambda: "ready:" in self.output() or self.proc.poll() is not None,

@@ -1010,6 +1010,10 @@ test_runtime_guest(void **state)
 
 	assert_int_equal(config_guest_new(&g, "bad name", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "guest name 'bad name' is not valid (expected " NAME_RULE ")");
+	/* Control characters are named, not quoted: they would forge a log line. */
+	assert_int_equal(config_guest_new(&g, "vm\x1b[2J", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "guest name: control character 0x1b at byte 3 (expected "
+			    "printable text)");
 	assert_int_equal(config_guest_new(&g, "vm2", err, sizeof(err)), 0);
 	seen = 0;
 	assert_int_equal(config_guest_set(&g, "mac", "zz", &seen, err, sizeof(err)), -EINVAL);
@@ -1020,6 +1024,14 @@ test_runtime_guest(void **state)
 	assert_int_equal(config_guest_set(&g, "notify", "never", &seen, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "[guest vm2] notify: 'never' is not a notification mode "
 			    "(expected adaptive, interrupt or poll)");
+	assert_int_equal(config_guest_set(&g, "socket", "/run/vm2.sock\nFORGED", &seen, err,
+					  sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] socket: control character 0x0a at byte 14 "
+			    "(expected printable text)");
+	assert_int_equal(config_guest_set(&g, "socket-group", "root\x7f", &seen, err,
+					  sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[guest vm2] socket-group: control character 0x7f at byte 5 "
+			    "(expected printable text)");
 	assert_int_equal(config_guest_finish(&g, seen, &cfg, others, 1, err, sizeof(err)),
 			 -EINVAL);
 	assert_string_equal(err, "[guest vm2]: missing required key 'socket'");
