@@ -671,8 +671,8 @@ def unit_dropins(ctx):
 
     # socket-owner.conf
     text = conf(ctx, [("vm1", ["socket-owner = " + USER, "socket-group = " + GROUP])])
-    refused(text, "socket-owner", "cannot give socket %s to user '%s' group '%s': Operation "
-            "not permitted" % (ctx.sock("vm1"), USER, GROUP))
+    refused(text, "socket-owner", "cannot give socket %s to user '%s' group '%s': cannot "
+            "change its owner or group: Operation not permitted" % (ctx.sock("vm1"), USER, GROUP))
     settings = with_dropin("socket-owner.conf")
     vd = Vhostd(ctx, text, name="socket-owner-dropin", prefix=under_unit(settings))
     check_process(vd.pid(), settings)
