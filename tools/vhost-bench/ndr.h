@@ -21,7 +21,7 @@
 /* A trial whose generator fell more than this short of the requested rate
  * (the backend pushed back: the guest's TX ring stayed full) did not offer
  * that rate, so it cannot pass at it. */
-#define NDR_SHORTFALL 0.01
+#define NDR_SHORTFALL 0.05
 
 struct ndr_params {
 	double max_mpps;		/* first trial; 0: as fast as the generator can */

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Trials for the NDR/PDR search (ndr.c): each is a loopback run that
+ * offers rate x "set trial" seconds frames, then a drain (RX still polled
+ * until nothing more comes back), so that frames still in the rings count
+ * as received, not lost.  With --vhostd-ctl, vhostd's counters are read
+ * before and after each trial to say where the missing frames went.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+
+#include "backend.h"
+#include "bench.h"
+#include "ndr.h"
+
+/* The drain ends after this many 10 ms polls without a new frame (a ring
+ * of 1024 at 10 kpps is 100 ms: a slower backend is losing, not late), or
+ * after DRAIN_MAX_MS. */
+#define DRAIN_POLL_NS 10000000L
+#define DRAIN_QUIET 5
+#define DRAIN_MAX_MS 1000
+/* A trial's offered rate is its average: when the forwarding lcore was
+ * off its CPU (vhost-bench shares CPUs with the backend), the pacer sends
+ * what fell due over up to this long, instead of forgetting it. */
+#define TRIAL_CATCH_UP_S 0.05
+
+struct trial_ctx {
+	struct bench *b;
+	unsigned int n;			/* trials run */
+	char *details[NDR_MAX_TRIALS];
+	bool backend_failed;		/* said once */
+};
+
+static void
+nap(long ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000L, .tv_nsec = ns % 1000000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* -EINTR when the user interrupted. */
+static int
+trial_wait(const struct bench *b, double secs)
+{
+	uint64_t end = rte_rdtsc() + (uint64_t)(secs * (double)b->hz);
+
+	while (rte_rdtsc() < end) {
+		uint64_t left_ns = (end - rte_rdtsc()) * 1000000000ull / b->hz;
+
+		if (bench_quit_requested(b))
+			return -EINTR;
+		nap(left_ns < 100000000ull ? (long)left_ns : 100000000L);
+	}
+	return 0;
+}
+
+/* After the trial's end: until nothing more comes back. */
+static void
+drain(struct bench *b)
+{
+	uint64_t tx, rx, prev_tx, prev_rx;
+	unsigned int quiet = 0;
+
+	bench_totals(b, &prev_tx, &prev_rx);
+	for (long waited = 0; quiet < DRAIN_QUIET && waited < DRAIN_MAX_MS * 1000000L;
+	     waited += DRAIN_POLL_NS) {
+		nap(DRAIN_POLL_NS);
+		bench_totals(b, &tx, &rx);
+		quiet = rx == prev_rx && tx == prev_tx ? quiet + 1 : 0;
+		prev_tx = tx;
+		prev_rx = rx;
+	}
+}
+
+static json_t *
+backend_snapshot(struct trial_ctx *tc)
+{
+	const char *path = tc->b->o.vhostd_ctl;
+	char err[256];
+	json_t *s;
+
+	if (path == NULL)
+		return NULL;
+	s = backend_stats(path, err, sizeof(err));
+	if (s == NULL && !tc->backend_failed) {
+		bench_msg("no loss by place: %s", err);
+		tc->backend_failed = true;
+	}
+	return s;
+}
+
+static int
+trial_one(struct ndr_trial *t, void *arg)
+{
+	struct trial_ctx *tc = arg;
+	struct bench *b = tc->b;
+	json_t *before, *after;
+	int ret;
+
+	before = backend_snapshot(tc);
+	b->rate = t->rate;
+	ret = bench_start(b, MODE_LOOPBACK);
+	if (ret != 0) {
+		json_decref(before);
+		return ret;
+	}
+	ret = trial_wait(b, b->trial_s);
+	drain(b);
+	bench_stop(b);
+	bench_totals(b, &t->sent, &t->received);
+	t->secs = b->trial_s;
+	after = before != NULL ? backend_snapshot(tc) : NULL;
+	if (after != NULL && tc->n < NDR_MAX_TRIALS) {
+		tc->details[tc->n] = backend_where(before, after,
+						   t->sent > t->received ? t->sent - t->received : 0);
+		t->detail = tc->details[tc->n];
+	}
+	json_decref(before);
+	json_decref(after);
+	tc->n++;
+	if (b->progress || !b->o.json)
+		bench_msg("trial %u%s at %s%.4f Mpps: sent %lu, received %lu in %.2f s", tc->n,
+			  t->verify ? " (verify)" : "", t->rate > 0 ? "" : "unlimited, ",
+			  t->rate > 0 ? t->rate : (double)t->sent / t->secs / 1e6, t->sent,
+			  t->received, t->secs);
+	return ret;
+}
+
+int
+trial_search(struct bench *b, double loss_ratio)
+{
+	struct ndr_params p = {
+		.max_mpps = b->rate,
+		.resolution = b->resolution,
+		.loss_ratio = loss_ratio,
+		.duration = b->trial_s,
+		.pktlen = b->pktlen,
+	};
+	struct trial_ctx tc = { .b = b };
+	struct ndr_search *s;
+	double rate = b->rate;
+	char err[128];
+	int ret;
+
+	if (b->running) {
+		bench_msg("%s: %s is running (stop first)", loss_ratio > 0 ? "pdr" : "ndr",
+			  cmd_mode_names[b->mode]);
+		return -EBUSY;
+	}
+	s = malloc(sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	ret = ndr_init(s, &p, err, sizeof(err));
+	if (ret != 0) {
+		bench_msg("%s: %s", loss_ratio > 0 ? "pdr" : "ndr", err);
+		free(s);
+		return ret;
+	}
+	b->catch_up_s = TRIAL_CATCH_UP_S;
+	b->tx_for_s = b->trial_s;
+	ret = ndr_run(s, trial_one, &tc);
+	b->catch_up_s = 0;
+	b->tx_for_s = 0;
+	b->rate = rate;
+	ndr_report(stdout, s, b->o.json);
+	if (ret == -ERANGE || ret == -ETIMEDOUT)
+		bench_msg("%s: %s", loss_ratio > 0 ? "pdr" : "ndr",
+			  ret == -ERANGE ? "even the lowest rate lost frames" :
+			  "no convergence within the trial limit (a noisy backend?)");
+	for (unsigned int i = 0; i < NDR_MAX_TRIALS; i++)
+		free(tc.details[i]);
+	free(s);
+	return ret;
+}
