@@ -169,7 +169,7 @@ NDR_FIELDS = ("type", "status", "converged", "loss_ratio_pct", "resolution_mpps"
               "trial_s", "pktlen", "rate_mpps", "rate_gbps", "lower_mpps", "upper_mpps",
               "failed_verifications", "nb_trials", "trials", "verification")
 TRIAL_FIELDS = ("trial", "rate_mpps", "verify", "secs", "sent", "received", "lost", "loss_pct",
-                "offered_mpps", "pass", "where")
+                "late", "offered_mpps", "pass", "where")
 
 
 def check_search(obj, kind, ratio, res):

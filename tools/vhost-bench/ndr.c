@@ -191,9 +191,9 @@ json_trial(FILE *f, unsigned int n, const struct ndr_trial *t)
 {
 	fprintf(f, "{\"trial\":%u,\"rate_mpps\":%.4f,\"verify\":%s,\"secs\":%.4f,"
 		"\"sent\":%lu,\"received\":%lu,\"lost\":%lu,\"loss_pct\":%.6f,"
-		"\"offered_mpps\":%.4f,\"pass\":%s",
+		"\"late\":%lu,\"offered_mpps\":%.4f,\"pass\":%s",
 		n, t->rate, t->verify ? "true" : "false", t->secs, t->sent, t->received,
-		t->lost, loss_pct(t), t->offered, t->pass ? "true" : "false");
+		t->lost, loss_pct(t), t->late, t->offered, t->pass ? "true" : "false");
 	if (t->detail != NULL)
 		fprintf(f, ",\"where\":%s", t->detail);
 	fputc('}', f);

@@ -37,7 +37,8 @@ struct ndr_trial {
 	/* filled by the trial function */
 	double secs;			/* how long the generator sent */
 	uint64_t sent;
-	uint64_t received;
+	uint64_t received;		/* of the frames this trial sent */
+	uint64_t late;			/* sent before this trial, back during it */
 	const char *detail;		/* JSON object (loss by place) or NULL; caller's */
 	/* filled by ndr_record() */
 	double offered;			/* Mpps actually sent */
