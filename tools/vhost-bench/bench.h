@@ -90,6 +90,7 @@ struct run_params {
 	uint16_t burst;
 	uint64_t t_start;		/* TSC at start: older stamps are not this run's */
 	uint64_t tx_until;		/* TSC: send nothing due after it; 0: no end */
+	uint64_t tx_late;		/* TSC: and send nothing at all after it */
 	bool paced;
 };
 
@@ -152,6 +153,7 @@ struct bench {
 	double resolution;		/* Mpps */
 	double catch_up_s;		/* pacer debt kept over a stall; 0: 4 bursts */
 	double tx_for_s;		/* a timed run (trial) sends this long; 0: no end */
+	double tx_grace_s;		/* ... and what fell due, until this much later */
 };
 
 /* port.c */

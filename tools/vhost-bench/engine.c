@@ -116,8 +116,8 @@ engine_main(void *arg)
 		 * late if this lcore was off its CPU then, and nothing after:
 		 * the trial offers rate x duration frames. */
 		if (lc->rp->tx_until != 0 && now >= lc->rp->tx_until) {
+			tx_now = tx && lc->rp->paced && now < lc->rp->tx_late;
 			now = lc->rp->tx_until;
-			tx_now = tx && lc->rp->paced;
 		}
 		for (unsigned int i = 0; i < lc->nb_streams; i++) {
 			struct stream *s = lc->streams[i];

@@ -250,9 +250,10 @@ bench_start(struct bench *b, enum bench_mode mode)
 
 		build_template(b, s);
 		/* Slack: four bursts behind (or catch_up_s), then forget the debt. */
-		rate_pace_init(&s->pace, pps, b->hz, now,
-			       pps * b->catch_up_s > 4.0 * b->burst ?
-			       (uint32_t)(pps * b->catch_up_s) : 4 * b->burst);
+		double slack = RTE_MIN(RTE_MAX(pps * b->catch_up_s, 4.0 * b->burst),
+				       (double)UINT32_MAX);
+
+		rate_pace_init(&s->pace, pps, b->hz, now, (uint32_t)slack);
 		memset(&s->c, 0, sizeof(s->c));
 	}
 	for (unsigned int l = 0; l < b->nb_lcores; l++) {
@@ -266,6 +267,7 @@ bench_start(struct bench *b, enum bench_mode mode)
 	b->rp.t_start = b->t_start;
 	b->rp.paced = pps > 0;
 	b->rp.tx_until = b->tx_for_s > 0 ? now + (uint64_t)(b->tx_for_s * (double)b->hz) : 0;
+	b->rp.tx_late = b->rp.tx_until + (uint64_t)(b->tx_grace_s * (double)b->hz);
 	for (unsigned int l = 0; l < b->nb_lcores; l++) {
 		int ret = rte_eal_remote_launch(engine_main, &b->lcores[l], b->lcores[l].lcore_id);
 

@@ -27,8 +27,11 @@
 #define DRAIN_MAX_MS 2000
 /* A trial's offered rate is its average: when the forwarding lcore was
  * off its CPU (vhost-bench shares CPUs with the backend), the pacer sends
- * what fell due over up to this long, instead of forgetting it. */
-#define TRIAL_CATCH_UP_S 0.05
+ * what fell due afterwards instead of forgetting it, for the whole trial
+ * and up to TRIAL_GRACE of it (at least TRIAL_GRACE_MIN_S) past its end.
+ * What is not sent by then is a shortfall: a backend that pushed back. */
+#define TRIAL_GRACE 0.1
+#define TRIAL_GRACE_MIN_S 0.05
 
 struct trial_ctx {
 	struct bench *b;
@@ -185,11 +188,14 @@ trial_search(struct bench *b, double loss_ratio)
 		free(s);
 		return ret;
 	}
-	b->catch_up_s = TRIAL_CATCH_UP_S;
+	b->catch_up_s = b->trial_s;
 	b->tx_for_s = b->trial_s;
+	b->tx_grace_s = b->trial_s * TRIAL_GRACE > TRIAL_GRACE_MIN_S ?
+			b->trial_s * TRIAL_GRACE : TRIAL_GRACE_MIN_S;
 	ret = ndr_run(s, trial_one, &tc);
 	b->catch_up_s = 0;
 	b->tx_for_s = 0;
+	b->tx_grace_s = 0;
 	b->rate = rate;
 	ndr_report(stdout, s, b->o.json);
 	if (ret == -ERANGE || ret == -ETIMEDOUT)
