@@ -29,9 +29,14 @@ LATENCY = ("samples", "min_us", "mean_us", "p50_us", "p99_us", "p999_us", "max_u
 
 def bench(ctx, name, args, timeout=60):
     """Runs vhost-bench; returns (exit code, JSON objects from stdout, stderr)."""
+    prefix = "vb-%s-%d" % (name, os.getpid())
     cmd = [VHOST_BENCH, "--no-huge", "-m", "256", "--json", "--link-timeout", "10",
-           "--file-prefix", "vb-%s-%d" % (name, os.getpid())] + args
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+           "--file-prefix", prefix] + args
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    finally:
+        # EAL leaves its runtime directory behind; it is ours alone.
+        shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
     with open(os.path.join(ctx.dir, "bench-%s.log" % name), "w") as f:
         f.write("$ %s\n--- stdout\n%s--- stderr\n%s" % (" ".join(cmd), r.stdout, r.stderr))
     objs = []
