@@ -38,8 +38,8 @@ backend_stats(const char *path, char *err, size_t errlen)
 	free(reply);
 	if (answer == NULL || !json_is_true(json_object_get(answer, "ok")) ||
 	    !json_is_object(json_object_get(answer, "result"))) {
-		snprintf(err, errlen, "%s: the stats answer is not {\"ok\": true, \"result\": {...}}",
-			 path);
+		snprintf(err, errlen, "%s: the stats answer is not "
+			 "{\"ok\": true, \"result\": {...}}", path);
 		json_decref(answer);
 		return NULL;
 	}

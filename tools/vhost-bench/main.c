@@ -273,7 +273,7 @@ bench_start(struct bench *b, enum bench_mode mode)
 
 		if (ret != 0) {
 			bench_msg("start: cannot launch lcore %u: %s", b->lcores[l].lcore_id,
-			    strerror(-ret));
+			          strerror(-ret));
 			for (unsigned int k = 0; k < l; k++) {
 				__atomic_store_n(&b->lcores[k].stop, true, __ATOMIC_RELEASE);
 				rte_eal_wait_lcore(b->lcores[k].lcore_id);
@@ -415,7 +415,7 @@ exec_cmd(struct bench *b, const struct cmd *c)
 		}
 		bench_stop(b);
 		bench_msg("stopped %s after %.3f s", cmd_mode_names[b->mode],
-		    rate_cycles_to_us(b->t_stop - b->t_start, b->hz) / 1e6);
+		          rate_cycles_to_us(b->t_stop - b->t_start, b->hz) / 1e6);
 		return 0;
 	case CMD_SHOW_STATS:
 		show_stats(b, "stats");
@@ -933,7 +933,8 @@ main(int argc, char **argv)
 
 	b->pool = port_pool_create(o);
 	if (b->pool == NULL) {
-		bench_msg("cannot create the mbuf pool: %s (try --memory)", rte_strerror(rte_errno));
+		bench_msg("cannot create the mbuf pool: %s (try --memory)",
+			  rte_strerror(rte_errno));
 		status = EXIT_FAILURE;
 		goto out_eal;
 	}
@@ -947,7 +948,7 @@ main(int argc, char **argv)
 		goto out_ports;
 	}
 	bench_msg("%u guest(s) up, %s ring, %u queue pair(s), %u forwarding lcore(s)", o->nb_guests,
-	    o->packed ? "packed" : "split", o->queues, b->nb_lcores);
+	          o->packed ? "packed" : "split", o->queues, b->nb_lcores);
 
 	for (unsigned int i = 0; i < o->nb_cmds && ret == 0 && !bench_quit_requested(b); i++)
 		ret = cmd_split(o->cmds[i], exec_piece, b);

@@ -58,7 +58,7 @@ struct ndr_search {
 	unsigned int nb_trials;
 	struct ndr_trial trials[NDR_MAX_TRIALS];
 	unsigned int failed_verifications;
-	int status;			/* 0, -ERANGE: nothing passed, -ETIMEDOUT: no convergence */
+	int status;			/* 0; -ERANGE: nothing passed; -ETIMEDOUT: too many trials */
 	double result;			/* Mpps, when status is 0 and phase NDR_DONE */
 };
 

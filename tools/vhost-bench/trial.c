@@ -142,8 +142,9 @@ trial_one(struct ndr_trial *t, void *arg)
 	t->secs = b->trial_s;
 	after = before != NULL ? backend_snapshot(tc) : NULL;
 	if (after != NULL && tc->n < NDR_MAX_TRIALS) {
-		tc->details[tc->n] = backend_where(before, after,
-						   t->sent > t->received ? t->sent - t->received : 0);
+		uint64_t lost = t->sent > t->received ? t->sent - t->received : 0;
+
+		tc->details[tc->n] = backend_where(before, after, lost);
 		t->detail = tc->details[tc->n];
 	}
 	json_decref(before);
