@@ -29,9 +29,14 @@ LATENCY = ("samples", "min_us", "mean_us", "p50_us", "p99_us", "p999_us", "max_u
 
 def bench(ctx, name, args, timeout=60):
     """Runs vhost-bench; returns (exit code, JSON objects from stdout, stderr)."""
+    prefix = "vb-%s-%d" % (name, os.getpid())
     cmd = [VHOST_BENCH, "--no-huge", "-m", "256", "--json", "--link-timeout", "10",
-           "--file-prefix", "vb-%s-%d" % (name, os.getpid())] + args
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+           "--file-prefix", prefix] + args
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    finally:
+        # EAL leaves its runtime directory behind; it is ours alone.
+        shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
     with open(os.path.join(ctx.dir, "bench-%s.log" % name), "w") as f:
         f.write("$ %s\n--- stdout\n%s--- stderr\n%s" % (" ".join(cmd), r.stdout, r.stderr))
     objs = []
@@ -165,10 +170,92 @@ def bench_errors(ctx):
           "no backend: exit %d, %r" % (rc, err[-1000:]))
 
 
+NDR_FIELDS = ("type", "status", "converged", "loss_ratio_pct", "resolution_mpps", "max_mpps",
+              "trial_s", "pktlen", "rate_mpps", "rate_gbps", "lower_mpps", "upper_mpps",
+              "failed_verifications", "nb_trials", "trials", "verification")
+TRIAL_FIELDS = ("trial", "rate_mpps", "verify", "secs", "sent", "received", "lost", "loss_pct",
+                "late", "offered_mpps", "pass", "where")
+
+
+def check_search(obj, kind, ratio, res):
+    """One ndr/pdr report: fields, every trial's counts, the verification."""
+    for k in NDR_FIELDS:
+        check(k in obj, "%s report without %r: %s" % (kind, k, obj))
+    check(obj["type"] == kind, "report type %s, expected %s" % (obj["type"], kind))
+    check(obj["status"] == "found" and obj["converged"] is True,
+          "%s search did not converge: %s" % (kind, obj))
+    trials = obj["trials"]
+    check(len(trials) == obj["nb_trials"] >= 2, "%d trials listed" % len(trials))
+    for t in trials:
+        for k in TRIAL_FIELDS:
+            check(k in t, "trial without %r: %s" % (k, t))
+        check(t["sent"] > 0 and t["sent"] == t["received"] + t["lost"],
+              "trial %d: sent %d != received %d + lost %d" %
+              (t["trial"], t["sent"], t["received"], t["lost"]))
+        check(t["pass"] == (t["lost"] <= ratio * t["sent"] and
+                            (t["rate_mpps"] == 0 or t["offered_mpps"] >= 0.95 * t["rate_mpps"])),
+              "trial %d judged %s: %s" % (t["trial"], t["pass"], t))
+        # Where: every frame lost end to end is one vhostd counted as a drop.
+        vd = t["where"]["vhostd"]
+        g = vd["guests"]["vm1"]
+        check(g["tx_pkts"] == t["sent"], "trial %d: the guest sent %d, vhostd took %d" %
+              (t["trial"], t["sent"], g["tx_pkts"]))
+        check(vd["drops"] == sum(g["drops"].values()) + sum(vd["uplinks"]["up0"]["drops"].values())
+              and vd["unaccounted"] == t["lost"] - vd["drops"],
+              "trial %d: drops do not add up: %s" % (t["trial"], vd))
+        check(vd["unaccounted"] == 0, "trial %d lost %d frames vhostd did not count: %s" %
+              (t["trial"], t["lost"], vd))
+    v = obj["verification"]
+    check(v is not None and v["verify"] and v["pass"] and
+          v == trials[-1], "the last trial is not a passed verification: %s" % v)
+    check(v["lost"] <= ratio * v["sent"], "verification lost %d of %d" % (v["lost"], v["sent"]))
+    if v["rate_mpps"] > 0:
+        check(v["rate_mpps"] == obj["rate_mpps"], "verified %s, reported %s" %
+              (v["rate_mpps"], obj["rate_mpps"]))
+        # Converged: a rate one resolution step above failed (or the top passed).
+        check(obj["upper_mpps"] - obj["lower_mpps"] <= res + 1e-4 or
+              obj["rate_mpps"] == obj["max_mpps"],
+              "stopped between %s and %s Mpps" % (obj["lower_mpps"], obj["upper_mpps"]))
+    else:
+        # Unlimited passed: what the generator offered in both trials.
+        check(0 < obj["rate_mpps"] <= v["offered_mpps"] + 1e-4, "reported %s" % obj["rate_mpps"])
+    return obj["rate_mpps"]
+
+
+def bench_ndr(ctx):
+    """NDR and PDR (0.5 %) searches through the loopback uplink, in short
+    trials: both converge, their verification trials meet the loss ratio,
+    every trial's counts add up with vhostd's own (loss by place), and the
+    PDR is at least the NDR."""
+    vd = Vhostd(ctx, daemon_conf([dict(name="vm1", socket=ctx.sock("vm1"), mac=MAC)],
+                                 uplink="net_ring0", ctx=ctx))
+    res = 0.01
+    rc, objs, err = bench(ctx, "ndr", ["-s", ctx.sock("vm1"), "--mac", MAC, "--vhostd-ctl",
+                                       os.path.join(ctx.dir, "control.sock"),
+                                       "set trial 0.3; set resolution %s" % res,
+                                       "ndr", "pdr 0.5"], timeout=120)
+    check(rc == 0, "vhost-bench exited with %d:\n%s" % (rc, err[-2000:]))
+    check([o["type"] for o in objs] == ["ndr", "pdr", "final"],
+          "expected ndr, pdr, final; got %s" % [o["type"] for o in objs])
+    ndr = check_search(objs[0], "ndr", 0, res)
+    check(objs[0]["verification"]["lost"] == 0, "NDR verification lost frames")
+    pdr = check_search(objs[1], "pdr", 0.005, res)
+    check(objs[1]["loss_ratio_pct"] == 0.5, "loss ratio %s" % objs[1]["loss_ratio_pct"])
+    check(pdr >= ndr, "PDR %s Mpps below the NDR %s Mpps" % (pdr, ndr))
+    print("  NDR %.4f Mpps in %d trials, PDR(0.5 %%) %.4f Mpps in %d trials" %
+          (ndr, objs[0]["nb_trials"], pdr, objs[1]["nb_trials"]))
+    # Refused before anything runs: a zero trial length.
+    rc, objs, err = bench(ctx, "ndr-bad", ["-s", ctx.sock("vm1"), "set trial 0", "ndr"])
+    check(rc == 2 and "set trial: 0 is out of range" in err and objs == [],
+          "set trial 0: exit %d, %r" % (rc, err[-500:]))
+    vd.stop()
+
+
 if __name__ == "__main__":
     run({
         "bench-loopback-split": bench_loopback_split,
         "bench-loopback-packed": bench_loopback_packed,
         "bench-latency": bench_latency,
         "bench-errors": bench_errors,
+        "bench-ndr": bench_ndr,
     })

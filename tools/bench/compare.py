@@ -23,6 +23,12 @@ medians.  Per run it records:
                the backend received (includes idle polls)
   cpu_frac     share of the window the forwarding thread was on its CPU
   wait_frac    share of the window it was runnable but not running
+
+NDR scenarios (ndr-RING-LEN, only when named with --scenarios; vhostd and
+testpmd) run vhost-bench's NDR search (or PDR with --pdr) through a
+net_ring loopback uplink instead of a fixed window: mpps is the rate found,
+and the search's JSON (every trial; for vhostd, where the frames were lost
+by its drop counters) is kept in RESULTS/ndr/.
 """
 import argparse
 import csv
@@ -75,13 +81,16 @@ def read_text(path):
 
 class Scenario:
     def __init__(self, direction, ring, pktlen, guests=1):
-        self.direction = direction      # g2u: guest -> uplink; u2g: uplink -> guest
+        self.direction = direction      # g2u: guest -> uplink; u2g: uplink -> guest; ndr
         self.ring = ring
         self.pktlen = pktlen
         self.guests = guests
         self.name = "%s%s-%s-%d" % ("2g-" if guests > 1 else "", direction, ring, pktlen)
 
     def uplink_devargs(self, index=0):
+        # net_ring: what is sent on it comes back (the NDR loopback).
+        if self.direction == "ndr":
+            return "net_ring%d" % index
         # net_null: no-rx=1 is a sink; otherwise an endless source of
         # pktlen-byte frames, as fast as it is polled.
         if self.direction == "g2u":
@@ -102,6 +111,11 @@ def all_scenarios():
     # frames carry no guest's MAC, so a switch would rightly drop them.)
     out.append(Scenario("g2u", "split", 64, guests=2))
     return out
+
+
+def ndr_scenarios():
+    """Not part of "all": a search takes many trials."""
+    return [Scenario("ndr", ring, pktlen) for ring in ("split", "packed") for pktlen in (64, 1518)]
 
 
 def mac_of(i):
@@ -209,6 +223,9 @@ class Vhostd:
 
     def pid(self):
         return self.p.proc.pid
+
+    def ctl_socket(self):
+        return os.path.join(self.dir, "vhostd-control.sock")
 
     def _counters(self):
         n = self.p.output().count("vhostd stats end")
@@ -402,10 +419,10 @@ SYSTEMS = {"vhostd": Vhostd, "testpmd": Testpmd, "ovs": Ovs}
 # ---- the guest ----------------------------------------------------------------
 
 class Guest:
-    def __init__(self, args, rundir, sc, socks):
+    def __init__(self, args, rundir, sc, socks, extra=()):
         cmd = [args.vhost_bench, "-c", str(args.guest_cpu), "--main-cpu", str(args.guest_cpu),
                "-m", "256", "--file-prefix", "vb-guest", "--json", "--link-timeout", "30",
-               "-f", "-"]
+               "-f", "-"] + list(extra)
         if sc.ring == "packed":
             cmd.append("--packed")
         if getattr(args, "guest_queue_size", None):
@@ -423,6 +440,9 @@ class Guest:
 
     def report(self, timeout=20):
         self.p.send("show stats")
+        return self.wait_for_type("stats", timeout)
+
+    def wait_for_type(self, kind, timeout):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
@@ -432,9 +452,9 @@ class Guest:
             if line is None:
                 break
             obj = json.loads(line)
-            if obj.get("type") == "stats":
+            if obj.get("type") == kind:
                 return obj
-        raise Fail("no stats from vhost-bench:\n" + self.p.output()[-2000:])
+        raise Fail("no %s report from vhost-bench:\n%s" % (kind, self.p.output()[-2000:]))
 
     def quit(self):
         try:
@@ -480,13 +500,47 @@ def wait_idle(args):
 
 # ---- one measurement ------------------------------------------------------------
 
+def ndr_search(args, guest, sc):
+    """Runs vhost-bench's NDR (or PDR) search; returns its report."""
+    kind = "pdr" if args.pdr else "ndr"
+    guest.p.send("set pktlen %d; set rate %g; set trial %g; set resolution %g" %
+                 (sc.pktlen, args.ndr_max, args.ndr_trial, args.ndr_resolution))
+    guest.p.send("pdr %g" % args.pdr if args.pdr else "ndr")
+    # At most 64 trials, each with its drain and two stats requests.
+    return guest.wait_for_type(kind, 64 * (args.ndr_trial + 3))
+
+
+def ndr_result(args, system, sc, rundir, obj, idle):
+    """The search's report kept in RESULTS/ndr/; mpps is the rate found."""
+    os.makedirs(os.path.join(args.results_dir, "ndr"), exist_ok=True)
+    with open(os.path.join(args.results_dir, "ndr", os.path.basename(rundir) + ".json"),
+              "w") as f:
+        json.dump(obj, f, indent=1)
+    if obj["status"] != "found":
+        raise Fail("%s search: %s" % (obj["type"], obj["status"]))
+    r = dict(system=system, scenario=sc.name, mpps=obj["rate_mpps"],
+             pkts=sum(t["sent"] for t in obj["trials"]), ndr_trials=obj["nb_trials"],
+             ndr_lost=sum(t["lost"] for t in obj["trials"]), loadavg=os.getloadavg()[0],
+             idle_before=idle, quiet=0)
+    for m in METRICS:
+        r.setdefault(m, None)
+    return r
+
+
 def measure(args, system, sc, rundir):
+    if sc.direction == "ndr" and system == "ovs":
+        raise Fail("NDR scenarios run on vhostd and testpmd only")
     os.makedirs(rundir, exist_ok=True)
     idle = wait_idle(args)
     be = SYSTEMS[system](args, rundir)
     guest = None
     try:
         socks = be.start(sc)
+        if sc.direction == "ndr":
+            ctl = getattr(be, "ctl_socket", None)   # loss by place: vhostd only
+            guest = Guest(args, rundir, sc, socks, ["--vhostd-ctl", ctl()] if ctl else [])
+            ndr = ndr_search(args, guest, sc)
+            return ndr_result(args, system, sc, rundir, ndr, idle)
         guest = Guest(args, rundir, sc, socks)
         be_tid = wait_for(lambda: find_thread(be.pid(), be.thread), 10, "backend thread")
         g_tid = wait_for(lambda: find_thread(guest.pid(), r"rte-worker-"), 10, "guest thread")
@@ -538,7 +592,7 @@ QUIET_CPU = 0.95
 
 FIELDS = ["rep", "scenario", "system", "mpps", "mpps_cpu", "cyc_self", "cyc_cpu", "cpu_frac",
           "wait_frac", "guest_cpu_frac", "quiet", "tx_full_pct", "rx_empty_pct", "pkts",
-          "be_pkts", "loadavg", "idle_before", "elapsed_s", "error"]
+          "be_pkts", "loadavg", "idle_before", "elapsed_s", "ndr_trials", "ndr_lost", "error"]
 METRICS = ["mpps", "mpps_cpu", "cyc_self", "cyc_cpu", "cpu_frac", "wait_frac",
            "guest_cpu_frac", "tx_full_pct", "rx_empty_pct"]
 
@@ -553,7 +607,7 @@ def summarize(runs, scenarios, systems):
                        failed=len([r for r in runs if r["scenario"] == sc.name and
                                    r["system"] == sy and r.get("error")]))
             for m in METRICS:
-                vals = [r[m] for r in ok]
+                vals = [r[m] for r in ok if r.get(m) is not None]   # NDR runs: mpps only
                 row[m] = statistics.median(vals) if vals else None
             vals = [r["mpps"] for r in ok]
             row["mpps_min"] = min(vals) if vals else None
@@ -561,7 +615,7 @@ def summarize(runs, scenarios, systems):
             quiet = [r for r in ok if r.get("quiet")]
             row["quiet_runs"] = len(quiet)
             for m in ("mpps", "cyc_self", "cyc_cpu"):
-                vals = [r[m] for r in quiet]
+                vals = [r[m] for r in quiet if r.get(m) is not None]
                 row[m + "_quiet"] = statistics.median(vals) if vals else None
             out.append(row)
     return out
@@ -768,6 +822,13 @@ def main():
                     help="extra [daemon] line for vhostd's config (repeatable)")
     ap.add_argument("--wait-idle", type=float, default=30.0,
                     help="before each run, wait up to this long for the two CPUs to be idle")
+    ap.add_argument("--ndr-trial", type=float, default=1.0, help="NDR scenarios: seconds per trial")
+    ap.add_argument("--ndr-resolution", type=float, default=0.05,
+                    help="NDR scenarios: Mpps the search stops within")
+    ap.add_argument("--ndr-max", type=float, default=0.0,
+                    help="NDR scenarios: upper bound in Mpps (0: the generator's top rate)")
+    ap.add_argument("--pdr", type=float, default=0.0, metavar="LOSS%",
+                    help="NDR scenarios: search a PDR at this loss (percent) instead")
     ap.add_argument("--summarize", metavar="DIR",
                     help="only recompute the summary, table and plot of an earlier run")
     args = ap.parse_args()
@@ -776,20 +837,21 @@ def main():
     if args.summarize:
         with open(os.path.join(args.summarize, "meta.json")) as f:
             meta = json.load(f)
-        by_name = {sc.name: sc for sc in scenarios}
+        by_name = {sc.name: sc for sc in scenarios + ndr_scenarios()}
         write_outputs(os.path.abspath(args.summarize), load_runs(args.summarize),
                       [by_name[n] for n in meta["scenarios"]], meta["systems"], meta)
         return 0
     if args.list:
-        for sc in scenarios:
+        for sc in scenarios + ndr_scenarios():
             print(sc.name)
         return 0
     if args.scenarios != "all":
         want = args.scenarios.split(",")
-        unknown = set(want) - {sc.name for sc in scenarios}
+        known = scenarios + ndr_scenarios()
+        unknown = set(want) - {sc.name for sc in known}
         if unknown:
             ap.error("unknown scenario(s): %s (see --list)" % ", ".join(sorted(unknown)))
-        scenarios = [sc for sc in scenarios if sc.name in want]
+        scenarios = [sc for sc in known if sc.name in want]
     systems = [s for s in args.systems.split(",") if s]
     for s in systems:
         if s not in SYSTEMS:
@@ -801,6 +863,7 @@ def main():
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     resdir = os.path.abspath(args.results or os.path.join("/tmp/vhost-bench-results", stamp))
     os.makedirs(resdir, exist_ok=True)
+    args.results_dir = resdir
     # Snapshot the binaries: a rebuild in the shared tree during the run
     # must not change what is measured.
     bindir = os.path.join(resdir, "bin")
@@ -847,10 +910,11 @@ def main():
                 try:
                     r = measure(args, sy, sc, rundir)
                     shutil.rmtree(rundir, ignore_errors=True)   # logs kept on failure only
-                    log("[%3d/%d] %-20s %-8s %7.3f Mpps  %7.3f Mpps/CPU  %6.0f cyc/pkt  "
-                        "on-CPU %.2f  (%.0f s)" % (done, total, sc.name, sy, r["mpps"],
-                                                  r["mpps_cpu"], r["cyc_self"], r["cpu_frac"],
-                                                  time.monotonic() - t0))
+                    log("[%3d/%d] %-20s %-8s %7.3f Mpps  %7s Mpps/CPU  %6s cyc/pkt  "
+                        "on-CPU %s  (%.0f s)" % (done, total, sc.name, sy, r["mpps"],
+                                                fmt(r["mpps_cpu"]), fmt(r["cyc_self"], "%.0f"),
+                                                fmt(r["cpu_frac"], "%.2f"),
+                                                time.monotonic() - t0))
                 except Exception as e:     # one bad run must not end the campaign
                     r = dict(system=sy, scenario=sc.name, error=str(e).splitlines()[0][:200])
                     log("[%3d/%d] %-20s %-8s FAILED: %s (logs in %s)" %

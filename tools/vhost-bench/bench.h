@@ -10,9 +10,12 @@
  *   rate.c    rates and TX pacing                 (pure, unit-tested)
  *   pkt.c     frame template and stamps           (pure, unit-tested)
  *   report.c  human table and JSON                (pure, unit-tested)
+ *   ndr.c     NDR/PDR search                      (pure, unit-tested)
  *   port.c    EAL arguments, virtio-user ports    (DPDK)
  *   engine.c  the forwarding lcores' loop         (DPDK)
  *   console.c librte_cmdline console              (DPDK)
+ *   trial.c   trials for the NDR/PDR search       (DPDK)
+ *   backend.c the backend's own counters (vhostd control socket)
  *   main.c    options, run control, batch mode
  *
  * Threads: the main lcore parses and executes commands; forwarding lcores
@@ -70,6 +73,7 @@ struct bench_opts {
 	char file_prefix[64];
 	unsigned int log_level;
 	const char *eal_extra;
+	const char *vhostd_ctl;		/* vhostd's control socket: loss by place */
 	double link_timeout;		/* seconds */
 	bool json;
 	bool progress;			/* forced on (default: stderr is a tty) */
@@ -85,6 +89,9 @@ struct run_params {
 	uint16_t pktlen;
 	uint16_t burst;
 	uint64_t t_start;		/* TSC at start: older stamps are not this run's */
+	uint64_t tx_until;		/* TSC: send nothing due after it; 0: no end */
+	uint64_t tx_late;		/* TSC: and send nothing at all after it */
+	bool paced;
 };
 
 /* One guest queue pair, polled by one lcore. */
@@ -108,6 +115,47 @@ struct lcore_ctx {
 	struct hist lat __rte_cache_aligned;	/* round trips in TSC cycles */
 } __rte_cache_aligned;
 
+/* The whole program's state: owned by the main lcore. */
+struct bench {
+	struct bench_opts o;
+	struct rte_mempool *pool;
+	uint64_t hz;
+	unsigned int nb_streams;
+	struct stream *streams;
+	unsigned int nb_lcores;
+	struct lcore_ctx *lcores;
+	struct run_params rp;
+
+	/* settings ("set ...") */
+	uint32_t pktlen;
+	uint32_t burst;
+	double rate;			/* Mpps over all TX streams, 0: unlimited */
+	bool dst_self;
+	uint8_t dst_mac[6];
+
+	/* run state */
+	bool running;
+	bool started_once;
+	enum bench_mode mode;
+	uint64_t t_start;
+	uint64_t t_stop;
+	uint64_t t_base;		/* start, or the last "clear stats" */
+	bool cleared;
+	struct bench_counters base[BENCH_MAX_STREAMS];
+	struct hist *base_lat;		/* merged histogram at the last clear */
+	struct hist *lat;		/* scratch: merged histogram */
+	struct hist *tmp;		/* scratch: one lcore's copy */
+	bool progress;
+	bool quit;
+
+	/* NDR/PDR search ("set trial", "set resolution", "ndr", "pdr") */
+	double trial_s;
+	double resolution;		/* Mpps */
+	double catch_up_s;		/* pacer debt kept over a stall; 0: 4 bursts */
+	double tx_for_s;		/* a timed run (trial) sends this long; 0: no end */
+	double tx_grace_s;		/* ... and what fell due, until this much later */
+};
+
 /* port.c */
 int port_eal_args(const struct bench_opts *o, char **argv, unsigned int max, unsigned int *argc);
 void port_eal_free(char **argv, unsigned int argc);
@@ -120,11 +168,20 @@ void port_close(struct bench_opts *o);
 int engine_main(void *arg);
 
 /* console.c: returns when the user quits or closes stdin. */
-struct bench;
 int console_run(struct bench *b);
 
 /* main.c: parse and execute one command line; -EINVAL on a bad command. */
 int bench_exec_line(struct bench *b, const char *line);
 bool bench_quit_requested(const struct bench *b);
+/* Run control: start (counters from zero), stop (waits for the lcores). */
+int bench_start(struct bench *b, enum bench_mode mode);
+void bench_stop(struct bench *b);
+void bench_totals(const struct bench *b, uint64_t *tx, uint64_t *rx);
+/* "vhost-bench: " and a line on stderr. */
+void bench_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* trial.c: an NDR (loss_ratio 0) or PDR search in loopback mode, with the
+ * current pktlen, burst and rate (the upper bound); the report to stdout. */
+int trial_search(struct bench *b, double loss_ratio);
 
 #endif

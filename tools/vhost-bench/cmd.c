@@ -28,10 +28,18 @@ const struct cmd_def cmd_table[] = {
 	  "set rate MPPS", "offered load over all TX queues in Mpps; 0: as fast as possible" },
 	{ "set dstmac", CMD_SET_DSTMAC, ARG_MAC, 0, 0, 0,
 	  "set dstmac MAC|self", "destination MAC of generated frames; self: the guest's own" },
+	{ "set trial", CMD_SET_TRIAL, ARG_DOUBLE, 1, 0, CMD_TRIAL_MAX,
+	  "set trial SECONDS", "length of each NDR/PDR trial (default 1)" },
+	{ "set resolution", CMD_SET_RESOLUTION, ARG_DOUBLE, 1, 0, CMD_RATE_MAX,
+	  "set resolution MPPS", "NDR/PDR search stops this close to the rate (default 0.01)" },
 	{ "start", CMD_START, ARG_MODE, 0, 0, 0,
 	  "start txonly|rxonly|loopback|latency", "start forwarding in a mode" },
 	{ "stop", CMD_STOP, ARG_NONE, 0, 0, 0,
 	  "stop", "stop forwarding (counters are kept)" },
+	{ "ndr", CMD_NDR, ARG_NONE, 0, 0, 0,
+	  "ndr", "search the highest loopback rate without loss, up to 'set rate'" },
+	{ "pdr", CMD_PDR, ARG_DOUBLE, 1, 0, 99.999,
+	  "pdr LOSS%", "search the highest loopback rate losing at most LOSS % of frames" },
 	{ "show stats", CMD_SHOW_STATS, ARG_NONE, 0, 0, 0,
 	  "show stats", "packets and rates per guest since start or clear" },
 	{ "show latency", CMD_SHOW_LATENCY, ARG_NONE, 0, 0, 0,
@@ -133,9 +141,9 @@ parse_arg(const struct cmd_def *def, const char *a, struct cmd *out, char *err, 
 			return -EINVAL;
 		}
 		v = strtod(a, &end);
-		if (*end != '\0' || !isfinite(v) || v > def->dmax) {
-			snprintf(err, errlen, "%s: %s is out of range (expected 0 to %g)",
-				 def->words, a, def->dmax);
+		if (*end != '\0' || !isfinite(v) || v > def->dmax || (def->min != 0 && v == 0)) {
+			snprintf(err, errlen, "%s: %s is out of range (expected %s to %g)",
+				 def->words, a, def->min != 0 ? "more than 0, up" : "0", def->dmax);
 			return -EINVAL;
 		}
 		out->d = v;

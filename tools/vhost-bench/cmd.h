@@ -20,6 +20,7 @@
 #define CMD_BURST_MAX 256
 #define CMD_RATE_MAX 1000.0		/* Mpps */
 #define CMD_SLEEP_MAX 86400.0		/* seconds */
+#define CMD_TRIAL_MAX 3600.0		/* seconds */
 #define CMD_LINE_MAX 256
 
 enum cmd_op {
@@ -28,8 +29,12 @@ enum cmd_op {
 	CMD_SET_BURST,
 	CMD_SET_RATE,
 	CMD_SET_DSTMAC,
+	CMD_SET_TRIAL,
+	CMD_SET_RESOLUTION,
 	CMD_START,
 	CMD_STOP,
+	CMD_NDR,
+	CMD_PDR,
 	CMD_SHOW_STATS,
 	CMD_SHOW_LATENCY,
 	CMD_SHOW_CONFIG,
@@ -61,7 +66,7 @@ struct cmd_def {
 	const char *words;		/* "set pktlen": keyword(s) before the argument */
 	enum cmd_op op;
 	enum cmd_arg arg;
-	uint32_t min, max;		/* ARG_UINT */
+	uint32_t min, max;		/* ARG_UINT; ARG_DOUBLE: min 1 refuses 0 */
 	double dmax;			/* ARG_DOUBLE */
 	const char *usage;
 	const char *help;
@@ -73,7 +78,7 @@ extern const unsigned int cmd_table_len;
 struct cmd {
 	enum cmd_op op;
 	uint32_t u;			/* pktlen, burst */
-	double d;			/* rate (Mpps, 0 = unlimited), sleep (s) */
+	double d;			/* rate (Mpps, 0 = unlimited), sleep (s), loss (%) */
 	enum bench_mode mode;
 	bool mac_self;			/* dstmac self: each guest's own MAC */
 	uint8_t mac[6];

@@ -23,14 +23,15 @@
 	__atomic_store_n(&(s)->c.field, (s)->c.field + (v), __ATOMIC_RELAXED)
 
 static inline void
-tx_burst(struct lcore_ctx *lc, struct stream *s, struct rte_mbuf **pkts, bool stamp)
+tx_burst(struct lcore_ctx *lc, struct stream *s, struct rte_mbuf **pkts, bool stamp,
+	 uint64_t now)
 {
 	const struct run_params *rp = lc->rp;
 	uint32_t n = rp->burst;
 	uint16_t sent;
 
 	if (s->pace.on) {
-		n = rate_pace_allow(&s->pace, rte_rdtsc(), n);
+		n = rate_pace_allow(&s->pace, now, n);
 		if (n == 0)
 			return;
 	}
@@ -108,11 +109,21 @@ engine_main(void *arg)
 	struct rte_mbuf *pkts[CMD_BURST_MAX];
 
 	while (!__atomic_load_n(&lc->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t now = rte_rdtsc();
+		bool tx_now = tx;
+
+		/* A timed run (an NDR trial) sends what fell due before its end,
+		 * late if this lcore was off its CPU then, and nothing after:
+		 * the trial offers rate x duration frames. */
+		if (lc->rp->tx_until != 0 && now >= lc->rp->tx_until) {
+			tx_now = tx && lc->rp->paced && now < lc->rp->tx_late;
+			now = lc->rp->tx_until;
+		}
 		for (unsigned int i = 0; i < lc->nb_streams; i++) {
 			struct stream *s = lc->streams[i];
 
-			if (tx)
-				tx_burst(lc, s, pkts, stamp);
+			if (tx_now)
+				tx_burst(lc, s, pkts, stamp, now);
 			if (rx)
 				rx_burst(lc, s, pkts, stamp);
 		}

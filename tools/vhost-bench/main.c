@@ -36,39 +36,6 @@
 #define EXIT_USAGE 2
 #define PROGRESS_PERIOD_S 1.0
 
-struct bench {
-	struct bench_opts o;
-	struct rte_mempool *pool;
-	uint64_t hz;
-	unsigned int nb_streams;
-	struct stream *streams;
-	unsigned int nb_lcores;
-	struct lcore_ctx *lcores;
-	struct run_params rp;
-
-	/* settings ("set ...") */
-	uint32_t pktlen;
-	uint32_t burst;
-	double rate;			/* Mpps over all TX streams, 0: unlimited */
-	bool dst_self;
-	uint8_t dst_mac[6];
-
-	/* run state */
-	bool running;
-	bool started_once;
-	enum bench_mode mode;
-	uint64_t t_start;
-	uint64_t t_stop;
-	uint64_t t_base;		/* start, or the last "clear stats" */
-	bool cleared;
-	struct bench_counters base[BENCH_MAX_STREAMS];
-	struct hist *base_lat;		/* merged histogram at the last clear */
-	struct hist *lat;		/* scratch: merged histogram */
-	struct hist *tmp;		/* scratch: one lcore's copy */
-	bool progress;
-	bool quit;
-};
-
 static volatile sig_atomic_t signalled;
 
 static void
@@ -93,11 +60,8 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-msg(const char *fmt, ...)
+void
+bench_msg(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -268,14 +232,14 @@ build_template(struct bench *b, struct stream *s)
 	pkt_build(s->tmpl, &p);
 }
 
-static int
+int
 bench_start(struct bench *b, enum bench_mode mode)
 {
 	uint64_t now = rte_rdtsc();
 	double pps = b->rate * 1e6 / (double)b->nb_streams;
 
 	if (b->running) {
-		msg("start: %s is running (stop first)", cmd_mode_names[b->mode]);
+		bench_msg("start: %s is running (stop first)", cmd_mode_names[b->mode]);
 		return -EBUSY;
 	}
 	b->rp.mode = mode;
@@ -285,8 +249,11 @@ bench_start(struct bench *b, enum bench_mode mode)
 		struct stream *s = &b->streams[i];
 
 		build_template(b, s);
-		/* Slack: four bursts behind, then forget the debt. */
-		rate_pace_init(&s->pace, pps, b->hz, now, 4 * b->burst);
+		/* Slack: four bursts behind (or catch_up_s), then forget the debt. */
+		double slack = RTE_MIN(RTE_MAX(pps * b->catch_up_s, 4.0 * b->burst),
+				       (double)UINT32_MAX);
+
+		rate_pace_init(&s->pace, pps, b->hz, now, (uint32_t)slack);
 		memset(&s->c, 0, sizeof(s->c));
 	}
 	for (unsigned int l = 0; l < b->nb_lcores; l++) {
@@ -298,12 +265,15 @@ bench_start(struct bench *b, enum bench_mode mode)
 	b->cleared = false;
 	b->t_start = b->t_base = rte_rdtsc();
 	b->rp.t_start = b->t_start;
+	b->rp.paced = pps > 0;
+	b->rp.tx_until = b->tx_for_s > 0 ? now + (uint64_t)(b->tx_for_s * (double)b->hz) : 0;
+	b->rp.tx_late = b->rp.tx_until + (uint64_t)(b->tx_grace_s * (double)b->hz);
 	for (unsigned int l = 0; l < b->nb_lcores; l++) {
 		int ret = rte_eal_remote_launch(engine_main, &b->lcores[l], b->lcores[l].lcore_id);
 
 		if (ret != 0) {
-			msg("start: cannot launch lcore %u: %s", b->lcores[l].lcore_id,
-			    strerror(-ret));
+			bench_msg("start: cannot launch lcore %u: %s", b->lcores[l].lcore_id,
+			          strerror(-ret));
 			for (unsigned int k = 0; k < l; k++) {
 				__atomic_store_n(&b->lcores[k].stop, true, __ATOMIC_RELEASE);
 				rte_eal_wait_lcore(b->lcores[k].lcore_id);
@@ -316,7 +286,7 @@ bench_start(struct bench *b, enum bench_mode mode)
 	return 0;
 }
 
-static void
+void
 bench_stop(struct bench *b)
 {
 	if (!b->running)
@@ -344,8 +314,8 @@ bench_clear(struct bench *b)
 	b->t_base = b->running ? rte_rdtsc() : b->t_stop;
 }
 
-static void
-totals(struct bench *b, uint64_t *tx, uint64_t *rx)
+void
+bench_totals(const struct bench *b, uint64_t *tx, uint64_t *rx)
 {
 	*tx = *rx = 0;
 	for (unsigned int i = 0; i < b->nb_streams; i++) {
@@ -361,7 +331,7 @@ progress_line(struct bench *b, uint64_t *prev_tx, uint64_t *prev_rx, uint64_t *p
 	uint64_t tx, rx, now = rte_rdtsc(), dt = now - *prev_tsc;
 	char lat[64] = "";
 
-	totals(b, &tx, &rx);
+	bench_totals(b, &tx, &rx);
 	if (b->mode == MODE_LATENCY) {
 		collect_latency(b);
 		snprintf(lat, sizeof(lat), "  p99 %.1f us",
@@ -384,7 +354,7 @@ bench_sleep(struct bench *b, double secs)
 	uint64_t ptx, prx, ptsc = rte_rdtsc();
 	bool shown = false;
 
-	totals(b, &ptx, &prx);
+	bench_totals(b, &ptx, &prx);
 	while (!signalled) {
 		double left = end - now_s(), step = left < 0.1 ? left : 0.1;
 		struct timespec ts;
@@ -413,9 +383,11 @@ exec_cmd(struct bench *b, const struct cmd *c)
 	case CMD_SET_PKTLEN:
 	case CMD_SET_BURST:
 	case CMD_SET_RATE:
+	case CMD_SET_TRIAL:
+	case CMD_SET_RESOLUTION:
 	case CMD_SET_DSTMAC:
 		if (b->running) {
-			msg("set: %s is running (stop first)", cmd_mode_names[b->mode]);
+			bench_msg("set: %s is running (stop first)", cmd_mode_names[b->mode]);
 			return -EBUSY;
 		}
 		if (c->op == CMD_SET_PKTLEN)
@@ -424,19 +396,26 @@ exec_cmd(struct bench *b, const struct cmd *c)
 			b->burst = c->u;
 		else if (c->op == CMD_SET_RATE)
 			b->rate = c->d;
+		else if (c->op == CMD_SET_TRIAL)
+			b->trial_s = c->d;
+		else if (c->op == CMD_SET_RESOLUTION)
+			b->resolution = c->d;
 		else if ((b->dst_self = c->mac_self) == false)
 			memcpy(b->dst_mac, c->mac, 6);
 		return 0;
 	case CMD_START:
 		return bench_start(b, c->mode);
+	case CMD_NDR:
+	case CMD_PDR:
+		return trial_search(b, c->op == CMD_PDR ? c->d / 100 : 0);
 	case CMD_STOP:
 		if (!b->running) {
-			msg("stop: nothing is running");
+			bench_msg("stop: nothing is running");
 			return 0;
 		}
 		bench_stop(b);
-		msg("stopped %s after %.3f s", cmd_mode_names[b->mode],
-		    rate_cycles_to_us(b->t_stop - b->t_start, b->hz) / 1e6);
+		bench_msg("stopped %s after %.3f s", cmd_mode_names[b->mode],
+		          rate_cycles_to_us(b->t_stop - b->t_start, b->hz) / 1e6);
 		return 0;
 	case CMD_SHOW_STATS:
 		show_stats(b, "stats");
@@ -472,7 +451,7 @@ bench_exec_line(struct bench *b, const char *line)
 	struct cmd c;
 
 	if (cmd_parse(line, &c, err, sizeof(err)) != 0) {
-		msg("%s", err);
+		bench_msg("%s", err);
 		return -EINVAL;
 	}
 	return exec_cmd(b, &c);
@@ -488,7 +467,7 @@ check_piece(const char *piece, void *arg)
 
 	(void)arg;
 	if (cmd_parse(piece, &c, err, sizeof(err)) != 0) {
-		msg("%s", err);
+		bench_msg("%s", err);
 		return -EINVAL;
 	}
 	return 0;
@@ -583,12 +562,15 @@ usage(FILE *f)
 		"  -i, --interactive      console after the other commands\n"
 		"      --json             reports as one JSON object per line\n"
 		"      --progress         progress line on stderr even when it is not a tty\n"
+		"      --vhostd-ctl PATH  vhostd's control socket: ndr/pdr trials say where\n"
+		"                         frames were lost (its drop counters)\n"
 		"  -V, --version, -h, --help\n"
 		"COMMAND arguments run first; ';' separates commands within one.\n"
 		"Commands:\n");
 	cmd_help(f);
 	fprintf(f, "Example: vhost-bench -s /run/vhostd/vm1.sock --mac 52:54:00:12:34:56 \\\n"
-		"           'set pktlen 64' 'start txonly' 'sleep 10' 'stop' 'show stats'\n");
+		"           'set pktlen 64' 'start txonly' 'sleep 10' 'stop' 'show stats'\n"
+		"NDR: vhost-bench -s SOCK 'set rate 5; set trial 2; set resolution 0.05' ndr\n");
 }
 
 static int
@@ -641,7 +623,7 @@ parse_cpus(const char *s, struct bench_opts *o)
 enum {
 	OPT_MAC = 256, OPT_PACKED, OPT_SPLIT, OPT_MRG, OPT_IN_ORDER, OPT_QSIZE, OPT_SERVER,
 	OPT_LINK_TIMEOUT, OPT_MAIN_CPU, OPT_NO_HUGE, OPT_PREFIX, OPT_LOG_LEVEL, OPT_EAL,
-	OPT_JSON, OPT_PROGRESS,
+	OPT_JSON, OPT_PROGRESS, OPT_VHOSTD_CTL,
 };
 
 static const struct option longopts[] = {
@@ -666,6 +648,7 @@ static const struct option longopts[] = {
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "vhostd-ctl", required_argument, NULL, OPT_VHOSTD_CTL },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -674,7 +657,7 @@ static const struct option longopts[] = {
 static int
 bad(const char *opt, const char *val, const char *expected)
 {
-	msg("%s: '%s' is invalid (expected %s)", opt, val, expected);
+	bench_msg("%s: '%s' is invalid (expected %s)", opt, val, expected);
 	return -EINVAL;
 }
 
@@ -784,6 +767,9 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 		case OPT_PROGRESS:
 			o->progress = true;
 			break;
+		case OPT_VHOSTD_CTL:
+			o->vhostd_ctl = optarg;
+			break;
 		case 'V':
 			printf("vhost-bench %s\n", VHOSTD_VERSION);
 			return 1;
@@ -797,21 +783,21 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 	}
 	for (int i = optind; i < argc; i++) {
 		if (o->nb_cmds == BENCH_MAX_CMDS) {
-			msg("too many command arguments (at most %d)", BENCH_MAX_CMDS);
+			bench_msg("too many command arguments (at most %d)", BENCH_MAX_CMDS);
 			return -EINVAL;
 		}
 		o->cmds[o->nb_cmds++] = argv[i];
 	}
 	if (o->nb_guests == 0) {
-		msg("no guest: give at least one --socket");
+		bench_msg("no guest: give at least one --socket");
 		return -EINVAL;
 	}
 	if (o->nb_macs > o->nb_guests) {
-		msg("--mac given %u times for %u guest(s)", o->nb_macs, o->nb_guests);
+		bench_msg("--mac given %u times for %u guest(s)", o->nb_macs, o->nb_guests);
 		return -EINVAL;
 	}
 	if (o->nb_cmds == 0 && o->cmd_file == NULL && !o->interactive) {
-		msg("nothing to do: give commands, -f FILE or -i (see --help)");
+		bench_msg("nothing to do: give commands, -f FILE or -i (see --help)");
 		return -EINVAL;
 	}
 	for (unsigned int g = 0; g < o->nb_guests; g++) {
@@ -871,6 +857,8 @@ bench_init(struct bench *b)
 	b->pktlen = 64;
 	b->burst = 32;
 	b->rate = 0;
+	b->trial_s = 1;
+	b->resolution = 0.01;
 	b->dst_self = true;
 	b->progress = o->progress || isatty(STDERR_FILENO);
 	return 0;
@@ -907,11 +895,11 @@ main(int argc, char **argv)
 	if (o->cmd_file != NULL && strcmp(o->cmd_file, "-") != 0) {
 		file_text = read_file(o->cmd_file);
 		if (file_text == NULL) {
-			msg("%s: %s", o->cmd_file, strerror(errno));
+			bench_msg("%s: %s", o->cmd_file, strerror(errno));
 			return EXIT_USAGE;
 		}
 		if (cmd_split(file_text, check_piece, NULL) != 0) {
-			msg("%s: not run", o->cmd_file);
+			bench_msg("%s: not run", o->cmd_file);
 			free(file_text);
 			return EXIT_USAGE;
 		}
@@ -921,7 +909,7 @@ main(int argc, char **argv)
 
 	ret = port_eal_args(o, eal_argv, RTE_DIM(eal_argv), &eal_argc);
 	if (ret != 0) {
-		msg("too many EAL arguments");
+		bench_msg("too many EAL arguments");
 		free(file_text);
 		return EXIT_USAGE;
 	}
@@ -933,7 +921,7 @@ main(int argc, char **argv)
 		ret = rte_eal_init((int)eal_argc, args);
 	}
 	if (ret < 0) {
-		msg("EAL init failed: %s", rte_strerror(rte_errno));
+		bench_msg("EAL init failed: %s", rte_strerror(rte_errno));
 		port_eal_free(eal_argv, eal_argc);
 		free(file_text);
 		return EXIT_FAILURE;
@@ -945,7 +933,8 @@ main(int argc, char **argv)
 
 	b->pool = port_pool_create(o);
 	if (b->pool == NULL) {
-		msg("cannot create the mbuf pool: %s (try --memory)", rte_strerror(rte_errno));
+		bench_msg("cannot create the mbuf pool: %s (try --memory)",
+			  rte_strerror(rte_errno));
 		status = EXIT_FAILURE;
 		goto out_eal;
 	}
@@ -958,8 +947,8 @@ main(int argc, char **argv)
 		status = EXIT_FAILURE;
 		goto out_ports;
 	}
-	msg("%u guest(s) up, %s ring, %u queue pair(s), %u forwarding lcore(s)", o->nb_guests,
-	    o->packed ? "packed" : "split", o->queues, b->nb_lcores);
+	bench_msg("%u guest(s) up, %s ring, %u queue pair(s), %u forwarding lcore(s)", o->nb_guests,
+	          o->packed ? "packed" : "split", o->queues, b->nb_lcores);
 
 	for (unsigned int i = 0; i < o->nb_cmds && ret == 0 && !bench_quit_requested(b); i++)
 		ret = cmd_split(o->cmds[i], exec_piece, b);
@@ -976,7 +965,7 @@ main(int argc, char **argv)
 	if (b->started_once)
 		show_stats(b, "final");
 	if (signalled)
-		msg("interrupted");
+		bench_msg("interrupted");
 out_ports:
 	bench_fini(b);
 	port_close(o);

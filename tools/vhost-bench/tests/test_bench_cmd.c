@@ -72,6 +72,16 @@ test_every_command(void **state)
 		assert_int_equal(c.mode, m);
 	}
 	assert_int_equal(ok("stop").op, CMD_STOP);
+	c = ok("set trial 0.3");
+	assert_int_equal(c.op, CMD_SET_TRIAL);
+	assert_true(c.d == 0.3);
+	c = ok("set resolution 0.01");
+	assert_int_equal(c.op, CMD_SET_RESOLUTION);
+	assert_true(c.d == 0.01);
+	assert_int_equal(ok("ndr").op, CMD_NDR);
+	c = ok("pdr 0.5");
+	assert_int_equal(c.op, CMD_PDR);
+	assert_true(c.d == 0.5);
 	assert_int_equal(ok("show stats").op, CMD_SHOW_STATS);
 	assert_int_equal(ok("show latency").op, CMD_SHOW_LATENCY);
 	assert_int_equal(ok("show config").op, CMD_SHOW_CONFIG);
@@ -118,6 +128,14 @@ test_ranges(void **state)
 	refused("set rate .", "not a number");
 	refused("set rate 1000.5", "out of range");
 	refused("sleep 86401", "out of range");
+	/* A trial, a resolution or a loss ratio of 0 would search nothing. */
+	refused("set trial 0", "out of range (expected more than 0, up to 3600)");
+	refused("set trial 3601", "out of range");
+	refused("set resolution 0.0", "out of range");
+	refused("pdr 0", "out of range");
+	refused("pdr 100", "out of range");
+	refused("pdr", "missing argument (usage: pdr LOSS%)");
+	refused("ndr 5", "unexpected '5'");
 	refused("set dstmac 02:00:00:00:00", "not a MAC address");
 	refused("set dstmac 02:00:00:00:00:0g", "not a MAC address");
 	refused("set dstmac 02:00:00:00:00:001", "not a MAC address");
@@ -239,15 +257,17 @@ test_table(void **state)
 		}
 	}
 	n = cmd_keywords(kw, 16);
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 10);
 	assert_string_equal(kw[0], "set");
 	assert_string_equal(kw[1], "start");
 	assert_string_equal(kw[2], "stop");
-	assert_string_equal(kw[3], "show");
-	assert_string_equal(kw[4], "clear");
-	assert_string_equal(kw[5], "sleep");
-	assert_string_equal(kw[6], "help");
-	assert_string_equal(kw[7], "quit");
+	assert_string_equal(kw[3], "ndr");
+	assert_string_equal(kw[4], "pdr");
+	assert_string_equal(kw[5], "show");
+	assert_string_equal(kw[6], "clear");
+	assert_string_equal(kw[7], "sleep");
+	assert_string_equal(kw[8], "help");
+	assert_string_equal(kw[9], "quit");
 	assert_int_equal(cmd_keywords(kw, 3), 3);
 }
 
