@@ -115,6 +115,13 @@ static const struct {
 	{ "rx-bad-buffers", case_rx_bad },
 	{ "rx-bad-buffers-packed", case_rx_bad_packed },
 	{ "log-base-short", case_log_base_short },
+	{ "log-base-offset", case_log_base_offset },
+	{ "kick-pipe", case_kick_pipe },
+	{ "call-pipe-full", case_call_pipe_full },
+	{ "notify-fd-kinds", case_notify_fd_kinds },
+	{ "call-eventfd-full", case_call_eventfd_full },
+	{ "vring-flood", case_vring_flood },
+	{ "ring-size-cap", case_ring_size_cap },
 };
 
 static void

@@ -65,5 +65,14 @@ int case_flip_packed(void);
 int case_rx_bad(void);
 int case_rx_bad_packed(void);
 int case_log_base_short(void);
+int case_log_base_offset(void);
+/* fds.c: notification fds that are not (non-blocking) eventfds */
+int case_kick_pipe(void);
+int case_call_pipe_full(void);
+int case_notify_fd_kinds(void);
+int case_call_eventfd_full(void);
+/* caps.c: vrings and ring sizes per connection */
+int case_vring_flood(void);
+int case_ring_size_cap(void);
 
 #endif
