@@ -47,7 +47,10 @@
  * of 32768 took 335 MB, more than [daemon] memory, and no other guest could
  * start).  A guest gets the vrings of its queues pairs plus one control
  * queue (virtio 1.2, 5.1.2: index 2N), and rings of at most
- * FRONTEND_MAX_RING_SIZE entries.
+ * FRONTEND_MAX_RING_SIZE entries.  GET_QUEUE_NUM (17) is answered here
+ * with the guest's queues, not librte_vhost's 128: QEMU then refuses a
+ * netdev with more queues at start ("you are asking more queues than
+ * supported") instead of failing at the first vring past them.
  *
  * SET_VRING_KICK/CALL/ERR carry an fd (unless bit 8, "no fd", is set) that
  * vhostd reads (kicks) and librte_vhost writes (eventfd_write on the call
@@ -85,6 +88,7 @@
 #define VHOST_USER_SET_VRING_KICK 12
 #define VHOST_USER_SET_VRING_CALL 13
 #define VHOST_USER_SET_VRING_ERR 14
+#define VHOST_USER_GET_QUEUE_NUM 17
 #define VHOST_USER_SET_VRING_ENABLE 18
 #define VHOST_USER_GET_INFLIGHT_FD 31
 #define VHOST_USER_SET_INFLIGHT_FD 32
@@ -260,6 +264,19 @@ frontend_msg_check(const void *msg, unsigned int queues)
 	default:
 		return NULL;
 	}
+}
+
+bool
+frontend_msg_answer(void *msg, unsigned int queues)
+{
+	struct vhost_user_ctx *ctx = msg;
+
+	if (ctx->request != VHOST_USER_GET_QUEUE_NUM)
+		return false;
+	ctx->payload.u64 = queues;
+	ctx->size = sizeof(ctx->payload.u64);
+	ctx->fd_num = 0;
+	return true;
 }
 
 uint32_t

@@ -276,12 +276,14 @@ static enum rte_vhost_msg_result
 on_message(int vid, void *msg)
 {
 	struct guest *g = guest_of_vid(vid);
+	unsigned int queues = g != NULL ? g->cfg.queues : 1;
 	bool reply;
 	const char *why;
 	uint32_t req;
 
-	/* A guest is removed only after its socket is unregistered. */
-	why = frontend_msg_check(msg, g != NULL ? g->cfg.queues : 1);
+	if (frontend_msg_answer(msg, queues))
+		return RTE_VHOST_MSG_RESULT_REPLY;
+	why = frontend_msg_check(msg, queues);
 	if (why == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;	/* librte_vhost's to handle */
 	frontend_msg_close_fds(msg);

@@ -254,6 +254,8 @@ void vhost_guest_unregister(struct vhostd *d, struct guest *g);
 const char *frontend_msg_check(const void *msg, unsigned int queues);
 /* The request, and whether the frontend waits for an answer (REPLY_ACK). */
 uint32_t frontend_msg_request(const void *msg, bool *needs_reply);
+/* true when the message is answered from here (msg is then the reply). */
+bool frontend_msg_answer(void *msg, unsigned int queues);
 /* Close the fds that came with a refused message. */
 void frontend_msg_close_fds(void *msg);
 /* Read a notification eventfd's counter; never waits (-EAGAIN when 0). */

@@ -108,16 +108,23 @@ case_vring_flood(void)
 	return 0;
 }
 
-/* Ring sizes over the cap on the vrings a guest with one queue pair has. */
+/* The queue count the backend announces, and ring sizes over the cap on
+ * the vrings a guest with one queue pair has. */
 int
 case_ring_size_cap(void)
 {
 	static const uint32_t nums[] = { 4096, 8192, 16384, 32768 };
 	unsigned int refused = 0;
+	uint64_t max = 0;
 	struct vu v;
 
 	if (negotiate_reply_ack(&v) != 0)
 		return 2;
+	/* What the backend says it takes (QEMU checks its queues against it). */
+	if (vu_send(&v, VU_GET_QUEUE_NUM, 0, NULL, 0, NULL, 0) != 0 ||
+	    vu_recv_u64(&v, VU_GET_QUEUE_NUM, &max, 3000) != 0)
+		return 2;
+	printf("GET_QUEUE_NUM: %lu\n", (unsigned long)max);
 	for (uint32_t q = 0; q < 3; q++) {
 		for (unsigned int i = 0; i < 4; i++) {
 			int r = vring_num(&v, q, nums[i]);
