@@ -96,7 +96,7 @@ def hostile(ctx, case, during=None):
     p = subprocess.Popen([HOSTILE, "--case", case, "--socket", ctx.sock("evil")],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
-    out = ""
+    out, stderr = "", ""
     try:
         if during is not None:
             for line in p.stdout:
@@ -105,13 +105,13 @@ def hostile(ctx, case, during=None):
                     during()
                     break
         stdout, stderr = p.communicate(timeout=150)
+        out += stdout
     finally:
         if p.poll() is None:
             p.kill()
             p.wait()
-    out += stdout
-    with open(os.path.join(ctx.dir, "hostile-%s.log" % case), "a") as f:
-        f.write(out + stderr)
+        with open(os.path.join(ctx.dir, "hostile-%s.log" % case), "a") as f:
+            f.write(out + stderr)
     check(p.returncode == 0, "hostile --case %s exited %d:\n%s%s" %
           (case, p.returncode, out[-2000:], stderr[-2000:]))
     m = re.search(r"^result: (\S+)(?: used=(\d+)/(\d+))?$", out, re.M)
