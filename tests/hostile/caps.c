@@ -4,12 +4,11 @@
  * librte_vhost 22.11) of up to 32768 entries, each with shadow rings from
  * vhostd's heap.  With REPLY_ACK the frontend learns which SET_VRING_NUM
  * failed and keeps the connection, so it can fill the heap and stay.
- * The case then holds the connection until its stdin says so (the test
- * adds a guest and connects a good one meanwhile).
+ * The case then holds the connection (hold(): the test adds a guest and
+ * connects a good one meanwhile).
  */
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,18 +55,6 @@ vring_num(struct vu *v, uint32_t index, uint32_t num)
 	if (ret == 0)
 		ret = vu_recv_u64(v, VU_SET_VRING_NUM, &ack, 3000);
 	return ret != 0 ? ret : ack != 0;
-}
-
-/* Until stdin has a line or is closed (at most a minute). */
-static void
-hold(void)
-{
-	struct pollfd p = { .fd = 0, .events = POLLIN };
-	char c;
-
-	printf("holding\n");
-	if (poll(&p, 1, 60000) == 1 && read(0, &c, 1) < 0)
-		perror("hostile: stdin");
 }
 
 /*

@@ -123,6 +123,24 @@ def hostile(ctx, case, during=None):
 LATE_MAC = "52:54:00:00:07:02"
 
 
+def control_answers(ctx, vd):
+    """While the hostile connection holds: guest.show (which samples the
+    guests' kick counts on the main thread) answers within 5 s."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(os.path.join(ctx.dir, "control.sock"))
+    try:
+        s.sendall(b'{"cmd": "guest.show", "args": {"name": "evil"}}\n')
+        answer = s.makefile("r").readline()
+    except socket.timeout:
+        answer = ""
+    finally:
+        s.close()
+    check(answer.endswith("\n") and json.loads(answer)["ok"], "guest.show got no answer "
+          "within 5 s while the hostile connection held: %r" % answer[:200])
+    return 0
+
+
 def others_still_start(ctx, vd):
     """While the hostile connection holds what it got: guest.add of a new
     guest works, gets a mempool of its own, and a good driver connects to
@@ -346,6 +364,7 @@ CASES = {
     "call-pipe-full": dict(expect="closed", refused=1, flood=True),
     "notify-fd-kinds": dict(expect="closed", refused=4, flood=True),
     "call-eventfd-full": dict(expect="alive", used="all", flood=True),
+    "kick-socket-lowat": dict(expect="closed", refused=1, during=control_answers),
     # vrings and ring sizes per connection; a new guest must still start
     # while the connection holds what it got
     "vring-flood": dict(expect="alive", refused=5, during=others_still_start,
