@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -234,17 +233,13 @@ vhost_guest_kicks(struct vhostd *d, struct guest *g)
 		struct rte_vhost_vring vr;
 		uint64_t n;
 
-		struct pollfd pfd;
-
 		if (g->cfg.notify != NOTIFY_POLL && i % 2 == 1)
 			continue;
 		if (rte_vhost_get_vhost_vring(g->vid, i, &vr) != 0 || vr.kickfd < 0)
 			continue;
-		/* The fd comes from the frontend and may be a blocking eventfd:
-		 * read only what is there, never wait (we hold d->lock). */
-		pfd = (struct pollfd){ .fd = vr.kickfd, .events = POLLIN };
-		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
-		    read(vr.kickfd, &n, sizeof(n)) == sizeof(n))
+		/* The frontend shares the fd: read what is there, never wait
+		 * (we hold d->lock). */
+		if (frontend_fd_read(vr.kickfd, &n) == 0)
 			total += n;
 	}
 	return total;
@@ -340,187 +335,39 @@ vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
 	return 0;
 }
 
-/*
- * Messages librte_vhost 22.11 mishandles, refused before it sees them
- * (tests/hostile tries each; docs/security.md has the table).
- *
- * What the filter is given is librte_vhost's struct vhu_msg_context
- * (internal, vhost_user.h): the packed message (request, flags, size, then
- * a payload union), followed by the fds that came with it.  The union is
- * 632 bytes in 22.11, the largest payload it reads (measured: GET_FEATURES
- * with 632 payload bytes is answered, with 633 the connection is closed).
- * A refused message's fds are ours to close: after a filter's ERR,
- * librte_vhost closes the connection but not them (the hostile-fds-* and
- * hostile-repeat-inflight tests count vhostd's fds).
- *
- * GET_INFLIGHT_FD / SET_INFLIGHT_FD (31, 32) size a shared region from
- * num_queues * queue_size taken from the frontend, whether or not the
- * inflight protocol feature was negotiated: ten requests with 0xffff each
- * grew a 22.11 backend by ~10 GB and leaked fds (FIELD-NOTES).  Inflight
- * tracking serves vhost-user-blk; no virtio-net frontend uses it, and
- * vhostd does not offer the protocol feature, so both are refused.
- *
- * SET_MEM_TABLE (5): a region whose mmap_offset + memory_size overflows
- * fails to map, and 22.11 then leaks the region's fd (free_mem_region
- * closes only mapped regions).  Regions that wrap around the guest
- * physical or the frontend's address space are accepted by 22.11 and can
- * never be matched.  The table is checked whole here (vhost-user spec,
- * "Memory regions description": size, guest address, user address, mmap
- * offset), and each region must lie inside its file (fd_covers).
- *
- * SET_LOG_BASE (6): a dirty log larger than its file crashes vhostd with
- * SIGBUS at the first logged write (fd_covers).  A frontend can still
- * shrink a file after it was checked; sealed memfds (QEMU's memfd backend
- * seals by default) cannot be shrunk.
- */
-#define VHOST_USER_SET_MEM_TABLE 5
-#define VHOST_USER_SET_LOG_BASE 6
-#define VHOST_USER_GET_INFLIGHT_FD 31
-#define VHOST_USER_SET_INFLIGHT_FD 32
-#define VHOST_USER_PAYLOAD_SIZE 632	/* sizeof(VhostUserMsg.payload), 22.11 */
-#define VHOST_USER_MAX_FDS 8		/* VHOST_MEMORY_MAX_NREGIONS */
-#define VHOST_USER_NEED_REPLY (1u << 3)
-
-struct vhost_user_region {
-	uint64_t guest_phys_addr;
-	uint64_t memory_size;
-	uint64_t userspace_addr;
-	uint64_t mmap_offset;
-};
-
-struct vhost_user_ctx {
-	uint32_t request;
-	uint32_t flags;
-	uint32_t size;
-	union {
-		struct {
-			uint32_t nregions;
-			uint32_t padding;
-			struct vhost_user_region regions[VHOST_USER_MAX_FDS];
-		} memory;
-		uint8_t raw[VHOST_USER_PAYLOAD_SIZE];
-	} payload;
-	int fds[VHOST_USER_MAX_FDS];
-	int fd_num;
-} __attribute__((packed));
-
-_Static_assert(offsetof(struct vhost_user_ctx, fds) == 12 + VHOST_USER_PAYLOAD_SIZE,
-	       "librte_vhost 22.11 vhu_msg_context layout");
-/* Where the fds sit depends on the payload union of one release: closing
- * the wrong ints would close vhostd's own fds.  Other releases: leave them. */
-#define VHOST_USER_FDS_KNOWN (RTE_VER_YEAR == 22 && RTE_VER_MONTH == 11)
-
-/*
- * The file behind fd must hold [offset, offset + size): librte_vhost maps
- * what the frontend announces, and touching a mapped page past the end of
- * the file is SIGBUS, for the whole of vhostd (measured: a dirty log of
- * 1 MiB on an empty memfd, then frames toward the guest).  Only regular
- * files (memfd, hugetlbfs, shm) have a size to check.
- */
-static bool
-fd_covers(int fd, uint64_t offset, uint64_t size)
-{
-	struct stat st;
-
-	if (!VHOST_USER_FDS_KNOWN || fstat(fd, &st) != 0)
-		return true;	/* librte_vhost will find out */
-	return !S_ISREG(st.st_mode) || (st.st_size >= 0 && offset + size >= offset &&
-					  offset + size <= (uint64_t)st.st_size);
-}
-
-static const char *
-check_mem_table(const struct vhost_user_ctx *ctx)
-{
-	uint32_t n = ctx->payload.memory.nregions;
-
-	if (ctx->size < offsetof(struct vhost_user_ctx, payload.memory.regions) -
-			offsetof(struct vhost_user_ctx, payload) ||
-	    n == 0 || n > VHOST_USER_MAX_FDS)
-		return "bad region count";
-	for (uint32_t i = 0; i < n; i++) {
-		struct vhost_user_region r;
-
-		memcpy(&r, &ctx->payload.memory.regions[i], sizeof(r));
-		if (r.memory_size == 0)
-			return "empty region";
-		if (r.mmap_offset + r.memory_size < r.mmap_offset ||
-		    r.guest_phys_addr + r.memory_size < r.guest_phys_addr ||
-		    r.userspace_addr + r.memory_size < r.userspace_addr)
-			return "region wraps around (offset, guest or user address + size)";
-		if (ctx->fd_num == (int)n && !fd_covers(ctx->fds[i], r.mmap_offset, r.memory_size))
-			return "region larger than its file";
-	}
-	return NULL;
-}
-
-static const char *
-check_log_base(const struct vhost_user_ctx *ctx)
-{
-	uint64_t size, offset;
-
-	if (ctx->size < 2 * sizeof(uint64_t) || ctx->fd_num != 1)
-		return NULL;	/* librte_vhost refuses those */
-	memcpy(&size, ctx->payload.raw, sizeof(size));
-	memcpy(&offset, ctx->payload.raw + sizeof(size), sizeof(offset));
-	return fd_covers(ctx->fds[0], offset, size) ? NULL : "dirty log larger than its file";
-}
-
-/* Close what came with a refused message.  The layout is checked as far as
- * it can be: a count librte_vhost could have written, and open fds. */
-static void
-close_msg_fds(struct vhost_user_ctx *ctx)
-{
-	int n = ctx->fd_num;
-
-	if (!VHOST_USER_FDS_KNOWN || n < 0 || n > VHOST_USER_MAX_FDS)
-		return;
-	for (int i = 0; i < n; i++) {
-		if (ctx->fds[i] >= 0 && fcntl(ctx->fds[i], F_GETFD) >= 0)
-			close(ctx->fds[i]);
-		ctx->fds[i] = -1;
-	}
-	ctx->fd_num = 0;
-}
-
+/* librte_vhost's pre_msg_handle: frontend.c says which messages it must
+ * not see. */
 static enum rte_vhost_msg_result
 on_message(int vid, void *msg)
 {
-	struct vhost_user_ctx *ctx = msg;
-	const char *why;
 	struct guest *g;
+	unsigned int queues;
+	bool reply;
+	const char *why;
+	uint32_t req;
 
 	if (!connection_admitted(vid)) {
 		/* Closed even when a reply is asked for: librte_vhost answers
 		 * an ERR with NEED_REPLY and keeps the connection open. */
-		ctx->flags &= ~VHOST_USER_NEED_REPLY;
-		close_msg_fds(ctx);
+		frontend_msg_refuse(msg);
 		return RTE_VHOST_MSG_RESULT_ERR;
 	}
-	switch (ctx->request) {
-	case VHOST_USER_GET_INFLIGHT_FD:
-	case VHOST_USER_SET_INFLIGHT_FD:
-		why = "inflight tracking is not offered";
-		break;
-	case VHOST_USER_SET_MEM_TABLE:
-		why = check_mem_table(ctx);
-		break;
-	case VHOST_USER_SET_LOG_BASE:
-		why = check_log_base(ctx);
-		break;
-	default:
-		why = NULL;
-		break;
-	}
+	/* After admission: a waiting connection may just have become the
+	 * served one. */
+	g = guest_of_vid(vid);
+	queues = g != NULL ? g->cfg.queues : 1;
+	if (frontend_msg_answer(msg, queues))
+		return RTE_VHOST_MSG_RESULT_REPLY;
+	why = frontend_msg_check(msg, queues);
 	if (why == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;	/* librte_vhost's to handle */
-	close_msg_fds(ctx);
-	g = guest_of_vid(vid);
+	frontend_msg_close_fds(msg);
+	req = frontend_msg_request(msg, &reply);
 	if (g != NULL) {
 		__atomic_fetch_add(&g->refused_msgs, 1, __ATOMIC_RELAXED);
 		ratelimit_log(&g->log_limit, RTE_LOG_WARNING, "guest %s: refused vhost-user "
-			      "request %u (%s); %s", g->cfg.name, ctx->request, why,
-			      ctx->flags & VHOST_USER_NEED_REPLY ? "answered with an error" :
-			      "the connection is closed");
+			      "request %u (%s); %s", g->cfg.name, req, why,
+			      reply ? "answered with an error" : "the connection is closed");
 	}
 	return RTE_VHOST_MSG_RESULT_ERR;
 }

@@ -254,6 +254,26 @@ int vhost_kick_fd(const struct guest *g, uint16_t vring);
 int vhost_guest_register(struct vhostd *d, struct guest *g);
 void vhost_guest_unregister(struct vhostd *d, struct guest *g);
 
+/* frontend.c: what vhostd accepts from a vhost-user frontend. */
+/* Longest vring a frontend may set up (SET_VRING_NUM): QEMU's virtio-net
+ * allows 1024, DPDK virtio-user up to 32768 (tools/bench uses 4096);
+ * librte_vhost takes about 40 bytes of vhostd's heap per entry. */
+#define FRONTEND_MAX_RING_SIZE 4096
+/* Why librte_vhost must not see this message (its struct vhu_msg_context,
+ * 22.11), or NULL; queues is the guest's.  May make the message's
+ * notification fd non-blocking. */
+const char *frontend_msg_check(const void *msg, unsigned int queues);
+/* The request, and whether the frontend waits for an answer (REPLY_ACK). */
+uint32_t frontend_msg_request(const void *msg, bool *needs_reply);
+/* true when the message is answered from here (msg is then the reply). */
+bool frontend_msg_answer(void *msg, unsigned int queues);
+/* Close the fds that came with a refused message. */
+void frontend_msg_close_fds(void *msg);
+/* Refuse a message with no answer: the connection is closed. */
+void frontend_msg_refuse(void *msg);
+/* Read a notification eventfd's counter; never waits (-EAGAIN when 0). */
+int frontend_fd_read(int fd, uint64_t *val);
+
 /* guest.c */
 /* Fill a slot from guest_slot_alloc() with a validated config. */
 int guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg);

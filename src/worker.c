@@ -182,9 +182,10 @@ sleeper_sleep(void *ctx, unsigned int timeout_us)
 			continue;
 		rxq = &dp->rxq[k];
 		/* Only kick eventfds are read: an uplink's fd may be the queue
-		 * itself (net_tap), and polling empties it.  epoll said the
-		 * counter is not zero and nobody else reads it: no wait. */
-		if (rxq->kind == DP_RXQ_GUEST && read(rxq->fd, &v, sizeof(v)) == sizeof(v))
+		 * itself (net_tap), and polling empties it.  The frontend shares
+		 * the eventfd and may have emptied it since epoll looked: a read
+		 * that never waits (a stuck worker holds up every publish). */
+		if (rxq->kind == DP_RXQ_GUEST && frontend_fd_read(rxq->fd, &v) == 0)
 			__atomic_store_n(&wk->kicks[rxq->obj], wk->kicks[rxq->obj] + v,
 					 __ATOMIC_RELAXED);
 	}

@@ -16,9 +16,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hostile.h"
 
@@ -67,6 +69,17 @@ const char *
 outcome(struct vu *v)
 {
 	return vu_closed(v, 300) || !vu_alive(v) ? "closed" : "alive";
+}
+
+void
+hold(void)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	char c;
+
+	printf("holding\n");
+	if (poll(&p, 1, 60000) == 1 && read(0, &c, 1) < 0)
+		perror("hostile: stdin");
 }
 
 int
@@ -122,6 +135,14 @@ static const struct {
 	{ "intruder-mem-table", case_intruder_mem_table },
 	{ "intruder-vrings", case_intruder_vrings },
 	{ "intruder-ready", case_intruder_ready },
+	{ "log-base-offset", case_log_base_offset },
+	{ "kick-pipe", case_kick_pipe },
+	{ "call-pipe-full", case_call_pipe_full },
+	{ "notify-fd-kinds", case_notify_fd_kinds },
+	{ "call-eventfd-full", case_call_eventfd_full },
+	{ "kick-socket-lowat", case_kick_socket_lowat },
+	{ "vring-flood", case_vring_flood },
+	{ "ring-size-cap", case_ring_size_cap },
 };
 
 static void

@@ -22,6 +22,9 @@ int fresh(struct vu *v);
 int fresh_negotiated(struct vu *v);
 /* "closed" when the backend closed the connection, else "alive". */
 const char *outcome(struct vu *v);
+/* Print "holding", then wait until stdin has a line or is closed (at most
+ * a minute): the test acts while the case keeps what it set up. */
+void hold(void);
 /* Print how many of total connections the backend closed, and the result
  * line. */
 int report(const char *what, int closed, int total);
@@ -73,5 +76,15 @@ int case_intruder_features(void);
 int case_intruder_mem_table(void);
 int case_intruder_vrings(void);
 int case_intruder_ready(void);
+int case_log_base_offset(void);
+/* fds.c: notification fds that are not (non-blocking) eventfds */
+int case_kick_pipe(void);
+int case_call_pipe_full(void);
+int case_notify_fd_kinds(void);
+int case_call_eventfd_full(void);
+int case_kick_socket_lowat(void);
+/* caps.c: vrings and ring sizes per connection */
+int case_vring_flood(void);
+int case_ring_size_cap(void);
 
 #endif

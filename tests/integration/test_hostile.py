@@ -89,18 +89,80 @@ def inflight_flood(ctx):
     vd.stop()
 
 
-def hostile(ctx, case, guest="evil"):
-    """Run tests/hostile once on guest's socket; its parsed last line."""
-    r = subprocess.run([HOSTILE, "--case", case, "--socket", ctx.sock(guest)],
-                       capture_output=True, text=True, timeout=150)
-    with open(os.path.join(ctx.dir, "hostile-%s.log" % case), "a") as f:
-        f.write(r.stdout + r.stderr)
-    check(r.returncode == 0, "hostile --case %s exited %d:\n%s%s" %
-          (case, r.returncode, r.stdout[-2000:], r.stderr[-2000:]))
-    m = re.search(r"^result: (\S+)(?: used=(\d+)/(\d+))?$", r.stdout, re.M)
-    check(m, "hostile --case %s printed no result:\n%s" % (case, r.stdout[-2000:]))
+def hostile(ctx, case, during=None, guest="evil"):
+    """Run tests/hostile once on guest's socket; its parsed last line.  A
+    case that prints "holding" keeps its connection until its stdin closes:
+    during() runs then."""
+    p = subprocess.Popen([HOSTILE, "--case", case, "--socket", ctx.sock(guest)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    out, stderr = "", ""
+    try:
+        if during is not None:
+            for line in p.stdout:
+                out += line
+                if line == "holding\n":
+                    during()
+                    break
+        stdout, stderr = p.communicate(timeout=150)
+        out += stdout
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        with open(os.path.join(ctx.dir, "hostile-%s.log" % case), "a") as f:
+            f.write(out + stderr)
+    check(p.returncode == 0, "hostile --case %s exited %d:\n%s%s" %
+          (case, p.returncode, out[-2000:], stderr[-2000:]))
+    m = re.search(r"^result: (\S+)(?: used=(\d+)/(\d+))?$", out, re.M)
+    check(m, "hostile --case %s printed no result:\n%s" % (case, out[-2000:]))
     used = (int(m.group(2)), int(m.group(3))) if m.group(2) else None
-    return m.group(1), used, r.stdout
+    return m.group(1), used, out
+
+
+LATE_MAC = "52:54:00:00:07:02"
+
+
+def control_answers(ctx, vd):
+    """While the hostile connection holds: guest.show (which samples the
+    guests' kick counts on the main thread) answers within 5 s."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(os.path.join(ctx.dir, "control.sock"))
+    try:
+        s.sendall(b'{"cmd": "guest.show", "args": {"name": "evil"}}\n')
+        answer = s.makefile("r").readline()
+    except socket.timeout:
+        answer = ""
+    finally:
+        s.close()
+    check(answer.endswith("\n") and json.loads(answer)["ok"], "guest.show got no answer "
+          "within 5 s while the hostile connection held: %r" % answer[:200])
+    return 0
+
+
+def others_still_start(ctx, vd):
+    """While the hostile connection holds what it got: guest.add of a new
+    guest works, gets a mempool of its own, and a good driver connects to
+    it and sends; then the guest goes away again (fds and RSS are compared
+    across runs)."""
+    n0 = vd.output().count("it shares its")
+    r = control(ctx, "guest.add", name="late", socket=ctx.sock("late"), uplink="up0",
+                mac=LATE_MAC, persist=False)
+    check(r is not None, "guest.add failed while the hostile connection held")
+    check(vd.output().count("it shares its") == n0,
+          "the new guest got no mempool of its own:\n" + vd.output()[-1500:])
+    late = Testpmd(ctx, "late", ctx.sock("late"), mac=LATE_MAC, fwd="txonly")
+    try:
+        _, (_, sent) = late.run_fwd("txonly", 1)
+        st = vd.stats()["guest"]["late"]["total"]
+        check(sent > 0 and st["tx_pkts"] == sent, "the new guest sent %d, vhostd dequeued %d"
+              % (sent, st["tx_pkts"]))
+        print("  while held: guest.add ok, the new guest sent %d frames, all dequeued" % sent)
+    finally:
+        late.quit()
+    control(ctx, "guest.del", name="late")
+    return sent
 
 
 # How often each case runs after the first (warm-up) run, between the two
@@ -146,7 +208,7 @@ def drained(vd, good):
 
 
 def attack(ctx, case, expect, features="", used=None, tx=None, refused=0, spoofed=0,
-           says=None, flood=False, rx_dropped=False, bad_offload=0):
+           says=None, flood=False, rx_dropped=False, bad_offload=0, during=None):
     """vhostd with two guests: "evil" (tests/hostile) and "good" (a
     virtio-user testpmd sending all along).  Every run of the case must
     end with the backend's reaction `expect` (closed / alive), `used`
@@ -158,7 +220,9 @@ def attack(ctx, case, expect, features="", used=None, tx=None, refused=0, spoofe
     broadcasts (to the uplink and the hostile guest's RX vring), and with
     rx_dropped some of them must be counted as dropped toward it.  Then
     vhostd must be up, the good guest must have lost nothing, and open fds
-    and RSS must be where they were."""
+    and RSS must be where they were.  during(ctx, vd) runs while a case
+    that holds its connection holds it; what it returns is the number of
+    frames other guests sent to the uplink meanwhile."""
     vd = Vhostd(ctx, daemon_conf([dict(name="evil", socket=ctx.sock("evil"), mac=EVIL_MAC,
                                        features=features),
                                   dict(name="good", socket=ctx.sock("good"), mac=GOOD_MAC)],
@@ -168,17 +232,20 @@ def attack(ctx, case, expect, features="", used=None, tx=None, refused=0, spoofe
     # A first run, with the good guest sending, warms up what is touched
     # once (mbuf pool and DPDK heap pages, sanitizer shadow); the measured
     # runs come after it.
+    others = []     # frames sent by guests that during() added
+    hold = (lambda: others.append(during(ctx, vd))) if during is not None else None
     good.cmd("start")
-    hostile(ctx, case)
+    hostile(ctx, case, hold)
     good.stop_fwd()
     drained(vd, good)
     fds0, rss0 = vd.fds(), vd.rss_kb()
     before = vd.stats()
+    others.clear()
     good.cmd("start")
     results = []
     for _ in range(REPEAT):
         s0, r0 = vd.stats(), control(ctx, "guest.show", name="evil")["refused_messages"]
-        res, u, out = hostile(ctx, case)
+        res, u, out = hostile(ctx, case, hold)
         time.sleep(0.2)
         s1, r1 = vd.stats(), control(ctx, "guest.show", name="evil")["refused_messages"]
         ev = delta(s0, s1, "guest", "evil")
@@ -231,9 +298,10 @@ def attack(ctx, case, expect, features="", used=None, tx=None, refused=0, spoofe
           (good.port_stats()[1], after["guest"]["good"]["total"]["tx_pkts"]))
     check(drops(gd) == 0, "frames of the good guest dropped: %s" %
           {k: v for k, v in gd.items() if k.startswith("drop_") and v})
-    check(up["tx_pkts"] + drops(up) == sent + ev["tx_pkts"] - source_drops(ev),
-          "uplink sent %d and dropped %d; expected %d good + %d evil - %d dropped" %
-          (up["tx_pkts"], drops(up), sent, ev["tx_pkts"], source_drops(ev)))
+    check(up["tx_pkts"] + drops(up) == sent + ev["tx_pkts"] - source_drops(ev) + sum(others),
+          "uplink sent %d and dropped %d; expected %d good + %d evil - %d dropped + %d from "
+          "guests added meanwhile" % (up["tx_pkts"], drops(up), sent, ev["tx_pkts"],
+                                      source_drops(ev), sum(others)))
     check(fds1 == fds0, "vhostd's open fds went from %d to %d" % (fds0, fds1))
     check(rss1 - rss0 < RSS_SLACK_KB, "vhostd's RSS grew by %d kB over %d runs" %
           (rss1 - rss0, REPEAT))
@@ -259,7 +327,7 @@ CASES = {
     "too-many-regions": dict(expect="closed", refused=2),
     "region-overflow": dict(expect="closed", refused=4),
     "vring-index": dict(expect="closed"),
-    "ring-size": dict(expect="closed"),
+    "ring-size": dict(expect="closed", refused=3),       # 32769 and up: over the cap
     "wrong-order": dict(expect="alive", says="valid setup after: ok"),
     # datapath level: a valid device, bad chains, then one good frame
     "valid": dict(expect="alive", used="all", tx=1),
@@ -287,6 +355,21 @@ CASES = {
     # first logged write before vhostd refused it), frames flooding in
     "log-base-short": dict(expect="closed", refused=1, flood=True,
                            says="SET_LOG_BASE of 1048576 bytes on an empty file: closed"),
+    # dirty logging at a non-zero mmap_offset (librte_vhost 22.11.11 writes
+    # the bits that far past its mapping), frames both ways
+    "log-base-offset": dict(expect="closed", refused=1, flood=True,
+                            says="at offset 1073741824: closed"),
+    # notification fds that can block a reader or librte_vhost's writer
+    "kick-pipe": dict(expect="closed", refused=2),
+    "call-pipe-full": dict(expect="closed", refused=1, flood=True),
+    "notify-fd-kinds": dict(expect="closed", refused=4, flood=True),
+    "call-eventfd-full": dict(expect="alive", used="all", flood=True),
+    "kick-socket-lowat": dict(expect="closed", refused=1, during=control_answers),
+    # vrings and ring sizes per connection; a new guest must still start
+    # while the connection holds what it got
+    "vring-flood": dict(expect="alive", refused=5, during=others_still_start,
+                        says="0 of 32768 entries, 3 of 4096; 5 refused; stopped at vring 3"),
+    "ring-size-cap": dict(expect="alive", refused=9, says="GET_QUEUE_NUM: 1\n"),
 }
 
 

@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 
-from harness import VHOSTD, Testpmd, Vhostd, check, run, wait_for
+from harness import VHOSTD, Fail, Testpmd, Vhostd, check, run, wait_for
 from test_switching import ns_counter, ns_send
 
 VHOSTCTL = os.environ.get("VHOSTCTL", "vhostctl")
@@ -274,7 +274,8 @@ def socket_perms(ctx):
 
 def caps(ctx):
     """max-guests and max-queue-pairs: guest.add over a cap changes nothing;
-    a driver that sets up more pairs than allowed is served the allowed ones."""
+    a driver that sets up more pairs than allowed is refused, one with the
+    allowed pairs is served on all of them."""
     sock = ctx.sock("control")
     extra = "max-guests = 2\nmax-queue-pairs = 2"
     bad = os.path.join(ctx.dir, "bad.conf")
@@ -312,12 +313,24 @@ def caps(ctx):
     check(state() == before, "guest.add over max-queue-pairs changed %s to %s" %
           (before, state()))
 
-    # A driver with 4 pairs on a guest allowed 2: pairs 0 and 1 carry traffic.
-    tp = Testpmd(ctx, "vm1", ctx.sock("vm1"), queues=4, mac=MAC)
+    # A driver with 4 pairs on a guest allowed 2: the first message for a
+    # vring past pair 1 and the control queue (index 4) is refused, the
+    # driver cannot start, and nothing was allocated for vrings 5 to 7.
+    try:
+        Testpmd(ctx, "vm1-4q", ctx.sock("vm1"), queues=4, mac=MAC)
+        check(False, "a driver with 4 queue pairs started on a guest allowed 2")
+    except Fail as e:
+        check("testpmd vm1-4q exited" in str(e), str(e))
+    shown = json.loads(ctl(sock, "-j", "guest", "show", "vm1").stdout)
+    check(shown["refused_messages"] >= 1 and shown["state"] == "waiting",
+          "vm1 after a 4-pair driver: %s" % shown)
+    check(re.search(r"guest vm1: refused vhost-user request \d+ \(vring beyond the guest's "
+                    r"queues and control queue\)", vd.output()),
+          "no warning naming vm1 and the vring over the cap:\n" + vd.output()[-2000:])
+    # A driver with the 2 pairs the guest has: both carry traffic.
+    tp = Testpmd(ctx, "vm1", ctx.sock("vm1"), queues=2, mac=MAC)
     wait_for(lambda: json.loads(ctl(sock, "-j", "guest", "show", "vm1").stdout)["pairs"] == 2,
              30, "vm1 to be served 2 pairs")
-    wait_for(lambda: "guest vm1: the driver set up 4 queue pairs, queues = 2: the extra pairs "
-             "are not served" in vd.output(), 5, "a warning about the pairs over the cap")
     per_q, (_, tx) = tp.run_fwd("txonly", 1)
     g = json.loads(ctl(sock, "-j", "stats", "guest", "vm1").stdout)["guests"]["vm1"]
     got = {q["queue"]: q["tx_pkts"] for q in g["queues"]}
