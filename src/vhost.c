@@ -144,6 +144,8 @@ static void
 serve_connection(struct guest *g, int vid)
 {
 	__atomic_store_n(&g->vring_enabled, 0, __ATOMIC_RELEASE);
+	g->dirty_log = false;
+	events_add(g->events, EV_CONNECT, (uint64_t)vid, 0, 0, NULL);
 	LOG(INFO, "guest %s: vhost-user connection (vid %d)", g->cfg.name, vid);
 }
 
@@ -372,8 +374,13 @@ vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
  * shrink a file after it was checked; sealed memfds (QEMU's memfd backend
  * seals by default) cannot be shrunk.
  */
+#define VHOST_USER_GET_FEATURES 1
+#define VHOST_USER_SET_FEATURES 2
 #define VHOST_USER_SET_MEM_TABLE 5
 #define VHOST_USER_SET_LOG_BASE 6
+#define VHOST_USER_SET_VRING_KICK 12
+#define VHOST_USER_SET_VRING_CALL 13
+#define VHOST_USER_SET_VRING_ENABLE 18
 #define VHOST_USER_GET_INFLIGHT_FD 31
 #define VHOST_USER_SET_INFLIGHT_FD 32
 #define VHOST_USER_PAYLOAD_SIZE 632	/* sizeof(VhostUserMsg.payload), 22.11 */
@@ -481,6 +488,73 @@ close_msg_fds(struct vhost_user_ctx *ctx)
 	ctx->fd_num = 0;
 }
 
+/*
+ * The flight recorder's view of a message (events.h): what the frontend
+ * asked for, as the filter saw it; refused ones with the reason.  Payloads
+ * shorter than the request's are left to librte_vhost to refuse.
+ */
+static void
+record_message(int vid, const struct vhost_user_ctx *ctx, const char *why)
+{
+	struct guest *g = guest_of_vid(vid);
+	const uint8_t *p = ctx->payload.raw;
+	uint64_t u = 0, v = 0, bytes = 0;
+	bool log_all;
+
+	if (g == NULL)
+		return;
+	if (why != NULL) {
+		events_add(g->events, EV_REFUSED, ctx->request, 0, 0, why);
+		return;
+	}
+	if (ctx->size >= sizeof(u))
+		memcpy(&u, p, sizeof(u));
+	if (ctx->size >= 2 * sizeof(u))
+		memcpy(&v, p + sizeof(u), sizeof(v));
+	switch (ctx->request) {
+	case VHOST_USER_GET_FEATURES:
+		events_add(g->events, EV_FEATURES_OFFERED, g->offered, 0, 0, NULL);
+		break;
+	case VHOST_USER_SET_FEATURES:
+		if (ctx->size < sizeof(u))
+			break;
+		events_add(g->events, EV_FEATURES_SET, u, 0, 0, NULL);
+		/* VHOST_F_LOG_ALL (vhost-user spec, "Migration"): dirty logging on/off. */
+		log_all = RTE_VHOST_NEED_LOG(u);
+		if (log_all != g->dirty_log)
+			events_add(g->events, log_all ? EV_DIRTY_LOG_START : EV_DIRTY_LOG_STOP, u,
+				   0, 0, NULL);
+		g->dirty_log = log_all;
+		break;
+	case VHOST_USER_SET_MEM_TABLE:
+		if (ctx->size < 8 || ctx->payload.memory.nregions > VHOST_USER_MAX_FDS)
+			break;
+		for (uint32_t i = 0; i < ctx->payload.memory.nregions; i++)
+			bytes += ctx->payload.memory.regions[i].memory_size;
+		events_add(g->events, EV_MEM_TABLE, ctx->payload.memory.nregions, bytes, 0, NULL);
+		break;
+	case VHOST_USER_SET_LOG_BASE:
+		if (ctx->size >= 2 * sizeof(u))
+			events_add(g->events, EV_DIRTY_LOG_BASE, u, v, 0, NULL);
+		break;
+	case VHOST_USER_SET_VRING_KICK:
+	case VHOST_USER_SET_VRING_CALL:
+		/* vhost-user spec: bits 0-7 the vring, bit 8 set when no fd came. */
+		if (ctx->size >= sizeof(u))
+			events_add(g->events, ctx->request == VHOST_USER_SET_VRING_KICK ?
+				   EV_KICK_FD : EV_CALL_FD, u & 0xff, !(u & 0x100), 0, NULL);
+		break;
+	case VHOST_USER_SET_VRING_ENABLE:
+		/* struct vhost_vring_state: u32 index, u32 num (1: enable). */
+		if (ctx->size >= 8)
+			events_add(g->events, (u >> 32) ? EV_VRING_ENABLE : EV_VRING_DISABLE,
+				   u & 0xffffffff, 0, 0, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
 static enum rte_vhost_msg_result
 on_message(int vid, void *msg)
 {
@@ -510,6 +584,7 @@ on_message(int vid, void *msg)
 		why = NULL;
 		break;
 	}
+	record_message(vid, ctx, why);
 	if (why == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;	/* librte_vhost's to handle */
 	close_msg_fds(ctx);
@@ -563,8 +638,10 @@ on_destroy_connection(int vid)
 
 	if (g == NULL)
 		return;
-	if (guest_conn_is(g, vid))
+	if (guest_conn_is(g, vid)) {
+		events_add(g->events, EV_DISCONNECT, (uint64_t)vid, 0, 0, NULL);
 		LOG(INFO, "guest %s: vhost-user connection closed (vid %d)", g->cfg.name, vid);
+	}
 	guest_conn_release(g, vid);	/* the next frontend may be served */
 }
 
@@ -597,6 +674,7 @@ on_new_device(int vid)
 		LOG(ERR, "guest %s: cannot publish poll lists: %s", g->cfg.name, strerror(-ret));
 		return -1;
 	}
+	events_add(g->events, EV_DEVICE_READY, (uint64_t)vid, g->nb_vrings, 0, NULL);
 	features_format(features, names, sizeof(names));
 	LOG(INFO, "guest %s: device ready (vid %d), %s ring, %u vrings, serving %u queue "
 	    "pair(s), NUMA node %d", g->cfg.name, vid,
@@ -631,6 +709,7 @@ on_destroy_device(int vid)
 		LOG(ERR, "guest %s: cannot publish poll lists", g->cfg.name);
 	g->vid = -1;
 	pthread_mutex_unlock(&vhostd->lock);
+	events_add(g->events, EV_DEVICE_STOPPED, (uint64_t)vid, 0, 0, NULL);
 	LOG(INFO, "guest %s: device stopped (vid %d)", g->cfg.name, vid);
 }
 
