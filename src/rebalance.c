@@ -66,7 +66,6 @@ struct qref {
 	const char *kind;
 	const char *name;
 	unsigned int q;
-	struct events *events;	/* the guest's flight recorder; NULL: an uplink */
 };
 
 /* Every placed queue, with its last interval's load. */
@@ -84,7 +83,7 @@ collect(struct vhostd *d, struct placement_queue *pq, struct qref *ref)
 			pq[n] = (struct placement_queue){ .worker = u->rxq_worker[q],
 				.pin = (u->cfg.affinity.mask >> q) & 1 ? u->rxq_worker[q] : PLACEMENT_NONE,
 				.node = u->socket, .load = u->rxq_meter[q].last_cycles };
-			ref[n++] = (struct qref){ &u->rxq_worker[q], "uplink", u->cfg.name, q, NULL };
+			ref[n++] = (struct qref){ &u->rxq_worker[q], "uplink", u->cfg.name, q };
 		}
 	}
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
@@ -96,8 +95,7 @@ collect(struct vhostd *d, struct placement_queue *pq, struct qref *ref)
 			pq[n] = (struct placement_queue){ .worker = g->txq_worker[q],
 				.pin = (g->cfg.affinity.mask >> q) & 1 ? g->txq_worker[q] : PLACEMENT_NONE,
 				.node = g->numa, .load = g->txq_meter[q].last_cycles };
-			ref[n++] = (struct qref){ &g->txq_worker[q], "guest", g->cfg.name, q,
-						  g->events };
+			ref[n++] = (struct qref){ &g->txq_worker[q], "guest", g->cfg.name, q };
 		}
 	}
 	return n;
@@ -130,9 +128,6 @@ rebalance(struct vhostd *d)
 		    rebalance_pct(d, d->balance.busy_last[m->from]), m->to, d->workers[m->to].lcore,
 		    rebalance_pct(d, d->balance.busy_last[m->to]), rebalance_pct(d, pq[m->queue].load));
 		*ref[m->queue].worker = m->to;
-		if (ref[m->queue].events != NULL)
-			events_add(ref[m->queue].events, EV_QUEUE_MOVE, ref[m->queue].q, m->from,
-				   m->to, NULL);
 	}
 	ret = dataplane_publish(d);
 	if (ret != 0) {
