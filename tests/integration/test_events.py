@@ -11,9 +11,11 @@ events-virtio-user  a virtio-user guest (dpdk-testpmd) connects, sends and
 events-hostile      the hostile frontend (tests/hostile) negotiates
                     VHOST_F_LOG_ALL and sends a dirty log the filter refuses,
                     then an inflight request: dirty-log-start and both
-                    refusals (with their request and reason) are listed; a
-                    thousand valid SET_LOG_BASE overflow the ring, which
-                    keeps the newest and counts the rest as dropped.
+                    refusals (with their request and reason) are listed;
+                    a migration's dirty logging (on, a log, off) is listed
+                    as dirty-log-start, -base and -stop; a thousand valid
+                    SET_LOG_BASE overflow the ring, which keeps the newest
+                    and counts the rest as dropped.
 events-rate-limit   a guest over its tx-pps: one rate-limited event per
                     episode of drops, not one per second.
 events-restart      vhostd stops cleanly and starts again with the same
@@ -177,6 +179,19 @@ def hostile(ctx):
           "the refused inflight request: %s" % refused[1])
     check(vhostctl(ctx, "guest", "show", "evil")["refused_messages"] == len(refused),
           "guest show and the recorder disagree on refusals")
+    # Dirty logging done right: on, a log, off (a migration's course).
+    out = hostile_run(ctx, "migrate-log")
+    check("off again: ok" in out and "result: alive" in out, "migrate-log: %s" % out[-500:])
+    wait_for(lambda: kinds(events(ctx, "evil")["events"])[-1] == "disconnect", 10,
+             "migrate-log to close")
+    evs = events(ctx, "evil")["events"]
+    mig = evs[[i for i, e in enumerate(evs) if e["kind"] == "connect"][-1]:]
+    check_ordered(mig, ["connect", "device-ready", "dirty-log-start", "dirty-log-base",
+                        "dirty-log-stop", "device-stopped", "disconnect"])
+    base = [e for e in mig if e["kind"] == "dirty-log-base"][0]
+    check(base["bytes"] == 4096 and base["offset"] == 0, "dirty-log-base: %s" % base)
+    stop = [e for e in mig if e["kind"] == "dirty-log-stop"][0]
+    check(not int(stop["features"], 16) & LOG_ALL, "dirty-log-stop with LOG_ALL: %s" % stop)
     # A thousand valid dirty logs: the ring keeps the newest, counts the rest.
     before = evs[-1]["seq"] + 1
     out = hostile_run(ctx, "repeat-log-base")
