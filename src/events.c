@@ -51,6 +51,14 @@ events_init(struct events *e)
 }
 
 void
+events_reset(struct events *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->next = e->first = 0;
+	pthread_mutex_unlock(&e->lock);
+}
+
+void
 events_fini(struct events *e)
 {
 	pthread_mutex_destroy(&e->lock);

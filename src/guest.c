@@ -242,7 +242,7 @@ guest_slot_alloc(struct vhostd *d)
 		memset(g, 0, sizeof(*g));
 		g->index = (uint16_t)i;
 		g->events = &d->event_rings[i];
-		events_init(g->events);		/* a new guest starts a new record */
+		events_reset(g->events);	/* a new guest starts a new record */
 		g->in_use = true;
 		if (i >= d->nb_guests)
 			d->nb_guests = i + 1;

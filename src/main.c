@@ -203,6 +203,8 @@ start(struct vhostd *d)
 	if (d->workers == NULL || d->qsv == NULL || d->uplinks == NULL || d->guests == NULL ||
 	    d->event_rings == NULL)
 		return -ENOMEM;
+	for (unsigned int i = 0; i < VHOSTD_MAX_GUESTS; i++)
+		events_init(&d->event_rings[i]);
 	d->nb_workers = cfg->daemon.nb_cores;	/* stop() walks only what exists */
 	rte_rcu_qsbr_init(d->qsv, d->nb_workers);
 	for (unsigned int w = 0; w < d->nb_workers; w++) {

@@ -68,6 +68,9 @@ struct events {
 
 void events_init(struct events *e);
 void events_fini(struct events *e);
+/* Forget every event (a new guest in a reused slot); the lock stays, so a
+ * callback still writing for the slot's last guest is never torn. */
+void events_reset(struct events *e);
 
 /* Record an event now (text may be NULL). */
 void events_add(struct events *e, enum event_kind kind, uint64_t a0, uint64_t a1, uint64_t a2,

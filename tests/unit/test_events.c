@@ -81,6 +81,23 @@ test_order_and_names(void **state)
 }
 
 static void
+test_reset(void **state)
+{
+	json_t *j;
+
+	(void)state;
+	for (int i = 0; i < EVENTS_RING + 3; i++)
+		add(EV_CONNECT, i, (uint64_t)i);
+	events_reset(&ev);
+	add(EV_DISCONNECT, 7, 1);
+	j = events_json(&ev, 0);
+	assert_int_equal(num(j, "dropped"), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "events")), 1);
+	assert_int_equal(num(json_array_get(json_object_get(j, "events"), 0), "seq"), 0);
+	json_decref(j);
+}
+
+static void
 test_kind_table(void **state)
 {
 	(void)state;
@@ -224,6 +241,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_order_and_names, setup, teardown),
 		cmocka_unit_test(test_kind_table),
+		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wraparound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print, setup, teardown),
