@@ -20,7 +20,8 @@ events-rate-limit   a guest over its tx-pps: one rate-limited event per
                     episode of drops, not one per second.
 events-restart      vhostd stops cleanly and starts again with the same
                     state directory: the guest's earlier events are listed
-                    again, then a restart marker, then the new ones."""
+                    again, then a restart marker, then the new ones; a
+                    guest added at run time gets its (empty) record back."""
 import json
 import os
 import re
@@ -245,6 +246,8 @@ def restart(ctx):
     tp.quit()
     wait_for(lambda: "disconnect" in kinds(events(ctx, "vm1")["events"]), 10, "disconnect")
     old = events(ctx, "vm1")["events"]
+    # A guest added at run time (saved) comes back with its record too.
+    vhostctl(ctx, "guest", "add", "vm2", "--socket", ctx.sock("vm2"), json_out=False)
     vd.stop()
     saved = os.path.join(ctx.dir, "state", "events", "vm1.json")
     check(os.path.exists(saved), "no %s after a clean stop" % saved)
@@ -263,6 +266,8 @@ def restart(ctx):
           % evs[len(old)])
     check_monotonic(evs)
     check_ordered(evs[len(old) + 1:], ["connect", "mem-table", "device-ready"])
+    check(kinds(events(ctx, "vm2")["events"]) == ["restart"],
+          "the runtime guest's record: %s" % events(ctx, "vm2")["events"])
     tp.quit()
     vd.stop()
 
