@@ -29,6 +29,9 @@ unsigned int ctl_pollfds(struct vhostd *d, struct pollfd *pfd, unsigned int max)
 /* Serve whatever the pollfds of ctl_pollfds() reported. */
 void ctl_serve(struct vhostd *d, const struct pollfd *pfd, unsigned int n);
 
+/* guest.events (ctl_events.c). */
+int ctl_cmd_guest_events(void *ctx, json_t *args, json_t **result, char *err, size_t errlen);
+
 /* guest.add's work, also used to replay the state directory at start. */
 int ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out,
 		  char *err, size_t errlen);

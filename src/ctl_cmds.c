@@ -884,6 +884,7 @@ static const ctl_handler handlers[CTL_NB_CMDS] = {
 	[CTL_CMD_CAPTURE_STOP] = cmd_capture_stop,
 	[CTL_CMD_GUEST_AFFINITY] = cmd_guest_affinity,
 	[CTL_CMD_UPLINK_AFFINITY] = cmd_uplink_affinity,
+	[CTL_CMD_GUEST_EVENTS] = ctl_cmd_guest_events,
 };
 
 static struct ctl_cmd commands[CTL_NB_CMDS];

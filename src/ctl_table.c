@@ -37,6 +37,10 @@ static const struct ctl_param p_stats[] = {
 	{ "kind", CTL_STRING, false }, { "name", CTL_STRING, false },
 	{ "reset", CTL_BOOL, false },
 };
+static const struct ctl_param p_events[] = {
+	{ "name", CTL_STRING, true },
+	{ "since", CTL_INT, false },	/* seconds since the epoch; < 0: back from now */
+};
 static const struct ctl_param p_level[] = { { "level", CTL_STRING, true } };
 
 #define PARAMS(p) p, DIM(p)
@@ -64,6 +68,9 @@ const struct ctl_cmd ctl_table[CTL_NB_CMDS] = {
 	  "pin a guest's queue pairs to worker CPUs (\"0:1,1:2\"; \"none\" unpins)" },
 	[CTL_CMD_UPLINK_AFFINITY] = { "uplink.affinity", NULL, PARAMS(p_affinity),
 	  "pin an uplink's RX queues to worker CPUs (\"0:1,1:2\"; \"none\" unpins)" },
+	[CTL_CMD_GUEST_EVENTS] = { "guest.events", NULL, PARAMS(p_events),
+	  "a guest's flight recorder: control events, oldest first (since: epoch "
+	  "seconds, or negative: seconds back)" },
 };
 
 int

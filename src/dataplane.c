@@ -155,9 +155,18 @@ record_polled(struct vhostd *d)
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
 
-		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++)
-			g->txq_polled[q] = g->in_use && q < g->nb_pairs ?
-				list_of(d, g->txq_worker[q], g->txq_polled[q]) : NO_WORKER;
+		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++) {
+			bool served = g->in_use && q < g->nb_pairs;
+			uint16_t to = g->txq_worker[q], from = g->txq_polled[q];
+
+			/* The flight recorder's queue moves (rebalancing,
+			 * guest.affinity): recorded once, when the polled queue
+			 * is first given another worker (a hand-over may pass
+			 * through NO_WORKER while holding). */
+			if (served && from != NO_WORKER && to != NO_WORKER && to != from)
+				events_add(g->events, EV_QUEUE_MOVE, q, from, to, NULL);
+			g->txq_polled[q] = served ? list_of(d, to, from) : NO_WORKER;
+		}
 	}
 }
 

@@ -76,9 +76,12 @@
 
 #include <rte_common.h>
 #include <rte_version.h>
+#include <rte_vhost.h>
 
 #include "vhostd.h"
 
+#define VHOST_USER_GET_FEATURES 1
+#define VHOST_USER_SET_FEATURES 2
 #define VHOST_USER_SET_MEM_TABLE 5
 #define VHOST_USER_SET_LOG_BASE 6
 #define VHOST_USER_SET_VRING_NUM 8
@@ -286,6 +289,73 @@ frontend_msg_request(const void *msg, bool *needs_reply)
 
 	*needs_reply = ctx->flags & VHOST_USER_NEED_REPLY;
 	return ctx->request;
+}
+
+/*
+ * The flight recorder's view of a message (events.h): what the frontend
+ * asked for, as the filter saw it; refused ones with the reason.  Payloads
+ * shorter than the request's are left to librte_vhost to refuse.
+ */
+void
+frontend_msg_record(struct guest *g, const void *msg, const char *why)
+{
+	const struct vhost_user_ctx *ctx = msg;
+	const uint8_t *p = ctx->payload.raw;
+	uint64_t u = 0, v = 0, bytes = 0;
+	bool log_all;
+
+	if (g == NULL)
+		return;
+	if (why != NULL) {
+		events_add(g->events, EV_REFUSED, ctx->request, 0, 0, why);
+		return;
+	}
+	if (ctx->size >= sizeof(u))
+		memcpy(&u, p, sizeof(u));
+	if (ctx->size >= 2 * sizeof(u))
+		memcpy(&v, p + sizeof(u), sizeof(v));
+	switch (ctx->request) {
+	case VHOST_USER_GET_FEATURES:
+		events_add(g->events, EV_FEATURES_OFFERED, g->offered, 0, 0, NULL);
+		break;
+	case VHOST_USER_SET_FEATURES:
+		if (ctx->size < sizeof(u))
+			break;
+		events_add(g->events, EV_FEATURES_SET, u, 0, 0, NULL);
+		/* VHOST_F_LOG_ALL (vhost-user spec, "Migration"): dirty logging on/off. */
+		log_all = RTE_VHOST_NEED_LOG(u);
+		if (log_all != g->dirty_log)
+			events_add(g->events, log_all ? EV_DIRTY_LOG_START : EV_DIRTY_LOG_STOP, u,
+				   0, 0, NULL);
+		g->dirty_log = log_all;
+		break;
+	case VHOST_USER_SET_MEM_TABLE:
+		if (ctx->size < 8 || ctx->payload.memory.nregions > VHOST_USER_MAX_FDS)
+			break;
+		for (uint32_t i = 0; i < ctx->payload.memory.nregions; i++)
+			bytes += ctx->payload.memory.regions[i].memory_size;
+		events_add(g->events, EV_MEM_TABLE, ctx->payload.memory.nregions, bytes, 0, NULL);
+		break;
+	case VHOST_USER_SET_LOG_BASE:
+		if (ctx->size >= 2 * sizeof(u))
+			events_add(g->events, EV_DIRTY_LOG_BASE, u, v, 0, NULL);
+		break;
+	case VHOST_USER_SET_VRING_KICK:
+	case VHOST_USER_SET_VRING_CALL:
+		/* vhost-user spec: bits 0-7 the vring, bit 8 set when no fd came. */
+		if (ctx->size >= sizeof(u))
+			events_add(g->events, ctx->request == VHOST_USER_SET_VRING_KICK ?
+				   EV_KICK_FD : EV_CALL_FD, u & 0xff, !(u & 0x100), 0, NULL);
+		break;
+	case VHOST_USER_SET_VRING_ENABLE:
+		/* struct vhost_vring_state: u32 index, u32 num (1: enable). */
+		if (ctx->size >= 8)
+			events_add(g->events, (u >> 32) ? EV_VRING_ENABLE : EV_VRING_DISABLE,
+				   u & 0xffffffff, 0, 0, NULL);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Refuse a message and close the connection: no answer is sent even when

@@ -241,6 +241,8 @@ guest_slot_alloc(struct vhostd *d)
 		g = &d->guests[i];
 		memset(g, 0, sizeof(*g));
 		g->index = (uint16_t)i;
+		g->events = &d->event_rings[i];
+		events_reset(g->events);	/* a new guest starts a new record */
 		g->in_use = true;
 		if (i >= d->nb_guests)
 			d->nb_guests = i + 1;

@@ -87,8 +87,10 @@ print_stats(struct vhostd *d, FILE *f)
 			wk->notify.wakeups, wk->notify.timeouts);
 	}
 	for (unsigned int i = 0; i < d->nb_guests; i++)
-		if (d->guests[i].in_use)
+		if (d->guests[i].in_use) {
 			guest_print_stats(d, &d->guests[i], f);
+			guest_events_print(&d->guests[i], f);
+		}
 	for (unsigned int i = 0; i < d->nb_uplinks; i++)
 		uplink_print_stats(d, &d->uplinks[i], f);
 	fprintf(f, "vhostd stats end\n");
@@ -156,6 +158,7 @@ stop(struct vhostd *d)
 		if (d->guests[i].in_use)
 			vhost_guest_unregister(d, &d->guests[i]);
 	print_stats(d, stderr);
+	guest_events_save(d);	/* after unregistering: the disconnects are in */
 	dataplane_free_all(d);
 	for (unsigned int i = 0; i < d->nb_uplinks; i++)
 		uplink_close(&d->uplinks[i]);	/* frees its counters too */
@@ -168,6 +171,7 @@ stop(struct vhostd *d)
 	for (unsigned int s = 0; s < RTE_DIM(d->pools); s++)
 		rte_mempool_free(d->pools[s]);
 	rte_free(d->guests);
+	free(d->event_rings);
 	rte_free(d->uplinks);
 	for (unsigned int w = 0; w < d->nb_workers; w++)
 		if (d->workers[w].wake_fd >= 0)
@@ -195,8 +199,12 @@ start(struct vhostd *d)
 	d->qsv = rte_zmalloc("rcu", sz, RTE_CACHE_LINE_SIZE);
 	d->uplinks = rte_zmalloc("uplinks", (cfg->nb_uplinks + 1) * sizeof(*d->uplinks), 0);
 	d->guests = rte_zmalloc("guests", VHOSTD_MAX_GUESTS * sizeof(*d->guests), 0);
-	if (d->workers == NULL || d->qsv == NULL || d->uplinks == NULL || d->guests == NULL)
+	d->event_rings = calloc(VHOSTD_MAX_GUESTS, sizeof(*d->event_rings));
+	if (d->workers == NULL || d->qsv == NULL || d->uplinks == NULL || d->guests == NULL ||
+	    d->event_rings == NULL)
 		return -ENOMEM;
+	for (unsigned int i = 0; i < VHOSTD_MAX_GUESTS; i++)
+		events_init(&d->event_rings[i]);
 	d->nb_workers = cfg->daemon.nb_cores;	/* stop() walks only what exists */
 	rte_rcu_qsbr_init(d->qsv, d->nb_workers);
 	for (unsigned int w = 0; w < d->nb_workers; w++) {
@@ -284,6 +292,8 @@ start(struct vhostd *d)
 		return ret;
 	/* Guests added at run time before a restart come back now. */
 	ctl_state_replay(d);
+	/* Every guest is back: their records of the last run follow them. */
+	guest_events_load(d);
 	return 0;
 }
 
@@ -331,6 +341,7 @@ run(struct vhostd *d)
 			guest_pools_reap(d, false);
 		capture_poll(d);
 		rebalance_tick(d);
+		guest_events_sample(d);
 		if (hup_seen) {
 			hup_seen = 0;
 			LOG(NOTICE, "SIGHUP: configuration reload is not supported; ignored");

@@ -144,6 +144,8 @@ static void
 serve_connection(struct guest *g, int vid)
 {
 	__atomic_store_n(&g->vring_enabled, 0, __ATOMIC_RELEASE);
+	g->dirty_log = false;
+	events_add(g->events, EV_CONNECT, (uint64_t)vid, 0, 0, NULL);
 	LOG(INFO, "guest %s: vhost-user connection (vid %d)", g->cfg.name, vid);
 }
 
@@ -359,6 +361,7 @@ on_message(int vid, void *msg)
 	if (frontend_msg_answer(msg, queues))
 		return RTE_VHOST_MSG_RESULT_REPLY;
 	why = frontend_msg_check(msg, queues);
+	frontend_msg_record(g, msg, why);
 	if (why == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;	/* librte_vhost's to handle */
 	frontend_msg_close_fds(msg);
@@ -411,8 +414,10 @@ on_destroy_connection(int vid)
 
 	if (g == NULL)
 		return;
-	if (guest_conn_is(g, vid))
+	if (guest_conn_is(g, vid)) {
+		events_add(g->events, EV_DISCONNECT, (uint64_t)vid, 0, 0, NULL);
 		LOG(INFO, "guest %s: vhost-user connection closed (vid %d)", g->cfg.name, vid);
+	}
 	guest_conn_release(g, vid);	/* the next frontend may be served */
 }
 
@@ -445,6 +450,7 @@ on_new_device(int vid)
 		LOG(ERR, "guest %s: cannot publish poll lists: %s", g->cfg.name, strerror(-ret));
 		return -1;
 	}
+	events_add(g->events, EV_DEVICE_READY, (uint64_t)vid, g->nb_vrings, 0, NULL);
 	features_format(features, names, sizeof(names));
 	LOG(INFO, "guest %s: device ready (vid %d), %s ring, %u vrings, serving %u queue "
 	    "pair(s), NUMA node %d", g->cfg.name, vid,
@@ -479,6 +485,7 @@ on_destroy_device(int vid)
 		LOG(ERR, "guest %s: cannot publish poll lists", g->cfg.name);
 	g->vid = -1;
 	pthread_mutex_unlock(&vhostd->lock);
+	events_add(g->events, EV_DEVICE_STOPPED, (uint64_t)vid, 0, 0, NULL);
 	LOG(INFO, "guest %s: device stopped (vid %d)", g->cfg.name, vid);
 }
 

@@ -14,6 +14,7 @@
 #include <rte_spinlock.h>
 
 #include "vhostd/config.h"
+#include "vhostd/events.h"
 #include "vhostd/notify.h"
 #include "vhostd/ratelimit.h"
 #include "vhostd/stats.h"
@@ -135,6 +136,12 @@ struct guest {
 	bool refused_warned;		/* logged once per connection served */
 	struct rte_mempool *pool;	/* its own dequeue pool; NULL: the uplink's */
 	struct dp_capture *capture;	/* active packet capture (capture.c) */
+	struct events *events;		/* its flight recorder (events.h): a ring of
+					 * d->event_rings, reset with the slot */
+	bool dirty_log;			/* VHOST_F_LOG_ALL acked (vhost.c, on_message) */
+	uint64_t rl_drops_seen;		/* rate-limit drops at the last sample
+					 * (guest_events_sample) */
+	bool rl_dropping;		/* ... and they rose in that interval */
 	/* A guest sharing its MAC with another (live migration on one host)
 	 * owns it in the MAC table once it announces itself: workers set
 	 * announce_req, the main thread gives it the next announce_seq. */
@@ -163,6 +170,11 @@ struct vhostd {
 	uint64_t publishes;
 	uint64_t announces;		/* last announce_seq given */
 	int event_fd;			/* vhost callbacks -> main thread */
+	/* The guests' flight recorders, one per slot, outside DPDK memory
+	 * and never freed before exit: a late callback of a deleted guest
+	 * still writes into a ring that exists. */
+	struct events *event_rings;
+	bool events_restored;		/* guest_events_load ran: saving is safe */
 	struct ctl *ctl;		/* control socket (ctl.c) */
 	unsigned int pool_mbufs;
 	uint16_t pool_room;
@@ -271,6 +283,9 @@ bool frontend_msg_answer(void *msg, unsigned int queues);
 void frontend_msg_close_fds(void *msg);
 /* Refuse a message with no answer: the connection is closed. */
 void frontend_msg_refuse(void *msg);
+/* The flight recorder's view of a message for g (events.h), refused ones
+ * (why != NULL) with the reason; g may be NULL. */
+void frontend_msg_record(struct guest *g, const void *msg, const char *why);
 /* Read a notification eventfd's counter; never waits (-EAGAIN when 0). */
 int frontend_fd_read(int fd, uint64_t *val);
 
@@ -318,6 +333,17 @@ void guest_print_stats(struct vhostd *d, struct guest *g, FILE *f);
 void guest_counters(struct vhostd *d, struct guest *g, struct port_stats *out);
 void guest_counters_reset(struct vhostd *d, struct guest *g);
 const char *guest_state_name(const struct guest *g);
+
+/* guest_events.c: the flight recorders' daemon side (main thread). */
+/* Turn a guest's rate-limit drops that start rising into an event (once a
+ * second; the workers only count). */
+void guest_events_sample(struct vhostd *d);
+/* SIGUSR1's dump: a guest's latest events. */
+void guest_events_print(struct guest *g, FILE *f);
+/* STATE_DIR/events/NAME.json: written for every guest at a clean stop,
+ * read back (and removed) at start for the guests that exist again. */
+void guest_events_save(struct vhostd *d);
+void guest_events_load(struct vhostd *d);
 
 /* eal.c */
 int eal_build_args(const struct config *cfg, const char *prog, char **argv,

@@ -130,6 +130,7 @@ static const struct {
 	{ "rx-bad-buffers", case_rx_bad },
 	{ "rx-bad-buffers-packed", case_rx_bad_packed },
 	{ "log-base-short", case_log_base_short },
+	{ "migrate-log", case_migrate_log },
 	{ "intruder-connect", case_intruder_connect },
 	{ "intruder-features", case_intruder_features },
 	{ "intruder-mem-table", case_intruder_mem_table },

@@ -70,6 +70,7 @@ int case_flood_valid(void);
 int case_rx_bad(void);
 int case_rx_bad_packed(void);
 int case_log_base_short(void);
+int case_migrate_log(void);
 /* intrude.c: a second frontend on a socket that has one */
 int case_intruder_connect(void);
 int case_intruder_features(void);

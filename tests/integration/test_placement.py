@@ -102,6 +102,10 @@ def queue_affinity(ctx):
     time.sleep(0.3)
     after = vd.stats()["guest"]["vm1"]
     check(vd.output().count("queue-affinity set") == publishes + 2, "moves not logged")
+    # The guest's flight recorder has each move (guest events).
+    moves = [(e["queue"], e["from"], e["to"]) for e in
+             ctl_json(ctx, "guest", "events", "vm1")["events"] if e["kind"] == "queue-move"]
+    check(moves == [(0, 1, 0), (1, 0, 1), (0, 0, 1)], "queue-move events: %s" % moves)
     for q in (0, 1):
         got = after["q%d" % q]["tx_pkts"] - before["q%d" % q]["tx_pkts"]
         print("  pair %d: guest sent %d, vhostd dequeued %d across two moves"

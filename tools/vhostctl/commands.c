@@ -85,6 +85,20 @@ const struct vctl_cmd vctl_commands[] = {
 		.print = vctl_print_guest_show,
 	},
 	{
+		.words = { "guest", "events" },
+		.synopsis = "NAME [--since T]",
+		.help = "a guest's flight recorder: connects, features, memory table, vrings, "
+			"dirty log, refused messages, rate-limit trips, queue moves (T: seconds "
+			"since the epoch, or -N: the last N seconds)",
+		.pos = NAME_POS("NAME"),
+		.opts = (const struct vctl_opt[]){
+			{ "--since", "since", VCTL_INT, false, "T" },
+			{ NULL },
+		},
+		.requests = { "guest.events" },
+		.print = vctl_print_guest_events,
+	},
+	{
 		.words = { "guest", "affinity" },
 		.synopsis = "NAME MAP",
 		.help = "pin the guest's queue pairs to worker CPUs: MAP is QUEUE:CPU,... "

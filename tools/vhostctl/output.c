@@ -458,6 +458,42 @@ limit_field(FILE *f, const char *label, const json_t *l)
 		field(f, label, "%" JSON_INTEGER_FORMAT " pkt/s", num(l, "pps"));
 }
 
+/* One line per event: "TIME KIND key=value ...", the arguments in the
+ * order vhostd sent them (events.c's kind table). */
+int
+vctl_print_guest_events(FILE *f, const json_t *args, json_t *const res[])
+{
+	const json_t *list = get(res[0], "events"), *ev;
+	json_int_t dropped = num(res[0], "dropped");
+	size_t i;
+
+	(void)args;
+	if (dropped > 0)
+		fprintf(f, "(%lld older events dropped)\n", (long long)dropped);
+	json_array_foreach(list, i, ev) {
+		const char *key;
+		char b1[64], b2[64];
+		json_t *v;
+
+		fprintf(f, "%s %s", text(ev, "time", b1, sizeof(b1)), text(ev, "kind", b2, sizeof(b2)));
+		json_object_foreach((json_t *)ev, key, v) {
+			char b[128];
+
+			if (strcmp(key, "seq") == 0 || strcmp(key, "time") == 0 ||
+			    strcmp(key, "ts_ns") == 0 || strcmp(key, "kind") == 0)
+				continue;
+			if (json_is_string(v) && strcmp(key, "reason") == 0)
+				fprintf(f, " %s=\"%s\"", key, json_string_value(v));
+			else
+				fprintf(f, " %s=%s", key, json_scalar_text(v, b, sizeof(b)));
+		}
+		fputc('\n', f);
+	}
+	if (json_array_size(list) == 0)
+		fprintf(f, "no events\n");
+	return 0;
+}
+
 int
 vctl_print_guest_show(FILE *f, const json_t *args, json_t *const res[])
 {

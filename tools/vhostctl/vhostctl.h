@@ -132,6 +132,7 @@ int vctl_exit_code(const char *code);
 int vctl_print_version(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_guest_list(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_guest_show(FILE *f, const json_t *args, json_t *const results[]);
+int vctl_print_guest_events(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_guest_add(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_guest_del(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_uplink_list(FILE *f, const json_t *args, json_t *const results[]);

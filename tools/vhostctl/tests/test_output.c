@@ -309,18 +309,40 @@ test_robust(void **state)
 		"\"features\": {\"negotiated_names\": [1, \"X\"], \"offered_names\": {}}, "
 		"\"vrings\": [null, 1, {\"index\": \"zero\"}]}",
 		"{\"guests\": {\"vm1\": {\"queues\": 1, \"total\": {\"drops\": {\"x\": \"y\"}}}}}",
+		"{\"events\": [1, null, {\"kind\": [], \"reason\": 3}], \"dropped\": \"x\"}",
 	};
 	const printer printers[] = {
 		vctl_print_version, vctl_print_guest_list, vctl_print_guest_show,
 		vctl_print_guest_add, vctl_print_guest_del, vctl_print_uplink_list,
 		vctl_print_uplink_show, vctl_print_stats, vctl_print_workers, vctl_print_log_level,
-		vctl_print_capture,
+		vctl_print_capture, vctl_print_guest_events,
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		for (size_t p = 0; p < sizeof(printers) / sizeof(printers[0]); p++)
 			free(render(printers[p], junk[i], NULL));
+}
+
+static void
+test_guest_events(void **state)
+{
+	static const char result[] = "{\"name\": \"vm1\", \"dropped\": 3, \"events\": ["
+		"{\"seq\": 3, \"time\": \"2026-12-06T21:30:00.000001Z\", \"ts_ns\": 1, "
+		"\"kind\": \"connect\", \"vid\": 0},"
+		"{\"seq\": 4, \"time\": \"2026-12-06T21:30:00.000002Z\", \"ts_ns\": 2, "
+		"\"kind\": \"kick-fd\", \"vring\": 1, \"fd\": true},"
+		"{\"seq\": 5, \"time\": \"2026-12-06T21:30:00.000003Z\", \"ts_ns\": 3, "
+		"\"kind\": \"refused\", \"request\": 31, \"reason\": \"no inflight\"}]}";
+
+	(void)state;
+	expect_output(vctl_print_guest_events, result, "{\"name\": \"vm1\"}",
+		      "(3 older events dropped)\n"
+		      "2026-12-06T21:30:00.000001Z connect vid=0\n"
+		      "2026-12-06T21:30:00.000002Z kick-fd vring=1 fd=yes\n"
+		      "2026-12-06T21:30:00.000003Z refused request=31 reason=\"no inflight\"\n");
+	expect_output(vctl_print_guest_events, "{\"dropped\": 0, \"events\": []}", NULL,
+		      "no events\n");
 }
 
 static void
@@ -382,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_guest_show_checks),
 		cmocka_unit_test(test_robust),
 		cmocka_unit_test(test_capture),
+		cmocka_unit_test(test_guest_events),
 		cmocka_unit_test(test_small_printers),
 	};
 
