@@ -15,7 +15,11 @@
  *   other      a default that depends on other keys: only [guest] uplink
  *              ("the only uplink"), checked as such.
  *
- * Usage: test_config_docs PATH/TO/docs/configuration.md
+ * The man page, vhostd.conf(5), is held to the same: each key's paragraph
+ * starts with "**key** = ... (default **V** ...)", "(default empty ...)",
+ * "(default none)", "(default: none)" or "(required)".
+ *
+ * Usage: test_config_docs docs/configuration.md docs/man/vhostd.conf.5.md
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +35,7 @@
 
 #define MAX_ROWS	64
 #define CELL_MAX	1024
+#define N_CASES		6	/* the two documents x the three section types */
 
 struct doc_row {
 	char key[64];
@@ -43,7 +48,7 @@ struct doc_table {
 	unsigned int nb;
 };
 
-static const char *doc_path;
+static const char *md_path, *man_path;
 
 /* The minimal sections each section type's keys are added to. */
 static const char *const base_daemon = "[daemon]\n";
@@ -107,20 +112,29 @@ code_spans(const char *cell, char out[][64], unsigned int max)
 	return n;
 }
 
-/* The table of the section "## [TYPE...]" in the document. */
+/* The document, and an empty table to read it into. */
+static FILE *
+open_doc(const char *doc_path, struct doc_table *t)
+{
+	FILE *f = fopen(doc_path, "r");
+
+	if (f == NULL)
+		fail_msg("cannot open %s", doc_path);
+	memset(t, 0, sizeof(*t));
+	return f;
+}
+
+/* The table of the section "## [TYPE...]" in configuration.md. */
 static void
-read_table(const char *type, struct doc_table *t)
+read_md_table(const char *doc_path, const char *type, struct doc_table *t)
 {
 	static char cells[8][CELL_MAX];
 	char heading[32], line[4096];
 	bool in_section = false, in_table = false;
 	int lineno = 0;
-	FILE *f = fopen(doc_path, "r");
+	FILE *f = open_doc(doc_path, t);
 
-	if (f == NULL)
-		fail_msg("cannot open %s", doc_path);
 	snprintf(heading, sizeof(heading), "## [%s", type);
-	memset(t, 0, sizeof(*t));
 	while (fgets(line, sizeof(line), f) != NULL) {
 		unsigned int n;
 
@@ -161,6 +175,78 @@ read_table(const char *type, struct doc_table *t)
 			 heading);
 }
 
+/* A man page line "**key** = ... (default ...)": the Default cell it means. */
+static void
+man_default(const char *line, char *dflt, size_t len)
+{
+	const char *d = strstr(line, "(default");
+
+	if (strstr(line, "(required") != NULL || d == NULL) {
+		snprintf(dflt, len, "none");
+		return;
+	}
+	d += strlen("(default");
+	while (*d == ':' || *d == ' ')
+		d++;
+	if (strncmp(d, "**", 2) == 0) {
+		const char *e = strstr(d + 2, "**");
+
+		snprintf(dflt, len, "`%.*s`", e != NULL ? (int)(e - d - 2) : 0, d + 2);
+		return;
+	}
+	snprintf(dflt, len, "%.*s", (int)strcspn(d, ")"), d);
+	trim(dflt);
+}
+
+/* The "**key** = ..." paragraphs of the section "# \[TYPE...\]" in vhostd.conf(5). */
+static void
+read_man_keys(const char *doc_path, const char *type, struct doc_table *t)
+{
+	char heading[32], line[4096];
+	bool in_section = false;
+	int lineno = 0;
+	FILE *f = open_doc(doc_path, t);
+
+	snprintf(heading, sizeof(heading), "# \\[%s", type);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *p = line;
+		char dflt[CELL_MAX];
+
+		lineno++;
+		if (strncmp(line, "# ", 2) == 0) {
+			in_section = strncmp(line, heading, strlen(heading)) == 0;
+			continue;
+		}
+		if (!in_section || strncmp(line, "**", 2) != 0)
+			continue;
+		man_default(line, dflt, sizeof(dflt));
+		/* "**a**, **b**" then " = ...", or the end of the line. */
+		for (;;) {
+			size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+			struct doc_row *r;
+
+			if (strncmp(p, "**", 2) != 0 || n == 0 || strncmp(p + 2 + n, "**", 2) != 0)
+				break;
+			p += 2 + n + 2;
+			if (*p != ',' && *p != ' ' && *p != '\n' && *p != '\0')
+				break;
+			if (*p == ',' && strncmp(p, ", **", 4) != 0)
+				break;	/* prose that starts with a bold word */
+			r = &t->rows[t->nb++];
+			assert_true(t->nb <= MAX_ROWS);
+			snprintf(r->key, sizeof(r->key), "%.*s", (int)n, p - 2 - n);
+			snprintf(r->dflt, sizeof(r->dflt), "%s", dflt);
+			r->line = lineno;
+			if (*p != ',')
+				break;
+			p += 2;
+		}
+	}
+	fclose(f);
+	if (t->nb == 0)
+		fail_msg("%s: no \"**key** = ...\" lines under \"%s...\\]\"", doc_path, heading);
+}
+
 static int
 parse_with(const char *type, const char *line, struct config *cfg, char *err, size_t errlen)
 {
@@ -190,7 +276,8 @@ section_of(const char *type, const struct config *cfg, size_t *size)
 
 /* Returns the number of disagreements, each printed with the key's name. */
 static unsigned int
-check_default(const char *type, const struct doc_row *r, const struct config *left_out)
+check_default(const char *doc_path, const char *type, const struct doc_row *r,
+	      const struct config *left_out)
 {
 	static struct config cfg;
 	char value[1][64], line[160], err[512];
@@ -234,15 +321,17 @@ check_default(const char *type, const struct doc_row *r, const struct config *le
 	return 1;
 }
 
+typedef void (*doc_reader)(const char *doc_path, const char *type, struct doc_table *t);
+
 static void
-check_section(const char *type)
+check_section(const char *doc_path, doc_reader read, const char *type)
 {
 	static struct doc_table t;
 	static struct config left_out;
 	unsigned int bad = 0;
 	char err[512];
 
-	read_table(type, &t);
+	read(doc_path, type, &t);
 	if (parse_with(type, "", &left_out, err, sizeof(err)) != 0)
 		fail_msg("the minimal [%s] section does not parse: %s", type, err);
 
@@ -272,47 +361,58 @@ check_section(const char *type)
 			bad++;
 			continue;
 		}
-		bad += check_default(type, &t.rows[j], &left_out);
+		bad += check_default(doc_path, type, &t.rows[j], &left_out);
 	}
 	if (bad != 0)
 		fail_msg("%u disagreement(s) between %s and the parser's [%s] section", bad,
 			 doc_path, type);
 }
 
-static void
-test_daemon_table(void **state)
-{
-	(void)state;
-	check_section("daemon");
-}
+struct doc_case {
+	const char **path;
+	doc_reader read;
+	const char *type;
+};
 
 static void
-test_uplink_table(void **state)
+test_doc_section(void **state)
 {
-	(void)state;
-	check_section("uplink");
-}
+	const struct doc_case *c = *state;
 
-static void
-test_guest_table(void **state)
-{
-	(void)state;
-	check_section("guest");
+	check_section(*c->path, c->read, c->type);
 }
 
 int
 main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_daemon_table),
-		cmocka_unit_test(test_uplink_table),
-		cmocka_unit_test(test_guest_table),
+	static const struct doc_case cases[] = {
+		{ &md_path, read_md_table, "daemon" },
+		{ &md_path, read_md_table, "uplink" },
+		{ &md_path, read_md_table, "guest" },
+		{ &man_path, read_man_keys, "daemon" },
+		{ &man_path, read_man_keys, "uplink" },
+		{ &man_path, read_man_keys, "guest" },
 	};
+	struct CMUnitTest tests[N_CASES];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s docs/configuration.md\n", argv[0]);
+	_Static_assert(sizeof(cases) / sizeof(cases[0]) == N_CASES, "one test per case");
+
+	for (unsigned int i = 0; i < N_CASES; i++) {
+		static char names[N_CASES][48];
+
+		snprintf(names[i], sizeof(names[i]), "%s [%s]",
+			 cases[i].path == &md_path ? "configuration.md" : "vhostd.conf.5.md",
+			 cases[i].type);
+		tests[i] = (struct CMUnitTest){ .name = names[i], .test_func = test_doc_section,
+						.initial_state = (void *)&cases[i] };
+	}
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s docs/configuration.md docs/man/vhostd.conf.5.md\n",
+			argv[0]);
 		return 2;
 	}
-	doc_path = argv[1];
+	md_path = argv[1];
+	man_path = argv[2];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
