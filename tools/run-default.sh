@@ -9,7 +9,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/${BUILD_DIR:-build}
-"$top/tools/setup-host.sh"
+# The two programs only: vhost-bench and the rest wait for test.sh or ninja.
+"$top/tools/setup-host.sh" src/vhostd tools/vhostctl/vhostctl
 
 # README.md and the man pages call them by name.
 link() {

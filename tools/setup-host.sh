@@ -7,7 +7,7 @@
 # pandoc for the man pages the install test checks).  Prints one line per
 # phase with its time, and apt's and ninja's own progress.
 #
-#   setup-host.sh [--test]
+#   setup-host.sh [--test] [TARGET...]     (ninja targets; default: all)
 #
 #   BUILD_DIR   build directory (default: build)
 #   HUGEPAGES   2 MiB hugepages to have reserved (default: 1024)
@@ -17,11 +17,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-build}
 pages=${HUGEPAGES:-1024}
 tests=false
-case "${1:-}" in
---test) tests=true ;;
-"") ;;
-*) echo "usage: setup-host.sh [--test]" >&2; exit 2 ;;
-esac
+if [ "${1:-}" = --test ]; then
+	tests=true
+	shift
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "setup-host.sh: run as root (packages, hugepages, TAP devices)" >&2
@@ -50,7 +49,11 @@ done
 if [ -n "$missing" ]; then
 	phase "installing$missing"
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
+	# --force-unsafe-io: no fsync per unpacked file, which dominated a
+	# first install on these VMs' disks; a crash mid-install means running
+	# this again, not a broken host.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		-o Dpkg::Options::=--force-unsafe-io $missing
 	phase "packages installed"
 fi
 
@@ -75,8 +78,8 @@ elif [ "$tests" = true ] && [ -n "$missing" ]; then
 	phase "reconfiguring $build (tests: true)"
 	meson setup --reconfigure "$build" -Dtests=true >/dev/null
 elif [ "$tests" = true ]; then
-	meson configure "$build" -Dtests=true
+	meson configure "$build" -Dtests=true >/dev/null
 fi
-phase "building $build"
-ninja -C "$build"
+phase "building $build${*:+: $*}"
+ninja -C "$build" "$@"
 phase "built"
