@@ -618,6 +618,14 @@ find_section_desc(const char *type, size_t len)
 	return NULL;
 }
 
+const char *
+config_key_name(const char *section_type, unsigned int i)
+{
+	const struct section_desc *desc = find_section_desc(section_type, strlen(section_type));
+
+	return desc != NULL && i < desc->nb_keys ? desc->keys[i].name : NULL;
+}
+
 static void
 section_new(struct parser *p, struct section *s)
 {

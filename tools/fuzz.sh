@@ -6,7 +6,7 @@
 # each target for FUZZ_SECONDS from its seed corpus.  A crash, a leak, a
 # sanitizer report or a failed check fails the suite; the input that did it
 # is in BUILD/tests/fuzz/corpus-TARGET/crashes/.  Run by test.sh; needs the
-# packages setup-host.sh installs (clang, libclang-rt-14-dev, llvm).
+# packages setup-host.sh --test installs (clang, libclang-rt-14-dev, llvm).
 #
 #   FUZZ_DIR      build directory (default: build-fuzz)
 #   FUZZ_SECONDS  seconds per target (default: 60)

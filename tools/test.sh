@@ -12,7 +12,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-build}
-"$top/tools/setup-host.sh"
+"$top/tools/setup-host.sh" --test
 cd "$top"
 # The hostile frontend's 34 cases run once, in the sanitizer pass below,
 # where a memory error they provoke is caught.

@@ -132,6 +132,13 @@ extern const char config_embedded_default[];
 const struct config_uplink *config_find_uplink(const struct config *cfg, const char *name);
 
 /*
+ * The keys of a section type ("daemon", "uplink", "guest"), in the parser's
+ * order: the i-th name, or NULL past the last (or for an unknown type).
+ * For checks that the documentation names every key (test_config_docs).
+ */
+const char *config_key_name(const char *section_type, unsigned int i);
+
+/*
  * A guest defined at run time (control socket): the keys and checks of a
  * [guest NAME] section.  new() sets defaults; set() applies one key (seen
  * records which); finish() checks required keys and the guest against the

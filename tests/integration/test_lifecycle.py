@@ -5,6 +5,7 @@ mode with a guest side that restarts, bad configs and start errors, and the
 embedded default configuration."""
 import json
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -234,25 +235,93 @@ def start_errors(ctx):
     check(not os.path.exists(ctx.sock("vm1")), "socket left behind after a clean stop")
 
 
-def embedded_default(ctx):
-    """`vhostd` with no arguments: a tap uplink and one guest socket, on hugepages."""
-    if os.path.exists("/run/vhostd/vm1.sock"):
-        subprocess.run(["fuser", "-k", "/run/vhostd/vm1.sock"], stderr=subprocess.DEVNULL)
-    log = open(os.path.join(ctx.dir, "default.log"), "w")
-    proc = subprocess.Popen([VHOSTD], stdout=log, stderr=subprocess.STDOUT)
-    ctx.procs.append(proc)
-    out = lambda: open(log.name).read()
+# The built-in configuration's host resources, which a user's vhostd may hold.
+BUILTIN_SOCK = "/run/vhostd/vm1.sock"
+BUILTIN_CTL = "/run/vhostd/control.sock"
+BUILTIN_TAP = "vhostd0"
+BUILTIN_STATE = "/var/lib/vhostd/guests"
+BUILTIN_PREFIX = "/var/run/dpdk/vhostd-default"
+
+
+def listening(path):
+    """A process accepts connections on the unix socket path."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect(path)
+            return True
+        except OSError:
+            return False
+
+
+def builtin_in_use():
+    """What of the built-in configuration someone else holds: a vhostd run
+    without -c would take it over or serve it (saved guests)."""
+    busy = ["%s (a process listens on it)" % p for p in (BUILTIN_SOCK, BUILTIN_CTL)
+            if listening(p)]
+    if subprocess.run(["ip", "link", "show", BUILTIN_TAP], capture_output=True).returncode == 0:
+        busy.append("interface %s" % BUILTIN_TAP)
+    if os.path.isdir(BUILTIN_STATE) and os.listdir(BUILTIN_STATE):
+        busy.append("guests saved in %s" % BUILTIN_STATE)
+    return busy
+
+
+def serve_default_guest(ctx, proc, out, sock, tap):
+    """The built-in guest connects, the TAP uplink exists, SIGTERM exits 0."""
     wait_for(lambda: "ready:" in out() or proc.poll() is not None, 30, "vhostd to start")
-    check(proc.poll() is None, "vhostd with the embedded default exited:\n" + out()[-2000:])
-    check(os.path.exists("/run/vhostd/vm1.sock"), "no /run/vhostd/vm1.sock")
-    check(subprocess.run(["ip", "link", "show", "vhostd0"], capture_output=True).returncode == 0,
-          "no vhostd0 interface")
-    tp = Testpmd(ctx, "vm1", "/run/vhostd/vm1.sock", mac="52:54:00:12:34:56")
+    check(proc.poll() is None, "vhostd on the built-in configuration exited:\n" + out()[-2000:])
+    check(os.path.exists(sock), "no %s" % sock)
+    check(subprocess.run(["ip", "link", "show", tap], capture_output=True).returncode == 0,
+          "no %s interface" % tap)
+    tp = Testpmd(ctx, "vm1", sock, mac="52:54:00:12:34:56")
     wait_for(lambda: "device ready" in out(), 10, "the guest to connect")
     tp.quit()
     proc.terminate()
     check(proc.wait(30) == 0, "vhostd did not exit 0 on SIGTERM")
-    check(not os.path.exists("/run/vhostd/vm1.sock"), "socket left behind")
+    check(not os.path.exists(sock), "socket left behind")
+
+
+def embedded_default(ctx):
+    """The built-in configuration: a tap uplink and one guest socket, on
+    hugepages.  First as printed by --print-default-config with this test's
+    own paths, TAP name and DPDK prefix; then `vhostd` with no arguments, on
+    the built-in paths, only when nobody else holds them (nothing is killed)."""
+    tap = "vhd%d" % (os.getpid() % 1000000)
+    text = subprocess.run([VHOSTD, "--print-default-config"], capture_output=True, text=True,
+                          check=True).stdout
+    for old, new in ((BUILTIN_SOCK, ctx.sock("vm1")), (BUILTIN_CTL, ctx.sock("control")),
+                     ("iface=" + BUILTIN_TAP, "iface=" + tap),
+                     ("[daemon]", "[daemon]\nstate-dir = %s/state\nfile-prefix = vhd-def-%d" %
+                      (ctx.dir, os.getpid()))):
+        check(old in text, "the built-in configuration has no %r any more" % old)
+        text = text.replace(old, new)
+    check("/run/vhostd" not in text, "the built-in configuration has another path in "
+          "/run/vhostd:\n" + text)
+    conf = os.path.join(ctx.dir, "default.conf")
+    with open(conf, "w") as f:
+        f.write(text)
+    log = open(os.path.join(ctx.dir, "printed.log"), "w")
+    proc = subprocess.Popen([VHOSTD, "-c", conf], stdout=log, stderr=subprocess.STDOUT)
+    ctx.procs.append(proc)
+    serve_default_guest(ctx, proc, lambda: open(log.name).read(), ctx.sock("vm1"), tap)
+    shutil.rmtree("/var/run/dpdk/vhd-def-%d" % os.getpid(), ignore_errors=True)
+
+    busy = builtin_in_use()
+    check(not busy, "the built-in configuration is in use on this host: %s; `vhostd` without "
+          "-c would take it over.  Stop whatever holds it and run this test again (it "
+          "kills nothing it did not start)" % ", ".join(busy))
+    # Leave the host as found: what the run creates and vhostd keeps.
+    made = [d for d in (BUILTIN_PREFIX, os.path.dirname(BUILTIN_SOCK)) if not os.path.exists(d)]
+    log = open(os.path.join(ctx.dir, "default.log"), "w")
+    proc = subprocess.Popen([VHOSTD], stdout=log, stderr=subprocess.STDOUT)
+    ctx.procs.append(proc)
+    try:
+        serve_default_guest(ctx, proc, lambda: open(log.name).read(), BUILTIN_SOCK, BUILTIN_TAP)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for d in made:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
