@@ -104,7 +104,8 @@ done
 dpkg-deb -f "$deb" Version | grep -qxF "$version" || fail "package version is not $version"
 dpkg-deb --info "$deb" conffiles | grep -qx /etc/vhostd/vhostd.conf ||
 	fail "/etc/vhostd/vhostd.conf is not a conffile"
-echo "$deb_name.deb: binaries, unit, conffile, man pages in place"
+echo "$deb_name.deb: binaries, unit, conffile, man pages in place; its files:"
+printf '%s\n' "$contents" | grep -v '/$' | sed 's/^/  /'
 
 # --- lintian: no error or warning, pedantic and info tags shown.  The
 # overrides, each with its reason, are in debian/vhostd.lintian-overrides
