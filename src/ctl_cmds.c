@@ -227,8 +227,9 @@ guest_detail(struct vhostd *d, struct guest *g)
 	json_object_set_new(j, "rate_limits", json_pack("{s:o, s:o}",
 		"tx", limit_json(&g->cfg.tx_limit), "rx", limit_json(&g->cfg.rx_limit)));
 	json_object_set_new(j, "mbuf_pool", pool_json(g));
-	json_object_set_new(j, "features", json_pack("{s:o, s:o, s:o, s:o}",
+	json_object_set_new(j, "features", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 		"offered", hex_json(g->offered), "offered_names", feature_names(g->offered),
+		"pinned", hex_json(g->pinned), "pinned_names", feature_names(g->pinned),
 		"negotiated", g->state == GUEST_RUNNING ? hex_json(g->features) : json_null(),
 		"negotiated_names", g->state == GUEST_RUNNING ? feature_names(g->features) :
 								 json_array()));
@@ -536,6 +537,7 @@ cmd_guest_del(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 	pthread_mutex_unlock(&d->lock);
 	if (g->persistent)
 		ctl_state_remove(d, name);
+	guest_pin_forget(d, name);	/* a guest added again starts fresh */
 	LOG(INFO, "guest %s: removed at run time", name);
 	*result = json_pack("{s:s, s:b}", "name", name, "removed", 1);
 	guest_fini(d, g);

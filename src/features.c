@@ -161,8 +161,18 @@ features_offer(uint64_t lib_features, uint64_t on, uint64_t off)
 	return (features_default(lib_features) | (on & lib_features)) & ~off;
 }
 
-size_t
-features_format(uint64_t bits, char *buf, size_t len)
+static const char *
+policy_name(unsigned int bit)
+{
+	for (size_t i = 0; i < N_FEATURES; i++)
+		if (feature_table[i].bit == bit)
+			return feature_table[i].policy != NULL ? feature_table[i].policy
+							       : feature_table[i].spec;
+	return NULL;
+}
+
+static size_t
+format_bits(uint64_t bits, const char *(*name_of)(unsigned int), char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -176,7 +186,7 @@ features_format(uint64_t bits, char *buf, size_t len)
 
 		if (!(bits & BIT(bit)))
 			continue;
-		name = features_spec_name(bit);
+		name = name_of(bit);
 		if (name == NULL) {
 			snprintf(unknown, sizeof(unknown), "bit%u", bit);
 			name = unknown;
@@ -188,4 +198,16 @@ features_format(uint64_t bits, char *buf, size_t len)
 		used += (size_t)n;
 	}
 	return used;
+}
+
+size_t
+features_format(uint64_t bits, char *buf, size_t len)
+{
+	return format_bits(bits, features_spec_name, buf, len);
+}
+
+size_t
+features_format_policy(uint64_t bits, char *buf, size_t len)
+{
+	return format_bits(bits, policy_name, buf, len);
 }

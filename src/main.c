@@ -30,6 +30,7 @@
 #include "capture.h"
 #include "ctl.h"
 #include "dataplane.h"
+#include "pin.h"
 #include "vhostd.h"
 
 RTE_LOG_REGISTER(vhostd_logtype, vhostd, INFO);
@@ -421,6 +422,7 @@ main(int argc, char **argv)
 		printf("%s: OK: %u worker core(s), %u uplink(s), %u guest(s)\n",
 		       path ? path : "<embedded default>", d->cfg.daemon.nb_cores,
 		       d->cfg.nb_uplinks, d->cfg.nb_guests);
+		pin_check_config(&d->cfg, stderr);	/* warnings only: exit 0 */
 		free(d);
 		return 0;
 	}

@@ -417,6 +417,11 @@ on_destroy_connection(int vid)
 	if (guest_conn_is(g, vid)) {
 		events_add(g->events, EV_DISCONNECT, (uint64_t)vid, 0, 0, NULL);
 		LOG(INFO, "guest %s: vhost-user connection closed (vid %d)", g->cfg.name, vid);
+		/* The frontend closed it (vhostd's own stop closes without
+		 * this callback): most likely its QEMU is gone, and the next
+		 * one negotiates afresh.  One that only reconnects gets the
+		 * same offer from this vhostd and is saved again. */
+		guest_pin_forget(vhostd, g->cfg.name);
 	}
 	guest_conn_release(g, vid);	/* the next frontend may be served */
 }
@@ -426,12 +431,15 @@ on_new_device(int vid)
 {
 	struct guest *g = guest_of_vid(vid);
 	char names[1024];
-	uint64_t features = 0;
+	uint64_t features = 0, protocol = 0;
 	int ret;
 
 	if (g == NULL)
 		return -1;
 	rte_vhost_get_negotiated_features(vid, &features);
+	rte_vhost_get_negotiated_protocol_features(vid, &protocol);
+	/* Before the device runs: a restart right after must find it. */
+	guest_pin_save(vhostd, g, features, protocol);
 	pthread_mutex_lock(&vhostd->lock);
 	g->vid = vid;
 	g->features = features;
@@ -628,6 +636,9 @@ vhost_guest_register(struct vhostd *d, struct guest *g)
 		LOG(WARNING, "guest %s: host-tso6 offered by policy but uplink %s cannot segment: "
 		    "IPv6 TSO frames to it will be dropped (drop_bad_offload)", g->cfg.name,
 		    g->cfg.uplink);
+	/* Last: a connected guest keeps what it negotiated (guest_pin.c). */
+	g->pinned = guest_pin_offer(d, g, lib, g->offered);
+	g->offered |= g->pinned;
 	missing = g->cfg.features_on & ~lib;
 	if (missing != 0) {
 		features_format(missing, names, sizeof(names));

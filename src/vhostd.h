@@ -115,6 +115,8 @@ struct guest {
 	int conn_vid;
 	int wait_vid;
 	uint64_t offered;		/* features offered */
+	uint64_t pinned;		/* ... of which kept for a connected guest
+					 * although the config removes them (guest_pin.c) */
 	uint64_t features;		/* negotiated */
 	uint16_t nb_vrings;
 	uint64_t vring_enabled;		/* bit per vring, atomic: set from callbacks */
@@ -344,6 +346,14 @@ void guest_events_print(struct guest *g, FILE *f);
  * read back (and removed) at start for the guests that exist again. */
 void guest_events_save(struct vhostd *d);
 void guest_events_load(struct vhostd *d);
+
+/* guest_pin.c: feature pinning across restarts (pin.h).  Save what g
+ * negotiated (device start); forget it (the frontend closed its connection,
+ * or the guest was deleted); the saved bits the offer lacks that a
+ * restarted vhostd keeps offering (logged, with those it cannot offer). */
+void guest_pin_save(struct vhostd *d, struct guest *g, uint64_t features, uint64_t protocol);
+void guest_pin_forget(struct vhostd *d, const char *name);
+uint64_t guest_pin_offer(struct vhostd *d, struct guest *g, uint64_t lib, uint64_t offered);
 
 /* eal.c */
 int eal_build_args(const struct config *cfg, const char *prog, char **argv,

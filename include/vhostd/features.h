@@ -51,5 +51,8 @@ uint64_t features_offer(uint64_t lib_features, uint64_t on, uint64_t off);
 
 /* "VIRTIO_NET_F_MRG_RXBUF VIRTIO_F_VERSION_1 ..." ; unknown bits as "bit42". */
 size_t features_format(uint64_t bits, char *buf, size_t len);
+/* The same with the config's names: "guest-tso4 mrg-rxbuf ..." (spec
+ * names for bits the policy cannot set). */
+size_t features_format_policy(uint64_t bits, char *buf, size_t len);
 
 #endif

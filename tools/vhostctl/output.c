@@ -273,6 +273,12 @@ print_features(FILE *f, const json_t *g)
 		fprintf(f, "  negotiated: none (no driver)\n  offered:\n");
 		name_lines(f, get(feat, "offered_names"), NULL);
 	}
+	/* Kept for a guest that negotiated them before vhostd restarted
+	 * (operations.md, "Upgrades and restarts"); absent from old daemons. */
+	if (json_array_size(get(feat, "pinned_names")) != 0) {
+		fprintf(f, "  pinned (offered although the configuration removes them):\n");
+		name_lines(f, get(feat, "pinned_names"), NULL);
+	}
 	fprintf(f, "\nvhost-user protocol features (%s)\n  negotiated:\n",
 		text(proto, "negotiated", b1, sizeof(b1)));
 	name_lines(f, get(proto, "names"), NULL);

@@ -76,6 +76,7 @@ static const char fx_guest_show[] =
 	" \"features\": {\"offered\": \"0x170006f8028\", \"offered_names\": ["
 	"   \"VIRTIO_NET_F_MTU\", \"VIRTIO_NET_F_MRG_RXBUF\", \"VIRTIO_RING_F_EVENT_IDX\","
 	"   \"VIRTIO_F_VERSION_1\", \"VIRTIO_F_RING_PACKED\"],"
+	"  \"pinned\": \"0x8000\", \"pinned_names\": [\"VIRTIO_NET_F_MRG_RXBUF\"],"
 	"  \"negotiated\": \"0x100008000\", \"negotiated_names\": ["
 	"   \"VIRTIO_NET_F_MRG_RXBUF\", \"VIRTIO_F_VERSION_1\"]},"
 	" \"protocol_features\": {\"negotiated\": \"0x1\", \"names\": [\"VHOST_USER_PROTOCOL_F_MQ\"]},"

@@ -217,7 +217,9 @@ test_guest_show_running(void **state)
 		"  offered, not accepted by the driver:\n"
 		"    VIRTIO_NET_F_MTU\n"
 		"    VIRTIO_RING_F_EVENT_IDX\n"
-		"    VIRTIO_F_RING_PACKED\n",
+		"    VIRTIO_F_RING_PACKED\n"
+		"  pinned (offered although the configuration removes them):\n"
+		"    VIRTIO_NET_F_MRG_RXBUF\n",
 		"vhost-user protocol features (0x1)\n  negotiated:\n    VHOST_USER_PROTOCOL_F_MQ\n",
 		"vrings\n"
 		"  VRING  QUEUE  DIR  ENABLED  SIZE  AVAIL_IDX  LAST_AVAIL  USED_IDX  LAST_USED  "
