@@ -190,6 +190,13 @@ tel_guest(const char *cmd, const char *params, struct rte_tel_data *t)
 }
 
 static int
+tel_guest_why(const char *cmd, const char *params, struct rte_tel_data *t)
+{
+	(void)cmd;
+	return tel_run("guest.why", params, t);
+}
+
+static int
 tel_workers(const char *cmd, const char *params, struct rte_tel_data *t)
 {
 	(void)cmd;
@@ -284,6 +291,9 @@ ctl_open(struct vhostd *d)
 				   "Guests and their state. Takes no parameters");
 	rte_telemetry_register_cmd("/vhostd/guest", tel_guest,
 				   "A guest: features, vrings, counters. Parameters: guest name");
+	rte_telemetry_register_cmd("/vhostd/guest_why", tel_guest_why,
+				   "Why a guest lost frames in the last 10 s: guest, host, wire or "
+				   "policy. Parameters: guest name");
 	rte_telemetry_register_cmd("/vhostd/uplink", tel_uplink,
 				   "An uplink and its counters. Parameters: uplink name");
 	rte_telemetry_register_cmd("/vhostd/workers", tel_workers,

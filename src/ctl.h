@@ -31,6 +31,13 @@ void ctl_serve(struct vhostd *d, const struct pollfd *pfd, unsigned int n);
 
 /* guest.events (ctl_events.c). */
 int ctl_cmd_guest_events(void *ctx, json_t *args, json_t **result, char *err, size_t errlen);
+/* A guest's answer: make(g, arg) under d->lock, with "name" added;
+ * -ENOENT without such a guest, -ENOMEM when make returns NULL
+ * (ctl_events.c). */
+int ctl_guest_reply(struct vhostd *d, const char *name, json_t *(*make)(struct guest *g, void *arg),
+		    void *arg, json_t **result, char *err, size_t errlen);
+/* guest.why (ctl_why.c). */
+int ctl_cmd_guest_why(void *ctx, json_t *args, json_t **result, char *err, size_t errlen);
 
 /* guest.add's work, also used to replay the state directory at start. */
 int ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out,

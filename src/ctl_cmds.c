@@ -20,6 +20,7 @@
 #include "capture.h"
 #include "dataplane.h"
 #include "ctl.h"
+#include "guest_why.h"
 #include "vhostd.h"
 #include "vhostd/ctl_proto.h"
 #include "vhostd/ctl_table.h"
@@ -118,6 +119,7 @@ guest_summary(struct vhostd *d, const struct guest *g)
 		      "queues", (int)g->cfg.queues, "pairs", (int)g->nb_pairs,
 		      "persistent", g->persistent, "source", g->runtime ? "runtime" : "config");
 	json_object_set_new(j, "notify", json_string(config_notify_mode_name(g->cfg.notify)));
+	json_object_set_new(j, "lost", guest_why_totals_json(g));
 	return j;
 }
 
@@ -272,6 +274,7 @@ guest_detail(struct vhostd *d, struct guest *g)
 	json_object_set_new(j, "queue_affinity", affinity_json(&g->cfg.affinity));
 	json_object_set_new(j, "polling", polling_json(d, g->txq_worker, g->txq_load, g->txq_meter,
 						       &g->cfg.affinity, g->cfg.queues));
+	json_object_set_new(j, "why", guest_why_json(g));
 	return j;
 }
 
@@ -887,6 +890,7 @@ static const ctl_handler handlers[CTL_NB_CMDS] = {
 	[CTL_CMD_GUEST_AFFINITY] = cmd_guest_affinity,
 	[CTL_CMD_UPLINK_AFFINITY] = cmd_uplink_affinity,
 	[CTL_CMD_GUEST_EVENTS] = ctl_cmd_guest_events,
+	[CTL_CMD_GUEST_WHY] = ctl_cmd_guest_why,
 };
 
 static struct ctl_cmd commands[CTL_NB_CMDS];

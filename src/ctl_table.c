@@ -71,6 +71,8 @@ const struct ctl_cmd ctl_table[CTL_NB_CMDS] = {
 	[CTL_CMD_GUEST_EVENTS] = { "guest.events", NULL, PARAMS(p_events),
 	  "a guest's flight recorder: control events, oldest first (since: epoch "
 	  "seconds, or negative: seconds back)" },
+	[CTL_CMD_GUEST_WHY] = { "guest.why", NULL, PARAMS(p_name),
+	  "why a guest lost frames in the last 10 s: guest slow, host slow, wire or policy" },
 };
 
 int

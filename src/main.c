@@ -31,6 +31,7 @@
 #include "ctl.h"
 #include "dataplane.h"
 #include "pin.h"
+#include "guest_why.h"
 #include "vhostd.h"
 
 RTE_LOG_REGISTER(vhostd_logtype, vhostd, INFO);
@@ -343,6 +344,7 @@ run(struct vhostd *d)
 		capture_poll(d);
 		rebalance_tick(d);
 		guest_events_sample(d);
+		guest_why_sample(d);
 		if (hup_seen) {
 			hup_seen = 0;
 			LOG(NOTICE, "SIGHUP: configuration reload is not supported; ignored");

@@ -247,6 +247,7 @@ static const ctl_handler handlers[CTL_NB_CMDS] = {
 	[CTL_CMD_GUEST_AFFINITY] = h_named,
 	[CTL_CMD_UPLINK_AFFINITY] = h_named,
 	[CTL_CMD_GUEST_EVENTS] = h_named,
+	[CTL_CMD_GUEST_WHY] = h_named,
 };
 
 static const struct ctl_param p_fail[] = { { "errno", CTL_INT, false } };

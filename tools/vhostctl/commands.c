@@ -99,6 +99,16 @@ const struct vctl_cmd vctl_commands[] = {
 		.print = vctl_print_guest_events,
 	},
 	{
+		.words = { "guest", "why" },
+		.synopsis = "NAME",
+		.help = "why the guest lost frames in the last 10 s: the dominant cause in one "
+			"sentence (guest slow, host slow, wire, policy), then frames lost by "
+			"cause and direction",
+		.pos = NAME_POS("NAME"),
+		.requests = { "guest.why" },
+		.print = vctl_print_guest_why,
+	},
+	{
 		.words = { "guest", "affinity" },
 		.synopsis = "NAME MAP",
 		.help = "pin the guest's queue pairs to worker CPUs: MAP is QUEUE:CPU,... "

@@ -18,6 +18,8 @@ enum prom_src {
 	SRC_UPLINK_DROPS,	/* stats.uplinks[NAME].total.drops {uplink, reason} */
 	SRC_GUEST_UP,		/* guest.list: 1 when state is running {guest} */
 	SRC_GUEST,		/* guest.list guests[i].FIELD {guest} */
+	SRC_GUEST_LOST,		/* guest.list guests[i].lost.FIELD.CAUSE {guest, cause} */
+	SRC_GUEST_STALL,	/* guest.list guests[i].lost.FIELD {guest} */
 	SRC_WORKER,		/* workers[i].FIELD {worker} */
 	SRC_WORKER_NOTIFY,	/* workers[i].notify.FIELD {worker} */
 };
@@ -45,6 +47,18 @@ static const struct prom_family families[] = {
 	  "1 when a guest driver is connected (state running), else 0." },
 	{ "vhostd_guest_queue_pairs", "gauge", SRC_GUEST, "pairs",
 	  "Queue pairs served: enabled by the guest driver, at most the configured queues." },
+	{ "vhostd_guest_rx_lost_total", "counter", SRC_GUEST_LOST, "rx",
+	  "Frames to the guest lost, by cause: guest (its RX ring full), host (missed by "
+	  "the NIC while the worker serving it was saturated), wire (missed by the NIC "
+	  "otherwise), policy (rx rate limit, not ready). Sampled once a second." },
+	{ "vhostd_guest_tx_lost_total", "counter", SRC_GUEST_LOST, "tx",
+	  "Frames from the guest lost, by cause: host (no mbuf), wire (uplink TX queue "
+	  "full), policy (tx rate limit, spoofed, unknown destination, "
+	  "runt, bad offload). Sampled once a second." },
+	{ "vhostd_guest_slow_seconds_total", "counter", SRC_GUEST_STALL, "guest_slow_seconds",
+	  "Seconds the guest had an RX ring full or no RX buffer posted (guest slow)." },
+	{ "vhostd_guest_host_slow_seconds_total", "counter", SRC_GUEST_STALL, "host_slow_seconds",
+	  "Seconds a worker serving the guest was saturated (host slow)." },
 	{ "vhostd_uplink_rx_packets_total", "counter", SRC_UPLINK_QUEUE, "rx_pkts",
 	  "Frames received from the wire." },
 	{ "vhostd_uplink_rx_bytes_total", "counter", SRC_UPLINK_QUEUE, "rx_bytes",
@@ -180,6 +194,19 @@ guest_samples(struct prom_out *o, const json_t *guests)
 
 		if (name == NULL)
 			continue;
+		if (o->fam->src == SRC_GUEST_LOST) {
+			const char *cause;
+
+			json_object_foreach((json_t *)json_object_get(json_object_get(g, "lost"),
+								      o->fam->field), cause, v)
+				sample(o, v, "guest", name, "cause", cause);
+			continue;
+		}
+		if (o->fam->src == SRC_GUEST_STALL) {
+			sample(o, json_object_get(json_object_get(g, "lost"), o->fam->field), "guest",
+			       name, NULL, NULL);
+			continue;
+		}
 		if (o->fam->src == SRC_GUEST) {
 			sample(o, json_object_get(g, o->fam->field), "guest", name, NULL, NULL);
 			continue;
@@ -235,6 +262,8 @@ vctl_print_metrics(FILE *f, const json_t *args, json_t *const res[])
 			break;
 		case SRC_GUEST_UP:
 		case SRC_GUEST:
+		case SRC_GUEST_LOST:
+		case SRC_GUEST_STALL:
 			guest_samples(&o, list);
 			break;
 		case SRC_WORKER:

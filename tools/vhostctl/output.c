@@ -376,6 +376,7 @@ print_hints(FILE *f, const json_t *g)
 {
 	const char *state = json_string_value(get(g, "state"));
 	const char *mode = json_string_value(get(g, "mode"));
+	const char *cause, *summary;
 	char b[128], m[64];
 	int n = 0;
 
@@ -408,6 +409,13 @@ print_hints(FILE *f, const json_t *g)
 	if (total_drop(g, "guest_ring_full") > 0) {
 		fprintf(f, "  - frames dropped as guest_ring_full: the guest does not empty its "
 			"RX rings fast enough\n");
+		n++;
+	}
+	/* The last seconds' dominant cause (guest why): its sentence. */
+	cause = json_string_value(get(get(g, "why"), "cause"));
+	summary = json_string_value(get(get(g, "why"), "summary"));
+	if (cause != NULL && summary != NULL && strcmp(cause, "none") != 0) {
+		fprintf(f, "  - %s (guest why)\n", summary);
 		n++;
 	}
 	if (n == 0)
@@ -558,6 +566,10 @@ vctl_print_guest_show(FILE *f, const json_t *args, json_t *const res[])
 		ret = print_polling(f, get(g, "polling"));
 	if (ret == 0)
 		ret = print_counters(f, get(g, "counters"));
+	if (ret == 0 && json_is_object(get(g, "why"))) {
+		fprintf(f, "\nlosses (last %.0f s)\n", json_number_value(get(get(g, "why"), "seconds")));
+		ret = vctl_print_why_table(f, get(g, "why"));
+	}
 	print_hints(f, g);
 	return ret;
 }

@@ -133,6 +133,9 @@ int vctl_print_version(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_guest_list(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_guest_show(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_guest_events(FILE *f, const json_t *args, json_t *const results[]);
+/* why.c: guest why, and guest show's losses section (why: guest.why's result). */
+int vctl_print_guest_why(FILE *f, const json_t *args, json_t *const results[]);
+int vctl_print_why_table(FILE *f, const json_t *why);
 int vctl_print_guest_add(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_guest_del(FILE *f, const json_t *args, json_t *const results[]);
 int vctl_print_uplink_list(FILE *f, const json_t *args, json_t *const results[]);

@@ -201,6 +201,35 @@ test_exact(void **state)
 	free(out);
 }
 
+/* guest.list's "lost" (guest why's totals): by cause, with HELP text. */
+static void
+test_lost(void **state)
+{
+	char *out = metrics("{\"guests\": {}, \"uplinks\": {}}", "{\"workers\": []}",
+		"{\"guests\": [{\"name\": \"vm1\", \"state\": \"running\", \"lost\": "
+		"{\"rx\": {\"guest\": 12, \"host\": 0, \"wire\": 0, \"policy\": 3}, "
+		"\"tx\": {\"guest\": 0, \"host\": 1, \"wire\": 7, \"policy\": 0}, "
+		"\"guest_slow_seconds\": 4.0, \"host_slow_seconds\": 0.0}}]}");
+	static const char *const lines[] = {
+		"# HELP vhostd_guest_rx_lost_total Frames to the guest lost, by cause: guest",
+		"# TYPE vhostd_guest_rx_lost_total counter\n",
+		"\nvhostd_guest_rx_lost_total{guest=\"vm1\",cause=\"guest\"} 12\n",
+		"\nvhostd_guest_rx_lost_total{guest=\"vm1\",cause=\"policy\"} 3\n",
+		"\nvhostd_guest_tx_lost_total{guest=\"vm1\",cause=\"wire\"} 7\n",
+		"\nvhostd_guest_tx_lost_total{guest=\"vm1\",cause=\"host\"} 1\n",
+		"# TYPE vhostd_guest_slow_seconds_total counter\n"
+		"vhostd_guest_slow_seconds_total{guest=\"vm1\"} 4\n",
+		"\nvhostd_guest_host_slow_seconds_total{guest=\"vm1\"} 0\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (strstr(out, lines[i]) == NULL)
+			fail_msg("no '%s' in:\n%s", lines[i], out);
+	check_format(out);
+	free(out);
+}
+
 /* The full fixtures: several guests, queues and workers, families kept whole. */
 static void
 test_format(void **state)
@@ -258,6 +287,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact),
+		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_escaping_and_empty),
 	};

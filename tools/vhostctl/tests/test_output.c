@@ -317,7 +317,7 @@ test_robust(void **state)
 		vctl_print_version, vctl_print_guest_list, vctl_print_guest_show,
 		vctl_print_guest_add, vctl_print_guest_del, vctl_print_uplink_list,
 		vctl_print_uplink_show, vctl_print_stats, vctl_print_workers, vctl_print_log_level,
-		vctl_print_capture, vctl_print_guest_events,
+		vctl_print_capture, vctl_print_guest_events, vctl_print_guest_why,
 	};
 
 	(void)state;
@@ -345,6 +345,35 @@ test_guest_events(void **state)
 		      "2026-12-06T21:30:00.000003Z refused request=31 reason=\"no inflight\"\n");
 	expect_output(vctl_print_guest_events, "{\"dropped\": 0, \"events\": []}", NULL,
 		      "no events\n");
+}
+
+static void
+test_guest_why(void **state)
+{
+	static const char result[] = "{\"name\": \"vm1\", \"summary\": \"vm1 lost 5 of 10 "
+		"frames to it in the last 10 s (50.0 %): mostly guest slow: ...\", "
+		"\"cause\": \"guest\", \"direction\": \"rx\", \"seconds\": 10.0, "
+		"\"lost\": {\"rx\": {\"offered\": 10, \"delivered\": 5, \"guest\": 4, "
+		"\"host\": 0, \"wire\": 0, \"policy\": 1}, \"tx\": {\"offered\": 7, "
+		"\"delivered\": 7, \"guest\": 0, \"host\": 0, \"wire\": 0, \"policy\": 0}}, "
+		"\"guest_slow_seconds\": 8.0, \"host_slow_seconds\": 0.0, "
+		"\"tx_stall_seconds\": 0.0, \"worker\": 0, \"busy_pct\": 34, \"backlog\": -1}";
+
+	(void)state;
+	expect_output(vctl_print_guest_why, result, "{\"name\": \"vm1\"}",
+		      "vm1 lost 5 of 10 frames to it in the last 10 s (50.0 %): mostly guest "
+		      "slow: ...\n\n"
+		      "  CAUSE    TO_GUEST  FROM_GUEST\n"
+		      "  guest           4           0\n"
+		      "  host            0           0\n"
+		      "  wire            0           0\n"
+		      "  policy          1           0\n"
+		      "  lost            5           0\n"
+		      "  offered        10           7\n"
+		      "  stalls: guest slow 8.0 s (RX ring full or no buffer posted), host slow "
+		      "0.0 s (worker saturated; guest TX ring full 0.0 s of it)\n"
+		      "  worker 0 busy 34 % at most, uplink RX backlog unknown (the device does "
+		      "not count it)\n");
 }
 
 static void
@@ -407,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_robust),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_guest_events),
+		cmocka_unit_test(test_guest_why),
 		cmocka_unit_test(test_small_printers),
 	};
 
