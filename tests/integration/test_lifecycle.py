@@ -310,7 +310,10 @@ def embedded_default(ctx):
           "-c would take it over.  Stop whatever holds it and run this test again (it "
           "kills nothing it did not start)" % ", ".join(busy))
     # Leave the host as found: what the run creates and vhostd keeps.
-    made = [d for d in (BUILTIN_PREFIX, os.path.dirname(BUILTIN_SOCK)) if not os.path.exists(d)]
+    # The state directory too: a clean stop saves the guest's events there,
+    # and a device start what it negotiated.
+    made = [d for d in (BUILTIN_PREFIX, os.path.dirname(BUILTIN_SOCK),
+                        os.path.dirname(BUILTIN_STATE)) if not os.path.exists(d)]
     log = open(os.path.join(ctx.dir, "default.log"), "w")
     proc = subprocess.Popen([VHOSTD], stdout=log, stderr=subprocess.STDOUT)
     ctx.procs.append(proc)
