@@ -368,6 +368,7 @@ dataplane_publish(struct vhostd *d)
 {
 	struct dp_worker *old[VHOSTD_MAX_WORKERS], *new[VHOSTD_MAX_WORKERS];
 	struct fwd_table *fwd, *old_fwd;
+	uint64_t t0 = rte_rdtsc();
 	unsigned int w;
 
 	/* A queue that changes workers (a pin, the rebalancer) is first taken
@@ -432,6 +433,10 @@ dataplane_publish(struct vhostd *d)
 	rte_free(old_fwd);
 	d->fwd = fwd;
 	d->publishes++;
+	/* The cost of a publish grows with the guests (docs/operations.md,
+	 * "Sizing"): shown by the workers command. */
+	d->publish_cycles = rte_rdtsc() - t0;
+	d->publish_cycles_max = RTE_MAX(d->publish_cycles_max, d->publish_cycles);
 	return 0;
 }
 
