@@ -31,7 +31,7 @@ def scale_conf(ctx, max_guests, memory=1024, extra=""):
         "[daemon]", "cores = 1", "hugepages = no", "memory = %d" % memory,
         "log-level = info", "max-guests = %d" % max_guests,
         "control-socket = %s/control.sock" % ctx.dir, "state-dir = %s/state" % ctx.dir, extra,
-        "", "[uplink up0]", "device = net_null0", ""])
+        "", "[uplink up0]", "device = net_null0,no-rx=1", ""])
 
 
 def sock_prefix(ctx):
@@ -42,9 +42,10 @@ def guest_mac(i):
     return "02:00:00:10:%02x:%02x" % (i >> 8, i & 0xff)
 
 
-def add_guest(c, ctx, i, mac=False):
-    """guest.add of guest gI (persisted); returns its latency in seconds."""
-    args = dict(name="g%d" % i, socket="%s%d.sock" % (sock_prefix(ctx), i), mbufs=MBUFS)
+def add_guest(c, ctx, i, mac=False, persist=True):
+    """guest.add of guest gI; returns its latency in seconds."""
+    args = dict(name="g%d" % i, socket="%s%d.sock" % (sock_prefix(ctx), i), mbufs=MBUFS,
+                persist=persist)
     if mac:
         args["mac"] = guest_mac(i)
     t0 = time.monotonic()
