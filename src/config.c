@@ -559,7 +559,7 @@ config_init(struct config *cfg)
 	d->memory_mb = DEFAULT_MEMORY_MB;
 	d->hugepages = true;
 	d->vring_stats = true;
-	d->max_guests = VHOSTD_MAX_GUESTS;
+	d->max_guests = VHOSTD_DEFAULT_GUESTS;
 	d->max_queue_pairs = VHOSTD_MAX_QUEUES;
 	d->idle_threshold_us = DEFAULT_IDLE_THRESHOLD_US;
 	d->idle_backoff_max_us = DEFAULT_IDLE_BACKOFF_MAX_US;
@@ -968,6 +968,27 @@ guest_lone_burst(const struct config_guest *g, unsigned int seen, const char **r
 	return -1;
 }
 
+/* Entries of librte_vhost's poll set that a guest takes (limits.h), and
+ * why the next guest does not fit, or NULL. */
+static unsigned int
+fdset_entries(const struct config_guest *g)
+{
+	return g->mode == GUEST_MODE_SERVER ? 2 : 1;
+}
+
+static const char *
+fdset_full(unsigned int used, const struct config_guest *g, char *why, size_t len)
+{
+	if (used + fdset_entries(g) <= VHOSTD_VHOST_FDSET)
+		return NULL;
+	snprintf(why, len, "no room in librte_vhost's poll set: the guests before take %u of "
+		 "its %u entries, and a %s-mode guest takes %u (lib/vhost/fd_man.h MAX_FDS: "
+		 "at most %u guests in server mode, %u in client mode)", used,
+		 VHOSTD_VHOST_FDSET, g->mode == GUEST_MODE_SERVER ? "server" : "client",
+		 fdset_entries(g), VHOSTD_VHOST_FDSET / 2, VHOSTD_VHOST_FDSET);
+	return why;
+}
+
 static int
 finish_guest(struct parser *p, struct section *s)
 {
@@ -1102,6 +1123,14 @@ finish(struct parser *p)
 			    "more [guest] sections than [daemon] max-guests = %u (expected at "
 			    "most %u, or a larger max-guests)", p->cfg.daemon.max_guests,
 			    p->cfg.daemon.max_guests);
+	}
+	for (unsigned int i = 0, used = 0; i < p->cfg.nb_guests; i++) {
+		char why[320];
+
+		if (fdset_full(used, &p->cfg.guests[i], why, sizeof(why)) != NULL)
+			return fail(p, p->guest_sec[i]->line, p->guest_sec[i]->title, NULL, "%s",
+				    why);
+		used += fdset_entries(&p->cfg.guests[i]);
 	}
 	for (unsigned int i = 0; i < p->nb_sections; i++) {
 		struct section *s = &p->sections[i];
@@ -1316,14 +1345,21 @@ config_guest_finish(struct config_guest *g, unsigned int seen, const struct conf
 		    const struct config_guest *const *others, unsigned int nb_others,
 		    char *err, size_t errlen)
 {
-	char names[VHOSTD_MAX_UPLINKS * (VHOSTD_NAME_MAX + 2)];
+	char names[VHOSTD_MAX_UPLINKS * (VHOSTD_NAME_MAX + 2)], why[320];
+	unsigned int used = 0;
 	const char *rate;
 	int k;
 
-	/* The cap first: when it is reached, nothing else about the guest matters. */
+	/* The caps first: when it is reached, nothing else about the guest matters. */
 	if (nb_others >= cfg->daemon.max_guests) {
 		report(err, errlen, "[guest %s]: no room for another guest ([daemon] max-guests "
 		       "= %u)", g->name, cfg->daemon.max_guests);
+		return -ENOSPC;
+	}
+	for (unsigned int i = 0; i < nb_others; i++)
+		used += fdset_entries(others[i]);
+	if (fdset_full(used, g, why, sizeof(why)) != NULL) {
+		report(err, errlen, "[guest %s]: %s", g->name, why);
 		return -ENOSPC;
 	}
 	if (!(seen & (1u << GUEST_SOCKET))) {

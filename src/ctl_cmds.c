@@ -454,7 +454,8 @@ ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, 
 	g = guest_slot_alloc(d);
 	if (g == NULL) {
 		pthread_mutex_unlock(&d->lock);
-		snprintf(err, errlen, "no room for another guest (at most %d)", VHOSTD_MAX_GUESTS);
+		snprintf(err, errlen, "no room for another guest (at most %u)",
+			 d->cfg.daemon.max_guests);
 		return -ENOSPC;
 	}
 	ret = guest_init(d, g, &cg);
@@ -721,12 +722,16 @@ cmd_workers(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 				    json_real(rebalance_pct(d, d->balance.busy_last[w])));
 		json_array_append_new(list, j);
 	}
-	*result = json_pack("{s:o, s:{s:i, s:i, s:f, s:I, s:I}}", "workers", list, "rebalance",
+	*result = json_pack("{s:o, s:{s:i, s:i, s:f, s:I, s:I}, s:{s:I, s:f, s:f}}", "workers",
+			    list, "rebalance",
 			    "interval", (int)d->cfg.daemon.rebalance_interval,
 			    "margin", (int)d->cfg.daemon.rebalance_margin,
 			    "measured_seconds", (double)d->balance.interval / (double)rte_get_tsc_hz(),
 			    "rebalances", (json_int_t)d->balance.rebalances,
-			    "moves", (json_int_t)d->balance.moves);
+			    "moves", (json_int_t)d->balance.moves, "publish",
+			    "count", (json_int_t)d->publishes,
+			    "last_us", (double)d->publish_cycles * 1e6 / (double)rte_get_tsc_hz(),
+			    "max_us", (double)d->publish_cycles_max * 1e6 / (double)rte_get_tsc_hz());
 	pthread_mutex_unlock(&d->lock);
 	return 0;
 }

@@ -286,11 +286,23 @@ finish_offloads(struct dp_worker *w, const struct dp_src *src, struct queue_stat
  * access lock, and the lock is uncontended when source queues and guest
  * pairs line up on workers.
  */
+/* g gets frames this poll: listed once, the end-of-poll flush visits only
+ * the listed guests. */
 static inline void
-guest_push(struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
+flush_later(struct dp_worker *w, struct dp_guest *g)
+{
+	if (!g->to_flush) {
+		g->to_flush = true;
+		w->to_flush[w->nb_to_flush++] = (uint16_t)(g - w->guests);
+	}
+}
+
+static inline void
+guest_push(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
 {
 	if (unlikely(g->buf.n == DP_BUF || (g->buf.n != 0 && g->buf_q != q)))
 		flush_guest(g);
+	flush_later(w, g);
 	g->buf_q = q;
 	g->buf.bytes += m->pkt_len;
 	g->buf.pkts[g->buf.n++] = m;
@@ -316,7 +328,7 @@ guest_push_offload(struct dp_worker *w, struct dp_guest *g, const struct dp_src 
 				     OFFLOAD_MAX_FRAMES);
 
 	for (uint16_t i = 0; i < n; i++)
-		guest_push(g, segs[i], q);
+		guest_push(w, g, segs[i], q);
 }
 
 /* rx-rate / rx-pps: does m exceed what g may receive?  A TSO frame g gets
@@ -352,7 +364,7 @@ to_guest(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src, stru
 		guest_push_offload(w, g, src, m, q);
 		return;
 	}
-	guest_push(g, m, q);
+	guest_push(w, g, m, q);
 }
 
 static inline void
@@ -633,6 +645,7 @@ to_guest_burst(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src
 	q = (uint16_t)(q % g->nb_pairs);
 	if (b->n != 0 && (g->buf_q != q || b->n + n > DP_BUF))
 		flush_guest(g);
+	flush_later(w, g);
 	g->buf_q = q;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -757,9 +770,16 @@ dp_poll_tsc(struct dp_worker *w, uint64_t *tsc)
 	}
 	if (total == 0)
 		return 0;
-	for (unsigned int i = 0; i < w->nb_guests; i++)
-		if (w->guests[i].buf.n != 0)
-			flush_guest(&w->guests[i]);
+	/* The guests that got frames, not every guest: with hundreds of them
+	 * a scan would touch a cache line each per busy poll. */
+	for (unsigned int i = 0; i < w->nb_to_flush; i++) {
+		struct dp_guest *g = &w->guests[w->to_flush[i]];
+
+		g->to_flush = false;
+		if (g->buf.n != 0)
+			flush_guest(g);
+	}
+	w->nb_to_flush = 0;
 	for (unsigned int i = 0; i < w->nb_uplinks; i++)
 		if (w->uplinks[i].buf.n != 0)
 			flush_uplink(&w->uplinks[i]);

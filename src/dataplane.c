@@ -285,7 +285,8 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 	size = sizeof(*dp) + nb_rxq * sizeof(struct dp_rxq) +
 	       d->nb_guests * sizeof(struct dp_guest) +
 	       d->nb_uplinks * sizeof(struct dp_uplink) +
-	       nb_meters * sizeof(struct dp_meters);
+	       nb_meters * sizeof(struct dp_meters) +
+	       d->nb_guests * sizeof(uint16_t);
 	dp = rte_zmalloc_socket("dp_worker", size, RTE_CACHE_LINE_SIZE,
 				(int)rte_lcore_to_socket_id(d->workers[w].lcore));
 	if (dp == NULL)
@@ -298,6 +299,8 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 	meters = (struct dp_meters *)p;	/* 8-byte aligned: so are the arrays before */
 	p += nb_meters * sizeof(struct dp_meters);
 	dp->rxq = (struct dp_rxq *)p;
+	p += nb_rxq * sizeof(struct dp_rxq);
+	dp->to_flush = (uint16_t *)p;	/* last: 2-byte entries */
 	dp->nb_guests = d->nb_guests;
 	dp->gso = &d->workers[w].gso;
 	dp->nb_uplinks = d->nb_uplinks;
@@ -368,6 +371,7 @@ dataplane_publish(struct vhostd *d)
 {
 	struct dp_worker *old[VHOSTD_MAX_WORKERS], *new[VHOSTD_MAX_WORKERS];
 	struct fwd_table *fwd, *old_fwd;
+	uint64_t t0 = rte_rdtsc();
 	unsigned int w;
 
 	/* A queue that changes workers (a pin, the rebalancer) is first taken
@@ -432,6 +436,10 @@ dataplane_publish(struct vhostd *d)
 	rte_free(old_fwd);
 	d->fwd = fwd;
 	d->publishes++;
+	/* The cost of a publish grows with the guests (docs/operations.md,
+	 * "Sizing"): shown by the workers command. */
+	d->publish_cycles = rte_rdtsc() - t0;
+	d->publish_cycles_max = RTE_MAX(d->publish_cycles_max, d->publish_cycles);
 	return 0;
 }
 

@@ -63,6 +63,7 @@ struct dp_guest {
 	struct dp_capture *capture;	/* packet capture, or NULL (the usual case) */
 	struct rte_mempool *pool;	/* dequeue into: the guest's own (guest.c) */
 	struct dp_meters *meter;	/* rate limits, or NULL (the usual case) */
+	bool to_flush;			/* in dp_worker.to_flush this poll */
 	struct dp_buf buf;
 };
 
@@ -135,6 +136,10 @@ struct dp_worker {
 	struct dp_rxq *rxq;
 	struct dp_guest *guests;
 	struct dp_uplink *uplinks;
+	/* Guests given frames since the last flush, each once (nb_guests
+	 * entries): the flush visits these, not every guest. */
+	unsigned int nb_to_flush;
+	uint16_t *to_flush;
 };
 
 /* One poll of every queue in w, then flush every buffer.  Returns the number

@@ -235,7 +235,7 @@ guest_slot_alloc(struct vhostd *d)
 	struct guest *g = NULL;
 
 	pthread_mutex_lock(&d->slots_lock);
-	for (unsigned int i = 0; i < VHOSTD_MAX_GUESTS && g == NULL; i++) {
+	for (unsigned int i = 0; i < d->cfg.daemon.max_guests && g == NULL; i++) {
 		if (d->guests[i].in_use)
 			continue;
 		g = &d->guests[i];

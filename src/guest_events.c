@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "meter.h"
 #include "vhostd.h"
 
 /* Events shown per guest in SIGUSR1's dump (guest events shows them all). */
@@ -35,7 +36,10 @@ guest_events_sample(struct vhostd *d)
 		struct queue_stats total;
 		uint64_t drops;
 
-		if (!g->in_use)
+		/* Only a guest with rate limits has rate-limit drops: the others
+		 * cost nothing here, however many (issue 16: idle cost). */
+		if (!g->in_use || (!meter_limits(&g->cfg.tx_limit) &&
+				   !meter_limits(&g->cfg.rx_limit)))
 			continue;
 		guest_counters(d, g, &sum);
 		stats_total(&sum, g->cfg.queues, &total);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,7 +115,7 @@ pool_size(const struct vhostd *d)
 
 		n += u->queues * u->rx_desc + d->nb_workers * u->tx_desc;
 	}
-	n += d->nb_workers * (VHOSTD_MAX_GUESTS + d->cfg.nb_uplinks + 1) * DP_BUF;
+	n += d->nb_workers * (d->cfg.daemon.max_guests + d->cfg.nb_uplinks + 1) * DP_BUF;
 	return n;
 }
 
@@ -184,6 +185,43 @@ stop(struct vhostd *d)
 		close(d->event_fd);
 }
 
+/*
+ * File descriptors a guest of `pairs` queue pairs may hold open: its socket
+ * and connection (server mode), up to 8 memory regions (vhost-user's
+ * VHOST_MEMORY_BASELINE_NREGIONS, QEMU's usual), a kick and a call eventfd
+ * per vring, and the worker's duplicate of each TX vring's kick eventfd
+ * (dataplane.c, notify_setup).  The daemon itself needs NOFILE_BASE.
+ */
+#define NOFILE_BASE 256
+#define NOFILE_PER_GUEST(pairs) (2 + 8 + 5 * (pairs))
+
+/* Warn, once at start, when RLIMIT_NOFILE cannot hold max-guests guests:
+ * the guest whose connection hits the limit would fail, and only it.  The
+ * soft limit is first raised to the hard one (systemd unit: LimitNOFILE). */
+static void
+check_nofile(const struct vhostd *d)
+{
+	const struct config *cfg = &d->cfg;
+	unsigned int need = NOFILE_BASE;
+	struct rlimit rl;
+
+	for (unsigned int i = 0; i < cfg->nb_guests; i++)
+		need += NOFILE_PER_GUEST(cfg->guests[i].queues);
+	need += (cfg->daemon.max_guests - cfg->nb_guests) * NOFILE_PER_GUEST(1);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need)
+		LOG(WARNING, "open file limit %llu is below the %u that max-guests = %u guests "
+		    "may need (%u per single-pair guest): connections beyond it fail (raise "
+		    "LimitNOFILE= in the unit, or ulimit -n)", (unsigned long long)rl.rlim_cur,
+		    need, cfg->daemon.max_guests, NOFILE_PER_GUEST(1));
+}
+
 static int
 start(struct vhostd *d)
 {
@@ -193,6 +231,7 @@ start(struct vhostd *d)
 	int ret;
 
 	d->event_fd = -1;
+	check_nofile(d);
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->slots_lock, NULL);
 	d->workers = rte_zmalloc("workers", cfg->daemon.nb_cores * sizeof(*d->workers),
@@ -200,12 +239,14 @@ start(struct vhostd *d)
 	sz = rte_rcu_qsbr_get_memsize(cfg->daemon.nb_cores);
 	d->qsv = rte_zmalloc("rcu", sz, RTE_CACHE_LINE_SIZE);
 	d->uplinks = rte_zmalloc("uplinks", (cfg->nb_uplinks + 1) * sizeof(*d->uplinks), 0);
-	d->guests = rte_zmalloc("guests", VHOSTD_MAX_GUESTS * sizeof(*d->guests), 0);
-	d->event_rings = calloc(VHOSTD_MAX_GUESTS, sizeof(*d->event_rings));
+	/* Slots for [daemon] max-guests only: each costs its struct guest and
+	 * flight recorder (docs/operations.md, "Sizing"). */
+	d->guests = rte_zmalloc("guests", cfg->daemon.max_guests * sizeof(*d->guests), 0);
+	d->event_rings = calloc(cfg->daemon.max_guests, sizeof(*d->event_rings));
 	if (d->workers == NULL || d->qsv == NULL || d->uplinks == NULL || d->guests == NULL ||
 	    d->event_rings == NULL)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < VHOSTD_MAX_GUESTS; i++)
+	for (unsigned int i = 0; i < cfg->daemon.max_guests; i++)
 		events_init(&d->event_rings[i]);
 	d->nb_workers = cfg->daemon.nb_cores;	/* stop() walks only what exists */
 	rte_rcu_qsbr_init(d->qsv, d->nb_workers);

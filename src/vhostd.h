@@ -170,6 +170,8 @@ struct vhostd {
 	pthread_mutex_t slots_lock;
 	struct fwd_table *fwd;		/* current tables, one per uplink */
 	uint64_t publishes;
+	uint64_t publish_cycles;	/* TSC cycles the last publish took (workers) */
+	uint64_t publish_cycles_max;
 	uint64_t announces;		/* last announce_seq given */
 	int event_fd;			/* vhost callbacks -> main thread */
 	/* The guests' flight recorders, one per slot, outside DPDK memory

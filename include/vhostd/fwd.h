@@ -16,8 +16,11 @@
 
 #define FWD_NONE UINT16_MAX
 
-/* Open addressing, at most half full: a lookup touches one or two slots. */
-#define FWD_SLOTS (4 * VHOSTD_MAX_GUESTS)
+/* Open addressing, at most half full: a lookup touches one or two slots.
+ * A power of two (fwd_mac_hash masks with it). */
+#define FWD_SLOTS 2048
+_Static_assert((FWD_SLOTS & (FWD_SLOTS - 1)) == 0 && FWD_SLOTS >= 2 * VHOSTD_MAX_GUESTS,
+	       "FWD_SLOTS: a power of two, at least twice the guests");
 
 struct fwd_table {
 	uint16_t nb_guests;			/* attached guests, MAC or not */

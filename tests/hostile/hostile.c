@@ -144,12 +144,14 @@ static const struct {
 	{ "kick-socket-lowat", case_kick_socket_lowat },
 	{ "vring-flood", case_vring_flood },
 	{ "ring-size-cap", case_ring_size_cap },
+	{ "many", case_many },
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: hostile --case NAME --socket PATH\ncases:");
+	fprintf(f, "usage: hostile --case NAME --socket PATH [--count N (many: PATH is a "
+		"prefix)]\ncases:");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		fprintf(f, " %s", cases[i].name);
 	fprintf(f, "\n");
@@ -161,6 +163,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "case", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -168,9 +171,11 @@ main(int argc, char **argv)
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:n:h", opts, NULL)) != -1) {
 		if (opt == 'c')
 			name = optarg;
+		else if (opt == 'n')
+			many_set_count(optarg);
 		else if (opt == 's')
 			sock_path = optarg;
 		else {

@@ -78,6 +78,9 @@ int case_intruder_mem_table(void);
 int case_intruder_vrings(void);
 int case_intruder_ready(void);
 int case_log_base_offset(void);
+/* many.c: --count well-behaved frontends on PREFIX0.sock, PREFIX1.sock, ... */
+void many_set_count(const char *arg);
+int case_many(void);
 /* fds.c: notification fds that are not (non-blocking) eventfds */
 int case_kick_pipe(void);
 int case_call_pipe_full(void);

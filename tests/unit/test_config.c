@@ -474,16 +474,6 @@ test_limits(void **state)
 	assert_int_equal(config_parse_string(cfg, text, "t.conf", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "t.conf:33: [uplink u16]: too many [uplink] sections (expected at most 16)");
 
-	n = (size_t)snprintf(text, 16384, "[uplink up0]\ndevice = net_null0\n");
-	for (int i = 0; i < VHOSTD_MAX_GUESTS; i++)
-		n += (size_t)snprintf(text + n, 16384 - n,
-				      "[guest g%d]\nsocket = /run/g%d.sock\n", i, i);
-	assert_int_equal(config_parse_string(cfg, text, "t.conf", err, sizeof(err)), 0);
-	assert_int_equal(cfg->nb_guests, VHOSTD_MAX_GUESTS);
-	snprintf(text + n, 16384 - n, "[guest one-more]\nsocket = /run/x.sock\n");
-	assert_int_equal(config_parse_string(cfg, text, "t.conf", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "t.conf:131: [guest one-more]: too many [guest] sections (expected at most 64)");
-
 	/* The longest socket path that fits sun_path with its NUL. */
 	n = (size_t)snprintf(text, 16384, "[daemon]\ncontrol-socket = /");
 	memset(text + n, 'x', VHOSTD_PATH_MAX - 2);
@@ -511,6 +501,78 @@ test_limits(void **state)
 	assert_int_equal(config_parse_string(cfg, text, "t.conf", err, sizeof(err)), 0);
 	assert_int_equal(cfg->daemon.memory_mb, 128);
 
+	free(cfg);
+	free(text);
+}
+
+/* The guest ceiling: librte_vhost's poll set of 1023 usable entries, two
+ * per server-mode guest, one per client-mode guest (limits.h). */
+static void
+test_guest_ceiling(void **state)
+{
+	const size_t len = 1 << 17;
+	char *text = malloc(len);
+	char err[512];
+	struct config *cfg = new_config();
+	const struct config_guest **others = calloc(VHOSTD_MAX_GUESTS, sizeof(*others));
+	struct config_guest g;
+	unsigned int seen = 0;
+	size_t n;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(others);
+	n = (size_t)snprintf(text, len, "[daemon]\nmax-guests = 1023\n[uplink up0]\n"
+			     "device = net_null0\n");
+	for (int i = 0; i < 511; i++)
+		n += (size_t)snprintf(text + n, len - n, "[guest g%d]\nsocket = /run/g%d.sock\n",
+				      i, i);
+	assert_int_equal(config_parse_string(cfg, text, "t.conf", err, sizeof(err)), 0);
+	assert_int_equal(cfg->nb_guests, 511);
+	/* guest.add: one more server-mode guest does not fit, a client-mode one does. */
+	for (unsigned int i = 0; i < cfg->nb_guests; i++)
+		others[i] = &cfg->guests[i];
+	assert_int_equal(config_guest_new(&g, "g511", err, sizeof(err)), 0);
+	assert_int_equal(config_guest_set(&g, "socket", "/run/g511.sock", &seen, err,
+					  sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, others, 511, err, sizeof(err)),
+			 -ENOSPC);
+	assert_string_equal(err, "[guest g511]: no room in librte_vhost's poll set: the guests "
+			    "before take 1022 of its 1023 entries, and a server-mode guest takes "
+			    "2 (lib/vhost/fd_man.h MAX_FDS: at most 511 guests in server mode, "
+			    "1023 in client mode)");
+	assert_int_equal(config_guest_set(&g, "mode", "client", &seen, err, sizeof(err)), 0);
+	assert_int_equal(config_guest_finish(&g, seen, cfg, others, 511, err, sizeof(err)), 0);
+	/* The file: the 512th server-mode guest is refused at config check. */
+	snprintf(text + n, len - n, "[guest g511]\nsocket = /run/g511.sock\n");
+	assert_int_equal(config_parse_string(cfg, text, "t.conf", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:1027: [guest g511]: no room in librte_vhost's poll set: "
+			    "the guests before take 1022 of its 1023 entries, and a server-mode "
+			    "guest takes 2 (lib/vhost/fd_man.h MAX_FDS: at most 511 guests in "
+			    "server mode, 1023 in client mode)");
+
+	/* All in client mode: 1023, then the section limit. */
+	n = (size_t)snprintf(text, len, "[daemon]\nmax-guests = 1023\n[uplink up0]\n"
+			     "device = net_null0\n");
+	for (int i = 0; i < VHOSTD_MAX_GUESTS; i++)
+		n += (size_t)snprintf(text + n, len - n, "[guest g%d]\nsocket = /run/g%d.sock\n"
+				      "mode = client\n", i, i);
+	assert_int_equal(config_parse_string(cfg, text, "t.conf", err, sizeof(err)), 0);
+	assert_int_equal(cfg->nb_guests, VHOSTD_MAX_GUESTS);
+	snprintf(text + n, len - n, "[guest one-more]\nsocket = /run/x.sock\nmode = client\n");
+	assert_int_equal(config_parse_string(cfg, text, "t.conf", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:3074: [guest one-more]: too many [guest] sections "
+			    "(expected at most 1023)");
+
+	/* The default max-guests, 64, bounds a file without the key. */
+	n = (size_t)snprintf(text, len, "[uplink up0]\ndevice = net_null0\n");
+	for (int i = 0; i < 65; i++)
+		n += (size_t)snprintf(text + n, len - n, "[guest g%d]\nsocket = /run/g%d.sock\n",
+				      i, i);
+	assert_int_equal(config_parse_string(cfg, text, "t.conf", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:131: [guest g64]: more [guest] sections than [daemon] "
+			    "max-guests = 64 (expected at most 64, or a larger max-guests)");
+	free(others);
 	free(cfg);
 	free(text);
 }
@@ -720,9 +782,9 @@ static const struct {
 
 	/* Caps, socket owner, group and mode (docs/security.md) */
 	{ "[daemon]\nmax-guests = 0\n",
-	  "t.conf:2: [daemon] max-guests: '0' is out of range (expected 1 to 64)" },
-	{ "[daemon]\nmax-guests = 65\n",
-	  "t.conf:2: [daemon] max-guests: '65' is out of range (expected 1 to 64)" },
+	  "t.conf:2: [daemon] max-guests: '0' is out of range (expected 1 to 1023)" },
+	{ "[daemon]\nmax-guests = 1024\n",
+	  "t.conf:2: [daemon] max-guests: '1024' is out of range (expected 1 to 1023)" },
 	{ "[daemon]\nmax-queue-pairs = 17\n",
 	  "t.conf:2: [daemon] max-queue-pairs: '17' is out of range (expected 1 to 16)" },
 	{ "[daemon]\nmax-guests = 1\n" VM1 "[guest vm2]\nsocket = /run/vm2.sock\n",
@@ -1225,6 +1287,7 @@ main(void)
 		cmocka_unit_test(test_features_policy),
 		cmocka_unit_test(test_cross_references),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_guest_ceiling),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_error_keeps_config),
 		cmocka_unit_test(test_load),

@@ -135,6 +135,7 @@ struct fixture {
 	struct dp_uplink uplink;
 	struct dp_rxq rxq[3];
 	struct queue_load load[3];
+	uint16_t to_flush[2];
 	struct dp_worker w;
 };
 
@@ -179,6 +180,7 @@ setup_fixture(unsigned int nb_guests)
 	fx.w.rxq = fx.rxq;
 	fx.w.nb_guests = nb_guests;
 	fx.w.guests = fx.guests;
+	fx.w.to_flush = fx.to_flush;
 	fx.w.nb_uplinks = 1;
 	fx.w.uplinks = &fx.uplink;
 	fx.w.gso = &gso;
