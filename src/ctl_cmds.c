@@ -657,7 +657,7 @@ worker_notify_json(const struct worker *wk)
 		mode = "poll";
 	else if (dp != NULL && dp->idle_threshold == 0)
 		mode = "interrupt";
-	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "mode", mode, "asleep", __atomic_load_n(&wk->asleep, __ATOMIC_RELAXED),
 			 "backoff", dp != NULL && dp->backoff,
 			 "sleep_cycles", (json_int_t)wk->sleep_cycles,
@@ -665,7 +665,8 @@ worker_notify_json(const struct worker *wk)
 			 "rechecks", (json_int_t)wk->notify.rechecks,
 			 "sleeps", (json_int_t)wk->notify.sleeps,
 			 "wakeups", (json_int_t)wk->notify.wakeups,
-			 "timeouts", (json_int_t)wk->notify.timeouts);
+			 "timeouts", (json_int_t)wk->notify.timeouts,
+			 "quiet_polls", (json_int_t)wk->notify.quiet_polls);
 }
 
 static json_t *

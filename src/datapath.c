@@ -726,8 +726,19 @@ dp_poll(struct dp_worker *w)
 	return dp_poll_tsc(w, &tsc);
 }
 
-unsigned int
-dp_poll_tsc(struct dp_worker *w, uint64_t *tsc)
+/* A queue that wakes a sleeping worker when it has frames: an fd in the
+ * worker's epoll set, and (a guest's) kicks already turned on. */
+static inline bool
+rxq_notifies(const struct dp_rxq *rxq)
+{
+	return rxq->fd >= 0 && rxq->started;
+}
+
+/* One poll of w's queues (only those that cannot notify when quiet), then
+ * a flush of every buffer.  quiet is a constant at each call: the compiler
+ * makes two loops, and dp_poll_tsc's has no test for it. */
+static __rte_always_inline unsigned int
+poll_queues(struct dp_worker *w, uint64_t *tsc, bool quiet)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int total = 0;
@@ -737,6 +748,8 @@ dp_poll_tsc(struct dp_worker *w, uint64_t *tsc)
 		struct dp_rxq *rxq = &w->rxq[i];
 		uint16_t n;
 
+		if (quiet && rxq_notifies(rxq))
+			continue;
 		if (rxq->kind == DP_RXQ_GUEST) {
 			struct dp_guest *g = &w->guests[rxq->obj];
 
@@ -794,4 +807,18 @@ dp_poll_tsc(struct dp_worker *w, uint64_t *tsc)
 			w->rxq[i].load->busy_cycles += n == total ? t1 : t1 * n / total;
 	}
 	return total;
+}
+
+unsigned int
+dp_poll_tsc(struct dp_worker *w, uint64_t *tsc)
+{
+	return poll_queues(w, tsc, false);
+}
+
+unsigned int
+dp_poll_quiet(struct dp_worker *w)
+{
+	uint64_t tsc = rte_rdtsc();
+
+	return poll_queues(w, &tsc, true);
 }

@@ -151,6 +151,12 @@ unsigned int dp_poll(struct dp_worker *w);
  * read saved per loop: a read costs ~25-80 cycles, a frame ~150). */
 unsigned int dp_poll_tsc(struct dp_worker *w, uint64_t *tsc);
 
+/* One poll of the queues in w that cannot wake a sleeping worker (an
+ * uplink without RX interrupts, a guest vring whose kicks are not on yet),
+ * then flush: a back-off wake-up's poll, whose cost does not grow with
+ * the guests that can. */
+unsigned int dp_poll_quiet(struct dp_worker *w);
+
 /* Free a list built by dataplane.c (closes its kick fds). */
 void dp_worker_free(struct dp_worker *w);
 

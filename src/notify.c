@@ -3,6 +3,8 @@
  * Notification modes (include/vhostd/notify.h): when a worker sleeps.
  * No DPDK here; worker.c does the arming, polling and sleeping.
  */
+#include <stddef.h>
+
 #include "vhostd/notify.h"
 
 void
@@ -20,6 +22,7 @@ static unsigned int
 sleep_until_frames(struct notify *nt, const struct notify_ops *ops, void *ctx)
 {
 	unsigned int timeout = nt->backoff ? NOTIFY_BACKOFF_MIN_US : NOTIFY_SAFETY_US;
+	unsigned int since_full = 0;	/* microseconds slept since a full poll */
 	unsigned int n;
 	int r;
 
@@ -42,15 +45,26 @@ sleep_until_frames(struct notify *nt, const struct notify_ops *ops, void *ctx)
 		nt->sleeps++;
 		if (r > 0) {
 			nt->wakeups++;
+			since_full = 0;
 		} else {
 			nt->timeouts++;
+			since_full += timeout;
 			if (nt->backoff && timeout < nt->backoff_max_us)
 				timeout = timeout * 2 > nt->backoff_max_us ? nt->backoff_max_us
 									   : timeout * 2;
 		}
 		/* Still armed: a spurious wake (a kick counted before the
-		 * arming, a frame another queue took) sleeps again. */
-		n = ops->poll(ctx);
+		 * arming, a frame another queue took) sleeps again.  A timed
+		 * wake-up polls only what cannot wake us: every queue that can
+		 * would have.  Still, every NOTIFY_SAFETY_US one polls them all,
+		 * as a sleep without back-off does, against a lost notification. */
+		if (r == 0 && ops->poll_quiet != NULL && since_full < NOTIFY_SAFETY_US) {
+			nt->quiet_polls++;
+			n = ops->poll_quiet(ctx);
+		} else {
+			since_full = 0;
+			n = ops->poll(ctx);
+		}
 		if (n != 0)
 			break;
 		/* Some devices' RX interrupts fire once per enable. */

@@ -127,6 +127,16 @@ sleeper_poll(void *ctx)
 	return dp_poll(s->dp);
 }
 
+/* A timed wake-up: the queues that would have woken us did not.  When
+ * arming failed somewhere, no queue is known to notify: all of them. */
+static unsigned int
+sleeper_poll_quiet(void *ctx)
+{
+	struct sleeper *s = ctx;
+
+	return s->arm_failed ? dp_poll(s->dp) : dp_poll_quiet(s->dp);
+}
+
 static bool
 list_changed(struct worker *wk, const struct dp_worker *dp, uint64_t gen)
 {
@@ -195,6 +205,7 @@ sleeper_sleep(void *ctx, unsigned int timeout_us)
 static const struct notify_ops sleeper_ops = {
 	.arm = sleeper_arm,
 	.poll = sleeper_poll,
+	.poll_quiet = sleeper_poll_quiet,
 	.sleep = sleeper_sleep,
 };
 

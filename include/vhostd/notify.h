@@ -46,6 +46,10 @@ struct notify_ops {
 	void (*arm)(void *ctx, bool on);
 	/* One poll of every queue, frames forwarded; returns frames received. */
 	unsigned int (*poll)(void *ctx);
+	/* After a back-off timeout: one poll of the queues that cannot wake
+	 * the worker (no fd, or arming failed), so that the cost of a timed
+	 * wake-up does not grow with the guests that can.  NULL: poll. */
+	unsigned int (*poll_quiet)(void *ctx);
 	/* Sleep at most timeout_us on the armed queues and the wake eventfd,
 	 * then drain what woke us.  Returns > 0 woken, 0 timed out, or
 	 * NOTIFY_NOSLEEP / NOTIFY_STALE. */
@@ -63,6 +67,8 @@ struct notify {
 	uint64_t sleeps;
 	uint64_t wakeups;	/* sleeps ended by an event (kick, interrupt, wake fd) */
 	uint64_t timeouts;	/* sleeps ended by their timeout */
+	uint64_t quiet_polls;	/* timed wake-ups that polled only the queues
+				 * that cannot notify (poll_quiet) */
 };
 
 /* A new poll list: its threshold (cycles), whether it needs a back-off and

@@ -75,6 +75,23 @@ static const struct notify_ops fake_ops = {
 	.arm = fake_arm, .poll = fake_poll, .sleep = fake_sleep,
 };
 
+/* The same, scripted from the same list, for the poll of the queues that
+ * cannot notify (worker.c: dp_poll_quiet). */
+static unsigned int
+fake_poll_quiet(void *ctx)
+{
+	struct fake *f = ctx;
+	unsigned int n = f->next_poll < f->nb_polls ? f->polls[f->next_poll] : 0;
+
+	f->next_poll++;
+	say(f, "quiet=%u ", n);
+	return n;
+}
+
+static const struct notify_ops quiet_ops = {
+	.arm = fake_arm, .poll = fake_poll, .poll_quiet = fake_poll_quiet, .sleep = fake_sleep,
+};
+
 static struct fake fk;
 static struct notify nt;
 
@@ -242,6 +259,57 @@ test_backoff(void **state)
 	assert_string_equal(fk.log, "arm poll=0 sleep(50)=0 poll=4 disarm ");
 }
 
+/*
+ * With a quiet poll: a timed wake-up polls only the queues that cannot
+ * notify, until NOTIFY_SAFETY_US of timed sleeps have passed since the last
+ * full poll (50 .. 25600 doubling is 51150 us, then one sleep of the 50000
+ * cap: past 100000, a full poll).  A wake-up by an event polls everything,
+ * and so does a quiet poll's caller once it finds frames.
+ */
+static void
+test_backoff_quiet(void **state)
+{
+	(void)state;
+	setup_cap(0, true, 50000);
+	for (int i = 0; i < 11; i++)
+		fk.sleeps[i] = 0;	/* timed out */
+	fk.sleeps[11] = 1;
+	fk.nb_sleeps = 12;
+	fk.polls[12] = 2;
+	fk.nb_polls = 13;
+	assert_int_equal(notify_after_poll(&nt, &quiet_ops, &fk, 0, 1), 2);
+	assert_string_equal(fk.log, "arm poll=0 sleep(50)=0 quiet=0 arm sleep(100)=0 quiet=0 arm "
+			    "sleep(200)=0 quiet=0 arm sleep(400)=0 quiet=0 arm sleep(800)=0 quiet=0 "
+			    "arm sleep(1600)=0 quiet=0 arm sleep(3200)=0 quiet=0 arm "
+			    "sleep(6400)=0 quiet=0 arm sleep(12800)=0 quiet=0 arm "
+			    "sleep(25600)=0 quiet=0 arm sleep(50000)=0 poll=0 arm "
+			    "sleep(50000)=1 poll=2 disarm ");
+	assert_int_equal(nt.quiet_polls, 10);
+	assert_int_equal(nt.timeouts, 11);
+	assert_int_equal(nt.wakeups, 1);
+
+	/* Frames from a queue that cannot notify end the sleep. */
+	setup(0, true);
+	fk.sleeps[0] = 0;
+	fk.nb_sleeps = 1;
+	fk.polls[1] = 3;
+	fk.nb_polls = 2;
+	assert_int_equal(notify_after_poll(&nt, &quiet_ops, &fk, 0, 1), 3);
+	assert_string_equal(fk.log, "arm poll=0 sleep(50)=0 quiet=3 disarm ");
+	assert_int_equal(nt.quiet_polls, 1);
+
+	/* Without back-off every sleep is NOTIFY_SAFETY_US long: each timed
+	 * wake-up polls everything, as before. */
+	setup(0, false);
+	fk.sleeps[0] = 0;
+	fk.nb_sleeps = 1;
+	fk.polls[1] = 1;
+	fk.nb_polls = 2;
+	assert_int_equal(notify_after_poll(&nt, &quiet_ops, &fk, 0, 1), 1);
+	assert_string_equal(fk.log, "arm poll=0 sleep(100000)=0 poll=1 disarm ");
+	assert_int_equal(nt.quiet_polls, 0);
+}
+
 /* Another cap: it ends the doubling, even between two powers of two; the
  * smallest cap sleeps the minimum every time. */
 static void
@@ -328,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_spurious_wakeup),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_backoff_cap),
+		cmocka_unit_test(test_backoff_quiet),
 		cmocka_unit_test(test_nosleep_disarms),
 		cmocka_unit_test(test_stale_list_untouched),
 		cmocka_unit_test(test_configure),
