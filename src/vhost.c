@@ -146,7 +146,8 @@ serve_connection(struct guest *g, int vid)
 	__atomic_store_n(&g->vring_enabled, 0, __ATOMIC_RELEASE);
 	g->dirty_log = false;
 	events_add(g->events, EV_CONNECT, (uint64_t)vid, 0, 0, NULL);
-	LOG(INFO, "guest %s: vhost-user connection (vid %d)", g->cfg.name, vid);
+	ratelimit_log(&g->conn_limit, RTE_LOG_INFO, "guest %s: vhost-user connection (vid %d)",
+		      g->cfg.name, vid);
 }
 
 static void
@@ -416,7 +417,8 @@ on_destroy_connection(int vid)
 		return;
 	if (guest_conn_is(g, vid)) {
 		events_add(g->events, EV_DISCONNECT, (uint64_t)vid, 0, 0, NULL);
-		LOG(INFO, "guest %s: vhost-user connection closed (vid %d)", g->cfg.name, vid);
+		ratelimit_log(&g->conn_limit, RTE_LOG_INFO, "guest %s: vhost-user connection "
+			      "closed (vid %d)", g->cfg.name, vid);
 		/* The frontend closed it (vhostd's own stop closes without
 		 * this callback): most likely its QEMU is gone, and the next
 		 * one negotiates afresh.  One that only reconnects gets the

@@ -134,6 +134,8 @@ struct guest {
 	uint64_t kicks_read;		/* worker_guest_kicks() at the last sample */
 	uint64_t refused_msgs;		/* vhost-user messages refused (vhost.c) */
 	struct ratelimit log_limit;	/* its misbehaviour's log lines (ratelimit.h) */
+	struct ratelimit conn_limit;	/* its connect/close lines: a frontend (or a
+					 * QEMU that refuses vhostd) may loop on them */
 	uint64_t refused_conns;		/* connections refused: another was open */
 	bool refused_warned;		/* logged once per connection served */
 	struct rte_mempool *pool;	/* its own dequeue pool; NULL: the uplink's */
