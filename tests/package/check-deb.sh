@@ -98,7 +98,8 @@ for f in /usr/sbin/vhostd /usr/bin/vhostctl /usr/bin/vhost-bench \
 	 /lib/systemd/system/vhostd.service /etc/vhostd/vhostd.conf \
 	 /usr/share/man/man8/vhostd.8.gz /usr/share/man/man8/vhostctl.8.gz \
 	 /usr/share/man/man5/vhostd.conf.5.gz /usr/share/man/man1/vhost-bench.1.gz \
-	 /usr/share/doc/vhostd/copyright /usr/share/doc/vhostd/examples/vhostd.conf; do
+	 /usr/share/doc/vhostd/copyright /usr/share/doc/vhostd/examples/vhostd.conf \
+	 /usr/share/vhostd/libvirt/qemu-hook /usr/share/doc/vhostd/examples/libvirt-hook.conf; do
 	printf '%s\n' "$contents" | grep -qxF "$f" || fail "$deb_name.deb lacks $f"
 done
 dpkg-deb -f "$deb" Version | grep -qxF "$version" || fail "package version is not $version"
