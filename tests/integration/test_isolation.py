@@ -222,9 +222,11 @@ def mbuf_isolation(ctx):
     objs = bench(ctx, "b", ["-s", ctx.sock("b"), "--mac", MAC_B, "set pktlen 64",
                             "set dstmac self", "set rate 0.005", "start loopback", "sleep 4",
                             "stop", "sleep 0.5", "show stats"])
+    # A stops before the count: B's last frames queue behind A's in the
+    # uplink's ring, and are still there while A floods it.
+    a.cmd("stop")
     time.sleep(0.5)
     _, s1 = c.stats()
-    a.cmd("stop")
     stats = [o for o in objs if o.get("type") == "stats"]
     check(stats, "vhost-bench printed no stats: %s" % objs)
     gb = stats[-1]["guests"][0]
@@ -242,8 +244,15 @@ def mbuf_isolation(ctx):
     check(bt["tx_pkts"] == gb["tx_pkts"], "b sent %d frames, vhostd took %d" %
           (gb["tx_pkts"], bt["tx_pkts"]))
     full = bt["drops"]["guest_ring_full"]
-    check(bt["rx_pkts"] + full == bt["tx_pkts"], "b lost %d of %d frames while a flooded "
-          "the uplink" % (bt["tx_pkts"] - bt["rx_pkts"] - full, bt["tx_pkts"]))
+    # A frame of B's may meet the uplink's ring full of A's frames (the
+    # ring is shared; its pool is not what this test is about): counted
+    # as uplink_tx_full on the uplink.  Nothing else may go missing.
+    ring = (total(s1, "uplink", "up0")["drops"]["uplink_tx_full"] -
+            total(s0, "uplink", "up0")["drops"]["uplink_tx_full"])
+    lost = bt["tx_pkts"] - bt["rx_pkts"] - full
+    check(0 <= lost <= ring, "b lost %d of %d frames while a flooded the uplink (the uplink's "
+          "full ring took %d frames in all)" % (lost, bt["tx_pkts"], ring))
+    print("  b lost %d frames at the uplink's full ring (%d in all dropped there)" % (lost, ring))
     check(all(v == 0 for k, v in bt["drops"].items() if k != "guest_ring_full"),
           "drops counted on b: %s" % bt["drops"])
     # ... and B read them back, but for those that came back after it
