@@ -14,45 +14,21 @@
 #include <unistd.h>
 
 #include "fs.h"
-#include "meter.h"
 #include "vhostd.h"
 
 /* Events shown per guest in SIGUSR1's dump (guest events shows them all). */
 #define DUMP_EVENTS	16
 
 void
-guest_events_sample(struct vhostd *d)
+guest_events_rate_sample(struct guest *g, uint64_t drops)
 {
-	static time_t last;	/* main thread only */
-	time_t now = time(NULL);
-
-	if (now == last)
-		return;
-	last = now;
-	pthread_mutex_lock(&d->lock);
-	for (unsigned int i = 0; i < d->nb_guests; i++) {
-		struct guest *g = &d->guests[i];
-		struct port_stats sum;
-		struct queue_stats total;
-		uint64_t drops;
-
-		/* Only a guest with rate limits has rate-limit drops: the others
-		 * cost nothing here, however many (issue 16: idle cost). */
-		if (!g->in_use || (!meter_limits(&g->cfg.tx_limit) &&
-				   !meter_limits(&g->cfg.rx_limit)))
-			continue;
-		guest_counters(d, g, &sum);
-		stats_total(&sum, g->cfg.queues, &total);
-		drops = total.drops[DROP_RATE_LIMITED];
-		/* A trip is the counter starting to rise: one event per episode,
-		 * not one per second while the guest stays over its limit.  A
-		 * stats reset moves it back: a new baseline, no event. */
-		if (drops > g->rl_drops_seen && !g->rl_dropping)
-			events_add(g->events, EV_RATE_LIMITED, drops - g->rl_drops_seen, 0, 0, NULL);
-		g->rl_dropping = drops > g->rl_drops_seen;
-		g->rl_drops_seen = drops;
-	}
-	pthread_mutex_unlock(&d->lock);
+	/* A trip is the counter starting to rise: one event per episode,
+	 * not one per second while the guest stays over its limit.  A
+	 * stats reset moves it back: a new baseline, no event. */
+	if (drops > g->rl_drops_seen && !g->rl_dropping)
+		events_add(g->events, EV_RATE_LIMITED, drops - g->rl_drops_seen, 0, 0, NULL);
+	g->rl_dropping = drops > g->rl_drops_seen;
+	g->rl_drops_seen = drops;
 }
 
 void

@@ -149,6 +149,8 @@ guest_sample(struct vhostd *d, struct guest *g, const struct why_uplink *ul,
 
 	guest_counters(d, g, &sum);
 	stats_total(&sum, g->cfg.queues, &total);
+	/* The flight recorder's rate-limit trips come from the same sum. */
+	guest_events_rate_sample(g, total.drops[DROP_RATE_LIMITED]);
 	/* A new guest in the slot, or a stats reset: a new baseline. */
 	if (h->owner != g->stats || strcmp(h->name, g->cfg.name) != 0) {
 		memset(h, 0, sizeof(*h));

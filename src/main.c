@@ -384,7 +384,6 @@ run(struct vhostd *d)
 			guest_pools_reap(d, false);
 		capture_poll(d);
 		rebalance_tick(d);
-		guest_events_sample(d);
 		guest_why_sample(d);
 		if (hup_seen) {
 			hup_seen = 0;

@@ -144,7 +144,7 @@ struct guest {
 					 * d->event_rings, reset with the slot */
 	bool dirty_log;			/* VHOST_F_LOG_ALL acked (vhost.c, on_message) */
 	uint64_t rl_drops_seen;		/* rate-limit drops at the last sample
-					 * (guest_events_sample) */
+					 * (guest_events_rate_sample) */
 	bool rl_dropping;		/* ... and they rose in that interval */
 	/* A guest sharing its MAC with another (live migration on one host)
 	 * owns it in the MAC table once it announces itself: workers set
@@ -343,7 +343,9 @@ const char *guest_state_name(const struct guest *g);
 /* guest_events.c: the flight recorders' daemon side (main thread). */
 /* Turn a guest's rate-limit drops that start rising into an event (once a
  * second; the workers only count). */
-void guest_events_sample(struct vhostd *d);
+/* Once a second, with g's rate_limited drops summed (guest_why.c's sample
+ * has them): a rate-limit trip event when they start rising.  d->lock held. */
+void guest_events_rate_sample(struct guest *g, uint64_t drops);
 /* SIGUSR1's dump: a guest's latest events. */
 void guest_events_print(struct guest *g, FILE *f);
 /* STATE_DIR/events/NAME.json: written for every guest at a clean stop,
