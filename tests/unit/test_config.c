@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for the config parser (src/config.c): values, defaults,
+ * Unit tests for the config parser (src/lib/config.c): values, defaults,
  * comments, and the exact text of every error an operator can hit.
  */
 #include <stdarg.h>

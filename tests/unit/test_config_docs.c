@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * docs/configuration.md against the parser (src/config.c), so that the two
+ * docs/configuration.md against the parser (src/lib/config.c), so that the two
  * cannot drift: every key of [daemon], [uplink NAME] and [guest NAME] has a
  * row in its section's table and every row names a key, and each row's
  * Default column is what the parser does when the key is left out.  How

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The forwarding loop (src/datapath.c) against fake ports: real mbufs from a
+ * The forwarding loop (src/datapath/datapath.c) against fake ports: real mbufs from a
  * real mempool (EAL in memory, no hugepages), fake guests and uplinks behind
  * struct vport_ops.  Checks where frames go, what is counted, and that no
  * mbuf leaks (the pool is full again after every test).
@@ -25,8 +25,8 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
-#include "dataplane.h"
-#include "offload.h"
+#include "datapath/poll_list.h"
+#include "datapath/offload.h"
 
 #define NB_MBUFS 1023
 #define FAKE_PORTS 4

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Socket files and state files (src/fs.c) in a scratch directory.  fsync(2)
+ * Socket files and state files (src/lib/fs.c) in a scratch directory.  fsync(2)
  * and rename(2) are wrapped (-Wl,--wrap) to log which file each one touched,
  * in order, and to make fsync fail on demand: that order is what makes a
  * state file survive a crash.
@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "lib/fs.h"
 
 static char dir[64];
 static char calls[4096];	/* "fsync PATH;rename A B;..." with dir cut off */

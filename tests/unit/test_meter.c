@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for the rate limit glue (src/meter.c) over the real
+ * Unit tests for the rate limit glue (src/datapath/meter.c) over the real
  * librte_meter: bursts, refill at the configured rate, the split between
  * workers, and that meter_filter() frees exactly what it drops.  The clock
  * is driven by hand, in TSC cycles, from the EAL's TSC frequency.
@@ -17,7 +17,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
-#include "meter.h"
+#include "datapath/meter.h"
 
 static struct rte_mempool *pool;
 static uint64_t hz;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * When a worker sleeps (src/notify.c), against a fake worker: scripted poll
+ * When a worker sleeps (src/lib/notify.c), against a fake worker: scripted poll
  * results and sleep outcomes, and a log of what the state machine asked
  * for (arm, poll, sleep with its timeout, disarm).
  */

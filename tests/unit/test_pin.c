@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Feature pinning's saved record and vhostd -n's check (src/pin.c), in a
+ * Feature pinning's saved record and vhostd -n's check (src/lib/pin.c), in a
  * scratch state directory: what a restarted vhostd reads back is what
  * was written, a record that is not one is refused, the check names the
  * features the configuration removes, and a record of a QEMU that no
@@ -21,7 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "pin.h"
+#include "lib/pin.h"
 #include "vhostd/features.h"
 
 #define BIT(n) (1ULL << (n))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The rate-limited log of guest misbehaviour (src/ratelimit.c): a burst,
+ * The rate-limited log of guest misbehaviour (src/lib/ratelimit.c): a burst,
  * then silence until the interval is over, then a line that says how many
  * were held back; a limiter another worker holds counts the message as
  * held back.  And what reaches the log stream when a guest misbehaves at

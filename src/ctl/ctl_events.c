@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "ctl.h"
-#include "vhostd.h"
+#include "ctl/ctl.h"
+#include "control/vhostd.h"
 
 int
 ctl_guest_reply(struct vhostd *d, const char *name, json_t *(*make)(struct guest *g, void *arg),

@@ -17,11 +17,11 @@
 #include <rte_log.h>
 #include <rte_version.h>
 
-#include "capture.h"
-#include "dataplane.h"
-#include "ctl.h"
-#include "guest_why.h"
-#include "vhostd.h"
+#include "control/capture.h"
+#include "datapath/poll_list.h"
+#include "ctl/ctl.h"
+#include "control/guest_why.h"
+#include "control/vhostd.h"
 #include "vhostd/ctl_proto.h"
 #include "vhostd/ctl_table.h"
 #include "vhostd/features.h"
@@ -468,7 +468,7 @@ ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, 
 		g->runtime = true;
 		g->persistent = persist;
 		/* In the MAC table (not ready) before its socket exists. */
-		ret = dataplane_publish(d);
+		ret = publish_workers(d);
 	}
 	pthread_mutex_unlock(&d->lock);
 	/* Registration may run callbacks that take d->lock: not held here. */
@@ -482,7 +482,7 @@ ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, 
 			ctl_state_remove(d, cg.name);
 		pthread_mutex_lock(&d->lock);
 		guest_slot_free(d, g);
-		dataplane_publish(d);
+		publish_workers(d);
 		pthread_mutex_unlock(&d->lock);
 		guest_fini(d, g);
 		return ret == -EADDRINUSE ? -EEXIST : ret;
@@ -537,7 +537,7 @@ cmd_guest_del(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 	vhost_guest_unregister(d, g);
 	pthread_mutex_lock(&d->lock);
 	guest_slot_free(d, g);
-	dataplane_publish(d);	/* after its grace period no worker sees it */
+	publish_workers(d);	/* after its grace period no worker sees it */
 	pthread_mutex_unlock(&d->lock);
 	if (g->persistent)
 		ctl_state_remove(d, name);
@@ -772,7 +772,7 @@ set_affinity(struct vhostd *d, bool is_guest, json_t *args, json_t **result, cha
 	cur = g != NULL ? &g->cfg.affinity : &u->cfg.affinity;
 	old = *cur;
 	*cur = a;
-	ret = dataplane_publish(d);
+	ret = publish_workers(d);
 	if (ret != 0) {
 		*cur = old;
 		pthread_mutex_unlock(&d->lock);

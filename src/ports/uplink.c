@@ -17,8 +17,8 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
-#include "dataplane.h"
-#include "vhostd.h"
+#include "datapath/poll_list.h"
+#include "control/vhostd.h"
 
 static uint16_t
 eth_rx(uint16_t port, uint16_t q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
@@ -42,7 +42,7 @@ eth_prepare(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	return rte_eth_tx_prepare(port, q, pkts, n);
 }
 
-/* Only queues with an interrupt fd are asked (dataplane.c).  Some drivers
+/* Only queues with an interrupt fd are asked (publish.c).  Some drivers
  * have the fd but no enable switch (net_tap: the fd is the queue's own,
  * readable while frames wait): -ENOTSUP is then fine. */
 static int

@@ -23,9 +23,9 @@
 #include <rte_pcapng.h>
 #include <rte_ring.h>
 
-#include "capture.h"
-#include "dataplane.h"
-#include "vhostd.h"
+#include "control/capture.h"
+#include "datapath/poll_list.h"
+#include "control/vhostd.h"
 
 #define CAPTURE_RING 4096	/* frames between two main-loop drains (200 ms max) */
 
@@ -92,7 +92,7 @@ capture_start(struct vhostd *d, struct guest *g, const char *path, uint64_t coun
 		goto err_free;
 	}
 	g->capture = &c->dp;
-	ret = dataplane_publish(d);
+	ret = publish_workers(d);
 	if (ret != 0) {
 		g->capture = NULL;
 		rte_pcapng_close(c->file);
@@ -136,7 +136,7 @@ capture_stop(struct vhostd *d, struct guest *g, json_t **last)
 	if (c == NULL)
 		return -ENOENT;
 	g->capture = NULL;
-	dataplane_publish(d);	/* after the grace period no worker copies */
+	publish_workers(d);	/* after the grace period no worker copies */
 	drain(c);
 	if (last != NULL)
 		*last = json_pack("{s:s, s:I, s:I, s:I}", "file", c->path, "written",

@@ -9,7 +9,7 @@
  * moving queues off an overloaded worker would lighten it by more than
  * rebalance-margin percent.  If so it reassigns them and publishes; the
  * publish hands each moved queue over with a grace period in between
- * (dataplane.c), then one interval is skipped so that the next decision
+ * (publish.c), then one interval is skipped so that the next decision
  * sees loads measured on the new placement.  With rebalance-interval = 0
  * loads are still measured (every 10 s) but nothing moves.
  */
@@ -18,7 +18,7 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 
-#include "vhostd.h"
+#include "control/vhostd.h"
 #include "vhostd/placement.h"
 
 #define MEASURE_ONLY_S 10	/* interval when rebalancing is off */
@@ -129,7 +129,7 @@ rebalance(struct vhostd *d)
 		    rebalance_pct(d, d->balance.busy_last[m->to]), rebalance_pct(d, pq[m->queue].load));
 		*ref[m->queue].worker = m->to;
 	}
-	ret = dataplane_publish(d);
+	ret = publish_workers(d);
 	if (ret != 0) {
 		LOG(ERR, "rebalance: cannot publish poll lists: %s", strerror(-ret));
 		return;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef VHOSTD_DATAPLANE_H
-#define VHOSTD_DATAPLANE_H
+#ifndef VHOSTD_POLL_LIST_H
+#define VHOSTD_POLL_LIST_H
 
 /*
  * What one worker polls and where it sends: built by the control side as a
@@ -15,7 +15,7 @@
 #include <rte_gso.h>
 #include <rte_spinlock.h>
 
-#include "meter.h"
+#include "datapath/meter.h"
 #include "vhostd/fwd.h"
 #include "vhostd/ratelimit.h"
 #include "vhostd/port.h"
@@ -157,7 +157,7 @@ unsigned int dp_poll_tsc(struct dp_worker *w, uint64_t *tsc);
  * the guests that can. */
 unsigned int dp_poll_quiet(struct dp_worker *w);
 
-/* Free a list built by dataplane.c (closes its kick fds). */
+/* Free a list built by publish.c (closes its kick fds). */
 void dp_worker_free(struct dp_worker *w);
 
 #endif

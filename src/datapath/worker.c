@@ -24,8 +24,8 @@
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
 
-#include "dataplane.h"
-#include "vhostd.h"
+#include "datapath/poll_list.h"
+#include "control/vhostd.h"
 
 #define WAKE_TAG UINT32_MAX	/* epoll data of the wake eventfd */
 

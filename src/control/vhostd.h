@@ -190,7 +190,7 @@ struct vhostd {
 	struct rte_mempool *retired_pools[VHOSTD_MAX_GUESTS];
 	unsigned int nb_retired_pools;
 	volatile int pending;		/* vring states changed, republish */
-	bool holding;			/* dataplane.c: publishing without moving queues */
+	bool holding;			/* publish.c: publishing without moving queues */
 	/* Load measurement and rebalancing (rebalance.c), main thread only. */
 	struct {
 		uint64_t tsc;			/* of the last measurement, 0: none yet */
@@ -203,11 +203,11 @@ struct vhostd {
 	} balance;
 };
 
-/* dataplane.c: rebuild every worker's poll list from the current state and
+/* publish.c: rebuild every worker's poll list from the current state and
  * publish it; returns after a grace period, when no worker can see the old
  * lists (so a destroyed vid is never touched again).  Caller holds d->lock. */
-int dataplane_publish(struct vhostd *d);
-void dataplane_free_all(struct vhostd *d);
+int publish_workers(struct vhostd *d);
+void publish_free_all(struct vhostd *d);
 
 /* rebalance.c: measure per-queue load every interval and move queues off
  * an overloaded worker (main thread, takes d->lock). */

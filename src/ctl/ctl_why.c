@@ -4,9 +4,9 @@
  * last seconds (guest_why.c samples, why.c classifies).  Apart from
  * ctl_cmds.c, which holds the other handlers.
  */
-#include "ctl.h"
-#include "guest_why.h"
-#include "vhostd.h"
+#include "ctl/ctl.h"
+#include "control/guest_why.h"
+#include "control/vhostd.h"
 
 static json_t *
 why_of(struct guest *g, void *arg)

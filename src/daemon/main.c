@@ -28,12 +28,12 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "capture.h"
-#include "ctl.h"
-#include "dataplane.h"
-#include "pin.h"
-#include "guest_why.h"
-#include "vhostd.h"
+#include "control/capture.h"
+#include "ctl/ctl.h"
+#include "datapath/poll_list.h"
+#include "lib/pin.h"
+#include "control/guest_why.h"
+#include "control/vhostd.h"
 
 RTE_LOG_REGISTER(vhostd_logtype, vhostd, INFO);
 
@@ -162,7 +162,7 @@ stop(struct vhostd *d)
 			vhost_guest_unregister(d, &d->guests[i]);
 	print_stats(d, stderr);
 	guest_events_save(d);	/* after unregistering: the disconnects are in */
-	dataplane_free_all(d);
+	publish_free_all(d);
 	for (unsigned int i = 0; i < d->nb_uplinks; i++)
 		uplink_close(&d->uplinks[i]);	/* frees its counters too */
 	for (unsigned int i = 0; i < d->nb_guests; i++)
@@ -190,7 +190,7 @@ stop(struct vhostd *d)
  * and connection (server mode), up to 8 memory regions (vhost-user's
  * VHOST_MEMORY_BASELINE_NREGIONS, QEMU's usual), a kick and a call eventfd
  * per vring, and the worker's duplicate of each TX vring's kick eventfd
- * (dataplane.c, notify_setup).  The daemon itself needs NOFILE_BASE.
+ * (publish.c, notify_setup).  The daemon itself needs NOFILE_BASE.
  */
 #define NOFILE_BASE 256
 #define NOFILE_PER_GUEST(pairs) (2 + 8 + 5 * (pairs))
@@ -313,7 +313,7 @@ start(struct vhostd *d)
 	if (ret != 0)
 		return ret;
 	pthread_mutex_lock(&d->lock);
-	ret = dataplane_publish(d);
+	ret = publish_workers(d);
 	pthread_mutex_unlock(&d->lock);
 	if (ret != 0)
 		return ret;

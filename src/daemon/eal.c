@@ -15,7 +15,7 @@
 
 #include <numa.h>
 
-#include "vhostd.h"
+#include "control/vhostd.h"
 #include "vhostd/argv.h"
 
 /* Does devargs start with a PCI address, "0000:3b:02.1" or "3b:02.1"? */

@@ -13,8 +13,8 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
-#include "guest_why.h"
-#include "vhostd.h"
+#include "control/guest_why.h"
+#include "control/vhostd.h"
 
 /* Counters at the last sample, and the ticks made of their changes. */
 struct why_hist {

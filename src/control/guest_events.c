@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fs.h"
-#include "vhostd.h"
+#include "lib/fs.h"
+#include "control/vhostd.h"
 
 /* Events shown per guest in SIGUSR1's dump (guest events shows them all). */
 #define DUMP_EVENTS	16

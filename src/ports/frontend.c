@@ -78,7 +78,7 @@
 #include <rte_version.h>
 #include <rte_vhost.h>
 
-#include "vhostd.h"
+#include "control/vhostd.h"
 
 #define VHOST_USER_GET_FEATURES 1
 #define VHOST_USER_SET_FEATURES 2

@@ -7,8 +7,8 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
-#include "dataplane.h"
-#include "vhostd.h"
+#include "datapath/poll_list.h"
+#include "control/vhostd.h"
 
 /*
  * Each guest dequeues into its own pool (issue 7): a guest whose frames sit
@@ -315,7 +315,7 @@ guest_apply_pending(struct vhostd *d)
 			changed = true;
 		}
 	}
-	if (changed && dataplane_publish(d) != 0)
+	if (changed && publish_workers(d) != 0)
 		LOG(ERR, "cannot publish poll lists");
 	pthread_mutex_unlock(&d->lock);
 }
@@ -407,7 +407,7 @@ guest_apply_announcements(struct vhostd *d)
 		    g->cfg.mac[3], g->cfg.mac[4], g->cfg.mac[5], g->cfg.name);
 		moved = true;
 	}
-	if (moved && dataplane_publish(d) != 0)
+	if (moved && publish_workers(d) != 0)
 		LOG(ERR, "cannot publish poll lists");
 	pthread_mutex_unlock(&d->lock);
 }

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "fs.h"
-#include "pin.h"
-#include "vhostd.h"
+#include "lib/fs.h"
+#include "lib/pin.h"
+#include "control/vhostd.h"
 #include "vhostd/features.h"
 
 void

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "meter.h"
-#include "offload.h"
+#include "datapath/meter.h"
+#include "datapath/offload.h"
 
 uint64_t
 meter_byte_burst(const struct config_rate *r)

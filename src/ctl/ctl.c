@@ -26,9 +26,9 @@
 #include <rte_common.h>
 #include <rte_telemetry.h>
 
-#include "ctl.h"
-#include "fs.h"
-#include "vhostd.h"
+#include "ctl/ctl.h"
+#include "lib/fs.h"
+#include "control/vhostd.h"
 #include "vhostd/ctl_table.h"
 
 #define CTL_MAX_CLIENTS 16

@@ -32,9 +32,9 @@
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
 
-#include "dataplane.h"
-#include "fs.h"
-#include "vhostd.h"
+#include "datapath/poll_list.h"
+#include "lib/fs.h"
+#include "control/vhostd.h"
 #include "vhostd/features.h"
 
 static struct vhostd *vhostd;	/* librte_vhost callbacks carry no context */
@@ -454,7 +454,7 @@ on_new_device(int vid)
 	 * so a device recreated after a memory table change is placed anew:
 	 * destroy_device released its queues. */
 	g->numa = rte_vhost_get_numa_node(vid);
-	ret = dataplane_publish(vhostd);
+	ret = publish_workers(vhostd);
 	pthread_mutex_unlock(&vhostd->lock);
 	if (ret != 0) {
 		LOG(ERR, "guest %s: cannot publish poll lists: %s", g->cfg.name, strerror(-ret));
@@ -491,7 +491,7 @@ on_destroy_device(int vid)
 	g->state = GUEST_DOWN;
 	g->nb_pairs = 0;
 	g->disconnects++;
-	if (dataplane_publish(vhostd) != 0)
+	if (publish_workers(vhostd) != 0)
 		LOG(ERR, "guest %s: cannot publish poll lists", g->cfg.name);
 	g->vid = -1;
 	pthread_mutex_unlock(&vhostd->lock);

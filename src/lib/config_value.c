@@ -19,7 +19,7 @@
 
 #include "vhostd/config.h"
 
-#include "config_value.h"
+#include "lib/config_value.h"
 
 /* Decimal digits only: no sign, no blanks, no 0x.  -ERANGE on overflow. */
 static int

@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "lib/fs.h"
 
 int
 fs_mkdirs(const char *path, mode_t mode)

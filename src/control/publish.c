@@ -14,8 +14,8 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "dataplane.h"
-#include "vhostd.h"
+#include "datapath/poll_list.h"
+#include "control/vhostd.h"
 #include "vhostd/placement.h"
 
 /* The NUMA node of every worker (lcore id = CPU id). */
@@ -109,7 +109,7 @@ place_queues(struct vhostd *d)
 
 /*
  * The worker whose list holds a queue.  While holding (the first of two
- * publishes), a queue that changes workers is in no list: dataplane_publish
+ * publishes), a queue that changes workers is in no list: publish_workers
  * waits for a grace period between taking it from its old worker and
  * giving it to the new one, so two workers never poll it at once, and
  * what the old one received is flushed before the new one receives more
@@ -367,7 +367,7 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 }
 
 int
-dataplane_publish(struct vhostd *d)
+publish_workers(struct vhostd *d)
 {
 	struct dp_worker *old[VHOSTD_MAX_WORKERS], *new[VHOSTD_MAX_WORKERS];
 	struct fwd_table *fwd, *old_fwd;
@@ -382,7 +382,7 @@ dataplane_publish(struct vhostd *d)
 			int ret;
 
 			d->holding = true;
-			ret = dataplane_publish(d);
+			ret = publish_workers(d);
 			d->holding = false;
 			if (ret != 0)
 				return ret;
@@ -444,7 +444,7 @@ dataplane_publish(struct vhostd *d)
 }
 
 void
-dataplane_free_all(struct vhostd *d)
+publish_free_all(struct vhostd *d)
 {
 	for (unsigned int w = 0; w < d->nb_workers; w++) {
 		dp_worker_free(d->workers[w].dp);

@@ -11,7 +11,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "offload.h"
+#include "datapath/offload.h"
 
 int
 offload_finish_csum(struct rte_mbuf *m)

@@ -40,7 +40,7 @@
 #include "vhostd/notify.h"
 #include "vhostd/utf8.h"
 
-#include "config_value.h"
+#include "lib/config_value.h"
 
 #define DEFAULT_CORE		1
 #define DEFAULT_MEMORY_MB	256

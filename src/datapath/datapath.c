@@ -26,8 +26,8 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
-#include "dataplane.h"
-#include "offload.h"
+#include "datapath/poll_list.h"
+#include "datapath/offload.h"
 
 /* Debugging aid, off the fast path: only guests with a capture call it. */
 void __rte_noinline

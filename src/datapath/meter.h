@@ -10,7 +10,7 @@
  *
  * One struct meter is one direction of one guest on one worker, written by
  * that worker only.  A guest's configured rate is split between the workers
- * that handle its frames (dataplane.c), so no meter state is shared.
+ * that handle its frames (publish.c), so no meter state is shared.
  */
 
 #include <stdbool.h>

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "pin.h"
+#include "lib/pin.h"
 #include "vhostd/features.h"
 
 #define BIT(n) (1ULL << (n))
