@@ -142,8 +142,9 @@ const char *config_key_name(const char *section_type, unsigned int i);
  * A guest defined at run time (control socket): the keys and checks of a
  * [guest NAME] section.  new() sets defaults; set() applies one key (seen
  * records which); finish() checks required keys and the guest against the
- * configuration's uplinks and control socket and the other guests.
- * Return 0 or -EINVAL/-ENOENT/-EEXIST with "[guest NAME] KEY: why" in err.
+ * configuration's uplinks and control socket and the other guests
+ * (config_guest_check, below).
+ * Return 0 or -EINVAL/-ENOENT/-EEXIST/-ENOSPC with "[guest NAME] KEY: why" in err.
  */
 int config_guest_new(struct config_guest *g, const char *name, char *err, size_t errlen);
 int config_guest_set(struct config_guest *g, const char *key, const char *value,
@@ -151,6 +152,34 @@ int config_guest_set(struct config_guest *g, const char *key, const char *value,
 int config_guest_finish(struct config_guest *g, unsigned int seen, const struct config *cfg,
 			const struct config_guest *const *others, unsigned int nb_others,
 			char *err, size_t errlen);
+
+/*
+ * Whether a guest is valid: the one place for its rules, used by a file's
+ * [guest NAME] sections, guest.add, the state directory's replay (both
+ * through config_guest_finish) and the fuzzers.  g has its keys set
+ * (config_guest_set; seen records which); others are the guests before
+ * it (the file's earlier sections, or the daemon's guests).  Fills the
+ * defaults that depend on other keys: mac-check, socket-mode, the uplink
+ * when there is one.  Returns 0, or -ENOSPC (a cap is reached), -EINVAL,
+ * -ENOENT (no such uplink), -EEXIST (name or socket taken) with the
+ * verdict in v: the key at fault (NULL: the guest as a whole), the index
+ * in others of the guest it clashes with (or -1), and why.  A file's
+ * reader is also told what to write instead; the rules are the same.
+ */
+enum config_origin {
+	CONFIG_FROM_FILE,
+	CONFIG_FROM_REQUEST,
+};
+
+struct config_verdict {
+	const char *key;
+	int other;
+	char why[512];
+};
+
+int config_guest_check(struct config_guest *g, unsigned int seen, const struct config *cfg,
+		       const struct config_guest *const *others, unsigned int nb_others,
+		       enum config_origin origin, struct config_verdict *v);
 
 /*
  * A string a control client gave (a name, a socket or file path, any
@@ -186,6 +215,24 @@ int config_parse_affinity(const char *s, unsigned int queues, const struct confi
 			  struct config_affinity *out, char *why, size_t whylen);
 /* Back to text, "0:1,1:2" ("" when empty). */
 void config_format_affinity(const struct config_affinity *a, char *buf, size_t len);
+
+/*
+ * A log level by name ("emergency" .. "debug", any case) or number (1..8,
+ * RTE_LOG_EMERG .. RTE_LOG_DEBUG): [daemon] log-level and the log-level
+ * command.  -EINVAL with the reason in why.
+ */
+int config_parse_log_level(const char *value, int *level, char *why, size_t whylen);
+/* Its name, "emergency" .. "debug"; NULL out of 1..8. */
+const char *config_log_level_name(int level);
+
+/*
+ * The part of uplink devargs that names the device, for telling two that
+ * DPDK would probe as one apart: "net_tap0" of "net_tap0,iface=x", or a
+ * PCI address in full lowercase form ("3B:02.1" -> "0000:3b:02.1").
+ * Returns whether devargs starts with a PCI address (hhhh:hh:hh.h or
+ * hh:hh.h).  The one parser of devargs' device part.
+ */
+bool config_device_id(const char *devargs, char *id, size_t len);
 
 /* "adaptive", "interrupt" or "poll". */
 const char *config_notify_mode_name(enum notify_mode mode);

@@ -272,8 +272,14 @@ static const char *const log_level_names[] = {
 	"emergency", "alert", "critical", "error", "warning", "notice", "info", "debug",
 };
 
+const char *
+config_log_level_name(int level)
+{
+	return level >= 1 && level <= 8 ? log_level_names[level - 1] : NULL;
+}
+
 int
-value_parse_log_level(const char *value, int *level, char *why, size_t whylen)
+config_parse_log_level(const char *value, int *level, char *why, size_t whylen)
 {
 	unsigned long n;
 
@@ -501,11 +507,11 @@ value_check_uplink_name(const char *value, size_t size, char *why, size_t whylen
  * "net_tap0,iface=x"), with PCI addresses in full lowercase form so that
  * 3b:02.1 and 0000:3B:02.1 compare equal: DPDK would probe them as one.
  */
-void
-value_device_id(const char *dev, char *id, size_t len)
+bool
+config_device_id(const char *devargs, char *id, size_t len)
 {
 	static const char pattern[] = "hhhh:hh:hh.h";
-	size_t n = strcspn(dev, ",");
+	size_t n = strcspn(devargs, ",");
 	const char *pat = pattern;
 	bool pci = true;
 
@@ -514,15 +520,16 @@ value_device_id(const char *dev, char *id, size_t len)
 	else if (n != sizeof(pattern) - 1)
 		pci = false;
 	for (size_t i = 0; pci && i < n; i++)
-		pci = pat[i] == 'h' ? hex_value(dev[i]) >= 0 : pat[i] == dev[i];
+		pci = pat[i] == 'h' ? hex_value(devargs[i]) >= 0 : pat[i] == devargs[i];
 
 	if (!pci) {
-		snprintf(id, len, "%.*s", (int)n, dev);
-		return;
+		snprintf(id, len, "%.*s", (int)n, devargs);
+		return false;
 	}
-	snprintf(id, len, "%s%.*s", pat == pattern ? "" : "0000:", (int)n, dev);
+	snprintf(id, len, "%s%.*s", pat == pattern ? "" : "0000:", (int)n, devargs);
 	for (char *c = id; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
+	return true;
 }
 
 /* A Unix user or group name as useradd(8) accepts it: [a-z_][a-z0-9_-]*, at most 31. */

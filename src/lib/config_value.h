@@ -44,7 +44,6 @@ bool value_valid_name(const char *s, size_t len);
 int value_parse_uint(const char *value, const struct uint_range *r, unsigned int *out,
 		     char *why, size_t whylen);
 int value_parse_bool(const char *value, bool *out, char *why, size_t whylen);
-int value_parse_log_level(const char *value, int *level, char *why, size_t whylen);
 int value_parse_guest_mode(const char *value, enum guest_mode *mode, char *why,
 			   size_t whylen);
 int value_parse_notify_mode(const char *value, enum notify_mode *mode, char *why,
@@ -84,10 +83,5 @@ enum value_quantity {
 int value_parse_quantity(const char *value, enum value_quantity kind, uint64_t *out,
 			 char *why, size_t whylen);
 
-/*
- * What names the device in uplink devargs, for telling two [uplink]
- * sections that would probe one device apart.
- */
-void value_device_id(const char *dev, char *id, size_t len);
 
 #endif
