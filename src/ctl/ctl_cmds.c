@@ -25,11 +25,7 @@
 #include "vhostd/ctl_proto.h"
 #include "vhostd/ctl_table.h"
 #include "vhostd/features.h"
-
-static const char *const level_names[] = {
-	[1] = "emergency", [2] = "alert", [3] = "critical", [4] = "error",
-	[5] = "warning", [6] = "notice", [7] = "info", [8] = "debug",
-};
+#include "vhostd/guest_args.h"
 
 static json_t *
 mac_json(bool has, const uint8_t *m)
@@ -391,50 +387,18 @@ cmd_guest_show(void *ctx, json_t *args, json_t **result, char *err, size_t errle
 	return 0;
 }
 
-/* args -> a validated struct config_guest, with the rules of a [guest] section. */
+/* args -> a validated struct config_guest (guest_args.c), against the guests there are. */
 static int
 guest_from_args(struct vhostd *d, json_t *args, struct config_guest *cg, char *err,
 		size_t errlen)
 {
-	static const char *const keys[][2] = {
-		/* protocol name, config key */
-		{ "socket", "socket" }, { "mode", "mode" }, { "uplink", "uplink" },
-		{ "mac", "mac" }, { "mac_check", "mac-check" }, { "queues", "queues" },
-		{ "features", "features" }, { "notify", "notify" },
-		{ "socket_owner", "socket-owner" }, { "socket_group", "socket-group" },
-		{ "socket_mode", "socket-mode" }, { "queue_affinity", "queue-affinity" },
-		{ "tx_rate", "tx-rate" }, { "tx_pps", "tx-pps" }, { "tx_burst", "tx-burst" },
-		{ "rx_rate", "rx-rate" }, { "rx_pps", "rx-pps" }, { "rx_burst", "rx-burst" },
-		{ "mbufs", "mbufs" },
-	};
 	const struct config_guest *others[VHOSTD_MAX_GUESTS];
-	unsigned int seen = 0, nb = 0;
-	int ret;
+	unsigned int nb = 0;
 
-	ret = config_guest_new(cg, arg_str(args, "name"), err, errlen);
-	if (ret != 0)
-		return ret;
-	for (size_t k = 0; k < RTE_DIM(keys); k++) {
-		json_t *v = json_object_get(args, keys[k][0]);
-		char buf[64];
-		const char *text = buf;
-
-		if (v == NULL)
-			continue;
-		if (json_is_boolean(v))
-			text = json_is_true(v) ? "yes" : "no";
-		else if (json_is_integer(v))
-			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		else
-			text = json_string_value(v);
-		ret = config_guest_set(cg, keys[k][1], text, &seen, err, errlen);
-		if (ret != 0)
-			return ret;
-	}
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use)
 			others[nb++] = &d->guests[i].cfg;
-	return config_guest_finish(cg, seen, &d->cfg, others, nb, err, errlen);
+	return guest_args_parse(args, &d->cfg, others, nb, cg, err, errlen);
 }
 
 int
@@ -807,21 +771,14 @@ cmd_uplink_affinity(void *ctx, json_t *args, json_t **result, char *err, size_t 
 static int
 cmd_log_level(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
-	const char *s = arg_str(args, "level");
-	int level = 0;
+	int level;
 
 	(void)ctx;
-	for (int i = 1; i < (int)RTE_DIM(level_names); i++)
-		if (strcasecmp(s, level_names[i]) == 0 || (s[0] == '0' + i && s[1] == '\0'))
-			level = i;
-	if (level == 0) {
-		snprintf(err, errlen, "'%s' is not a log level (expected emergency, alert, critical, "
-			 "error, warning, notice, info, debug or 1 to 8)", s);
+	if (config_parse_log_level(arg_str(args, "level"), &level, err, errlen) != 0)
 		return -EINVAL;
-	}
 	rte_log_set_level(vhostd_logtype, (uint32_t)level);
-	LOG(NOTICE, "log level set to %s", level_names[level]);
-	*result = json_pack("{s:s}", "level", level_names[level]);
+	LOG(NOTICE, "log level set to %s", config_log_level_name(level));
+	*result = json_pack("{s:s}", "level", config_log_level_name(level));
 	return 0;
 }
 
