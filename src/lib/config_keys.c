@@ -92,14 +92,23 @@ set_uint(void *obj, const struct key_desc *k, const char *value, char *why,
 	return value_parse_uint(value, k->range, dst, why, whylen);
 }
 
-static int
-set_bool(void *obj, const struct key_desc *k, const char *value, char *why,
-	 size_t whylen)
-{
-	bool *dst = (bool *)((char *)obj + k->offset);
+/*
+ * Keys whose value one parser of config_value.c reads into the field at
+ * k->offset, of the type it writes.
+ */
+#define FIELD_SETTER(setter, type, parse)						\
+	static int								\
+	setter(void *obj, const struct key_desc *k, const char *value, char *why,	\
+	       size_t whylen)								\
+	{									\
+		return parse(value, (type *)((char *)obj + k->offset), why, whylen);	\
+	}
 
-	return value_parse_bool(value, dst, why, whylen);
-}
+FIELD_SETTER(set_bool, bool, value_parse_bool)
+FIELD_SETTER(set_log_level, int, config_parse_log_level)
+FIELD_SETTER(set_mode, enum guest_mode, value_parse_guest_mode)
+FIELD_SETTER(set_notify, enum notify_mode, value_parse_notify_mode)
+FIELD_SETTER(set_socket_mode, int, value_parse_socket_mode)
 
 /*
  * k->check makes sure the value fits the field (k->size) with its NUL; for
@@ -134,36 +143,6 @@ set_cores(void *obj, const struct key_desc *k, const char *value, char *why,
 }
 
 static int
-set_log_level(void *obj, const struct key_desc *k, const char *value, char *why,
-	      size_t whylen)
-{
-	struct config_daemon *d = obj;
-
-	(void)k;
-	return config_parse_log_level(value, &d->log_level, why, whylen);
-}
-
-static int
-set_mode(void *obj, const struct key_desc *k, const char *value, char *why,
-	 size_t whylen)
-{
-	struct config_guest *g = obj;
-
-	(void)k;
-	return value_parse_guest_mode(value, &g->mode, why, whylen);
-}
-
-static int
-set_notify(void *obj, const struct key_desc *k, const char *value, char *why,
-	   size_t whylen)
-{
-	struct config_guest *g = obj;
-
-	(void)k;
-	return value_parse_notify_mode(value, &g->notify, why, whylen);
-}
-
-static int
 set_mac(void *obj, const struct key_desc *k, const char *value, char *why,
 	size_t whylen)
 {
@@ -191,84 +170,36 @@ set_features(void *obj, const struct key_desc *k, const char *value, char *why,
 	return 0;
 }
 
-static int
-set_socket_owner(void *obj, const struct key_desc *k, const char *value, char *why,
-		 size_t whylen)
-{
-	struct config_guest *g = obj;
-	uid_t uid;
-
-	(void)k;
-	if (value_parse_user(value, sizeof(g->socket_owner), &uid, why, whylen) != 0)
-		return -EINVAL;
-	snprintf(g->socket_owner, sizeof(g->socket_owner), "%s", value);
-	g->socket_uid = uid;
-	return 0;
-}
-
-static int
-set_socket_group(void *obj, const struct key_desc *k, const char *value, char *why,
-		 size_t whylen)
-{
-	struct config_guest *g = obj;
-	gid_t gid;
-
-	(void)k;
-	if (value_parse_group(value, sizeof(g->socket_group), &gid, why, whylen) != 0)
-		return -EINVAL;
-	snprintf(g->socket_group, sizeof(g->socket_group), "%s", value);
-	g->socket_gid = gid;
-	return 0;
-}
-
-static int
-set_socket_mode(void *obj, const struct key_desc *k, const char *value, char *why,
-		size_t whylen)
-{
-	struct config_guest *g = obj;
-
-	(void)k;
-	return value_parse_socket_mode(value, &g->socket_mode, why, whylen);
-}
-
 /* Rate limits (tx-rate, rx-pps, tx-burst...): a uint64_t field at k->offset. */
 static int
-set_quantity(void *obj, const struct key_desc *k, enum value_quantity kind, const char *value,
-	     char *why, size_t whylen)
+set_quantity(void *obj, const struct key_desc *k, const char *value, char *why, size_t whylen)
 {
-	return value_parse_quantity(value, kind, (uint64_t *)((char *)obj + k->offset), why,
-				    whylen);
+	return value_parse_quantity(value, k->quantity, (uint64_t *)((char *)obj + k->offset),
+				    why, whylen);
 }
 
+/*
+ * socket-owner, socket-group, control-group: the syntax, then the account
+ * must exist (vhostd -n says so).  The name goes to k->offset (k->size
+ * bytes), its id to k->id_offset when there is one (0: looked up again
+ * when used).
+ */
 static int
-set_bitrate(void *obj, const struct key_desc *k, const char *value, char *why, size_t whylen)
+set_account(void *obj, const struct key_desc *k, const char *value, char *why, size_t whylen)
 {
-	return set_quantity(obj, k, VALUE_BITRATE, value, why, whylen);
-}
-
-static int
-set_pktrate(void *obj, const struct key_desc *k, const char *value, char *why, size_t whylen)
-{
-	return set_quantity(obj, k, VALUE_PKTRATE, value, why, whylen);
-}
-
-static int
-set_bytes(void *obj, const struct key_desc *k, const char *value, char *why, size_t whylen)
-{
-	return set_quantity(obj, k, VALUE_BYTES, value, why, whylen);
-}
-
-/* control-group: the syntax, then the group must exist (vhostd -n says so). */
-static int
-set_control_group(void *obj, const struct key_desc *k, const char *value, char *why,
-		  size_t whylen)
-{
-	struct config_daemon *d = obj;
+	uid_t uid;
 	gid_t gid;
+	int rc;
 
-	if (value_parse_group(value, k->size, &gid, why, whylen) != 0)
+	rc = k->user ? value_parse_user(value, k->size, &uid, why, whylen)
+		     : value_parse_group(value, k->size, &gid, why, whylen);
+	if (rc != 0)
 		return -EINVAL;
-	snprintf(d->control_group, sizeof(d->control_group), "%s", value);
+	memcpy((char *)obj + k->offset, value, strlen(value) + 1);
+	if (k->id_offset != 0 && k->user)
+		memcpy((char *)obj + k->id_offset, &uid, sizeof(uid));
+	else if (k->id_offset != 0)
+		memcpy((char *)obj + k->id_offset, &gid, sizeof(gid));
 	return 0;
 }
 
@@ -313,12 +244,12 @@ static const struct key_desc daemon_keys[] = {
 	{ .name = "file-prefix", .set = set_string, .offset = DAEMON(file_prefix),
 	  .size = FIELD_SIZE(struct config_daemon, file_prefix),
 	  .check = value_check_file_prefix },
-	{ .name = "log-level", .set = set_log_level },
+	{ .name = "log-level", .set = set_log_level, .offset = DAEMON(log_level) },
 	{ .name = "control-socket", .set = set_string,
 	  .offset = DAEMON(control_socket),
 	  .size = FIELD_SIZE(struct config_daemon, control_socket),
 	  .check = value_check_abs_path },
-	{ .name = "control-group", .set = set_control_group,
+	{ .name = "control-group", .set = set_account, .offset = DAEMON(control_group),
 	  .size = FIELD_SIZE(struct config_daemon, control_group) },
 	{ .name = "state-dir", .set = set_string, .offset = DAEMON(state_dir),
 	  .size = FIELD_SIZE(struct config_daemon, state_dir),
@@ -362,7 +293,7 @@ static const struct key_desc guest_keys[] = {
 			   .offset = GUEST(socket),
 			   .size = FIELD_SIZE(struct config_guest, socket),
 			   .check = value_check_abs_path },
-	[GUEST_MODE] = { .name = "mode", .set = set_mode },
+	[GUEST_MODE] = { .name = "mode", .set = set_mode, .offset = GUEST(mode) },
 	[GUEST_UPLINK] = { .name = "uplink", .set = set_string,
 			   .offset = GUEST(uplink),
 			   .size = FIELD_SIZE(struct config_guest, uplink),
@@ -373,16 +304,27 @@ static const struct key_desc guest_keys[] = {
 	[GUEST_QUEUES] = { .name = "queues", .set = set_uint, .offset = GUEST(queues),
 			   .range = &queues_range },
 	[GUEST_FEATURES] = { .name = "features", .set = set_features },
-	[GUEST_SOCKET_OWNER] = { .name = "socket-owner", .set = set_socket_owner },
-	[GUEST_SOCKET_GROUP] = { .name = "socket-group", .set = set_socket_group },
-	[GUEST_SOCKET_MODE] = { .name = "socket-mode", .set = set_socket_mode },
-	{ .name = "notify", .set = set_notify },
-	{ .name = "tx-rate", .set = set_bitrate, .offset = GUEST(tx_limit.bps) },
-	{ .name = "tx-pps", .set = set_pktrate, .offset = GUEST(tx_limit.pps) },
-	{ .name = "tx-burst", .set = set_bytes, .offset = GUEST(tx_limit.burst) },
-	{ .name = "rx-rate", .set = set_bitrate, .offset = GUEST(rx_limit.bps) },
-	{ .name = "rx-pps", .set = set_pktrate, .offset = GUEST(rx_limit.pps) },
-	{ .name = "rx-burst", .set = set_bytes, .offset = GUEST(rx_limit.burst) },
+	[GUEST_SOCKET_OWNER] = { .name = "socket-owner", .set = set_account,
+				 .offset = GUEST(socket_owner), .id_offset = GUEST(socket_uid),
+				 .size = FIELD_SIZE(struct config_guest, socket_owner), .user = true },
+	[GUEST_SOCKET_GROUP] = { .name = "socket-group", .set = set_account,
+				 .offset = GUEST(socket_group), .id_offset = GUEST(socket_gid),
+				 .size = FIELD_SIZE(struct config_guest, socket_group) },
+	[GUEST_SOCKET_MODE] = { .name = "socket-mode", .set = set_socket_mode,
+				 .offset = GUEST(socket_mode) },
+	{ .name = "notify", .set = set_notify, .offset = GUEST(notify) },
+	{ .name = "tx-rate", .set = set_quantity, .offset = GUEST(tx_limit.bps),
+	  .quantity = VALUE_BITRATE },
+	{ .name = "tx-pps", .set = set_quantity, .offset = GUEST(tx_limit.pps),
+	  .quantity = VALUE_PKTRATE },
+	{ .name = "tx-burst", .set = set_quantity, .offset = GUEST(tx_limit.burst),
+	  .quantity = VALUE_BYTES },
+	{ .name = "rx-rate", .set = set_quantity, .offset = GUEST(rx_limit.bps),
+	  .quantity = VALUE_BITRATE },
+	{ .name = "rx-pps", .set = set_quantity, .offset = GUEST(rx_limit.pps),
+	  .quantity = VALUE_PKTRATE },
+	{ .name = "rx-burst", .set = set_quantity, .offset = GUEST(rx_limit.burst),
+	  .quantity = VALUE_BYTES },
 	{ .name = "mbufs", .set = set_uint, .offset = GUEST(mbufs), .range = &guest_mbufs_range },
 	{ .name = "queue-affinity", .set = set_affinity, .offset = GUEST(affinity) },
 };

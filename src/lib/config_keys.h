@@ -33,6 +33,9 @@ struct key_desc {
 	size_t size;			/* for strings: size of the field */
 	const struct uint_range *range;	/* for set_uint */
 	value_checker check;		/* for set_string */
+	enum value_quantity quantity;	/* for set_quantity */
+	size_t id_offset;		/* for set_account: the uid or gid field */
+	bool user;			/* for set_account: a user, not a group */
 };
 
 struct section_desc {

@@ -234,15 +234,15 @@ test_device_id(void **state)
 	assert_string_equal(id, "net_tap0");
 }
 
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_rules),
+	cmocka_unit_test(test_defaults_filled),
+	cmocka_unit_test(test_log_level),
+	cmocka_unit_test(test_device_id),
+};
+
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_defaults_filled),
-		cmocka_unit_test(test_log_level),
-		cmocka_unit_test(test_device_id),
-	};
-
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
