@@ -29,14 +29,7 @@
 #include "vhostd/config.h"
 #include "vhostd/utf8.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
+#include "fuzz_check.h"
 
 /* A C string in its field, fit for a JSON answer (vhostd/utf8.h). */
 #define TERMINATED(field)	CHECK(memchr((field), '\0', sizeof(field)) != NULL && \

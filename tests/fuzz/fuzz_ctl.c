@@ -5,11 +5,13 @@
  * reads of varying sizes, split into request lines by ctl_split_lines()
  * (what ctl.c's client_read does) and each line is answered by
  * ctl_dispatch() with the daemon's command table (ctl_table.c: names,
- * parameters, types) whose handlers are stubs: no EAL, no daemon.  The
- * stub of guest.add runs the real run-time guest checks
- * (config_guest_new/set/finish) against the embedded default
- * configuration, as ctl_cmds.c's guest_from_args() does, so their error
- * messages travel through the answer path too.
+ * parameters, types).  Handlers that need the daemon's state are stubs
+ * (no EAL, no daemon); the rest run the daemon's own code: guest.add is
+ * guest_args_parse(), what ctl_cmds.c's guest.add and the state
+ * directory's replay call (arguments -> config_guest_set ->
+ * config_guest_check), against the embedded default configuration, and
+ * log-level is config_parse_log_level(), so their error messages travel
+ * through the answer path too.
  *
  * Checked beyond sanitizers: the splitter hands over exactly the bytes
  * sent, line by line; no handler runs with arguments the table forbids;
@@ -25,17 +27,9 @@
 #include "vhostd/config.h"
 #include "vhostd/ctl_proto.h"
 #include "vhostd/ctl_table.h"
+#include "vhostd/guest_args.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
-
-#define DIM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "fuzz_check.h"
 
 static struct config base;		/* the embedded default */
 static const struct ctl_cmd *current;	/* the command being dispatched */
@@ -72,30 +66,21 @@ check_args(json_t *args)
 		      json_object_get(args, current->params[i].name) != NULL);
 }
 
+/* version, guest.list, uplink.list, workers: answers that only read the
+ * daemon's state, which a stub does not have: the command's name. */
 static int
-h_version(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
+h_canned(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
 	(void)ctx;
 	(void)err;
 	(void)errlen;
 	check_args(args);
-	*result = json_pack("{s:s, s:s}", "version", "0.1.0", "dpdk", "DPDK 22.11.0");
+	*result = json_pack("{s:s}", "cmd", current->name);
 	return 0;
 }
 
 static int
 h_help(void *ctx, json_t *args, json_t **result, char *err, size_t errlen);
-
-static int
-h_list(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
-{
-	(void)ctx;
-	(void)err;
-	(void)errlen;
-	check_args(args);
-	*result = json_pack("{s:[{s:s, s:s}]}", "guests", "name", "vm1", "state", "waiting");
-	return 0;
-}
 
 /* guest.show, guest.del, uplink.show, capture.stop: "vm1" and "up0" exist. */
 static int
@@ -113,49 +98,20 @@ h_named(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * ctl_cmds.c's guest_from_args(), against the embedded default: every
- * parameter but name and persist is the config key of the same name with
- * '-' for '_', set in the table's order.
- */
+/* guest.add as the daemon reads it (guest_args.c, config_guest.c), against
+ * the embedded default and its guest vm1. */
 static int
 h_guest_add(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
 	const struct config_guest *others[VHOSTD_MAX_GUESTS];
 	struct config_guest cg;
-	unsigned int seen = 0;
 	int ret;
 
 	(void)ctx;
 	check_args(args);
-	ret = config_guest_new(&cg, arg_str(args, "name"), err, errlen);
-	if (ret != 0)
-		return ret;
-	for (unsigned int k = 0; k < current->nb_params; k++) {
-		const char *name = current->params[k].name;
-		json_t *v = json_object_get(args, name);
-		char buf[64], key[64];
-		const char *text = buf;
-
-		if (v == NULL || strcmp(name, "name") == 0 || strcmp(name, "persist") == 0)
-			continue;
-		snprintf(key, sizeof(key), "%s", name);
-		for (char *c = key; *c != '\0'; c++)
-			if (*c == '_')
-				*c = '-';
-		if (json_is_boolean(v))
-			text = json_is_true(v) ? "yes" : "no";
-		else if (json_is_integer(v))
-			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		else
-			text = json_string_value(v);
-		ret = config_guest_set(&cg, key, text, &seen, err, errlen);
-		if (ret != 0)
-			return ret;
-	}
 	for (unsigned int i = 0; i < base.nb_guests; i++)
 		others[i] = &base.guests[i];
-	ret = config_guest_finish(&cg, seen, &base, others, base.nb_guests, err, errlen);
+	ret = guest_args_parse(args, &base, others, base.nb_guests, &cg, err, errlen);
 	if (ret != 0)
 		return ret;
 	*result = json_pack("{s:s, s:s, s:s, s:i}", "name", cg.name, "socket", cg.socket,
@@ -182,19 +138,18 @@ h_stats(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 	return 0;
 }
 
+/* The daemon's parser of level names (cmd_log_level); nothing is set. */
 static int
 h_log_level(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
-	const char *level = arg_str(args, "level");
+	int level;
 
 	(void)ctx;
 	check_args(args);
-	if (strcmp(level, "info") != 0 && strcmp(level, "debug") != 0) {
-		snprintf(err, errlen, "log-level: '%s' is not a level (expected emergency.."
-			 "debug or 1..8)", level);
+	if (config_parse_log_level(arg_str(args, "level"), &level, err, errlen) != 0)
 		return -EINVAL;
-	}
-	*result = json_pack("{s:s}", "level", level);
+	CHECK(config_log_level_name(level) != NULL);
+	*result = json_pack("{s:s}", "level", config_log_level_name(level));
 	return 0;
 }
 
@@ -231,16 +186,16 @@ h_fail(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 
 /* The daemon's own table (ctl_table.c) with these stubs as handlers. */
 static const ctl_handler handlers[CTL_NB_CMDS] = {
-	[CTL_CMD_VERSION] = h_version,
+	[CTL_CMD_VERSION] = h_canned,
 	[CTL_CMD_HELP] = h_help,
-	[CTL_CMD_GUEST_LIST] = h_list,
+	[CTL_CMD_GUEST_LIST] = h_canned,
 	[CTL_CMD_GUEST_SHOW] = h_named,
 	[CTL_CMD_GUEST_ADD] = h_guest_add,
 	[CTL_CMD_GUEST_DEL] = h_named,
-	[CTL_CMD_UPLINK_LIST] = h_list,
+	[CTL_CMD_UPLINK_LIST] = h_canned,
 	[CTL_CMD_UPLINK_SHOW] = h_named,
 	[CTL_CMD_STATS] = h_stats,
-	[CTL_CMD_WORKERS] = h_list,
+	[CTL_CMD_WORKERS] = h_canned,
 	[CTL_CMD_LOG_LEVEL] = h_log_level,
 	[CTL_CMD_CAPTURE_START] = h_capture_start,
 	[CTL_CMD_CAPTURE_STOP] = h_named,
