@@ -47,6 +47,7 @@ ATTRIBUTES = {'__attribute__', '__rte_unused', '__rte_always_inline',
 C_WORDS = {'void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed',
 	   'unsigned', 'struct', 'union', 'enum', 'const', 'volatile', 'static',
 	   'inline', 'bool', 'return', 'sizeof'}
+NOT_A_USE = {'.', '->', 'struct', 'union', 'enum'}
 
 TOKEN = re.compile(r'[A-Za-z_]\w*|\d\w*(?:\.\w*)?|->|\S')
 INCLUDE = re.compile(r'#\s*include\s*([<"])([^>"]+)[>"]')
@@ -141,7 +142,7 @@ def parse_c(tokens, header):
 	In a header only the bodies of (inline) functions count as use."""
 	defined, used = {}, []
 	decl, depth, i = [], 0, 0
-	in_function = False
+	in_function = in_type = False
 	while i < len(tokens):
 		tok = tokens[i]
 		prev = tokens[i - 1] if i else ''
@@ -154,13 +155,17 @@ def parse_c(tokens, header):
 					defined.setdefault(d[0], 'static' in decl or
 							   decl[0] in STATIC_FUNC_MACROS)
 				if not in_function:
-					# a struct or an initializer: its ';' ends it
+					# a struct or an initializer: its ';' ends it;
+					# a struct's fields are no use of anything
+					in_type = '=' not in decl
 					decl.append('{')
 			depth += 1
 		elif tok == '}':
 			depth -= 1
 			if depth == 0 and in_function:
 				decl, in_function = [], False
+			if depth == 0:
+				in_type = False
 		elif depth == 0 and tok == ';':
 			if '{' not in decl:
 				d = definition_name(decl)
@@ -169,7 +174,10 @@ def parse_c(tokens, header):
 			decl = []
 		elif depth == 0:
 			decl.append(tok)
-		if is_ident(tok) and prev not in ('.', '->') and (not header or in_function):
+		# a member (x.name, p->name) or a tag (struct name) is no use of a
+		# function or global of that name
+		if is_ident(tok) and prev not in NOT_A_USE and not in_type and \
+		   (not header or in_function):
 			used.append(tok)
 		i += 1
 	return defined, used

@@ -3,7 +3,7 @@
 """tools/check-layers.py on small fake trees: it must catch a call that goes
 up a layer, an include that goes up, a circle of calls and a long file, and
 pass a clean tree, without taking comments, strings, prototypes or a static
-namesake for a call."""
+namesake, a struct tag or a member for a call."""
 
 import os
 import subprocess
@@ -27,9 +27,12 @@ def clean_tree(root):
 	write(root, 'include/vhostd/util.h',
 	      '#pragma once\nint util_sum(int a, int b);\n'
 	      'static inline int util_twice(int a) { return util_sum(a, a); }\n')
+	# A struct tag or a member named like ctl's function is no call of it.
 	write(root, 'src/lib/util.c',
 	      '#include "vhostd/util.h"\n'
-	      'int util_sum(int a, int b) { return a + b; }\n')
+	      'struct ctl_serve { int guest_add; };\n'
+	      'int util_sum(int a, int b) { return a + b; }\n'
+	      'int util_get(struct ctl_serve *c) { return c->guest_add; }\n')
 	write(root, 'src/control/guest.h',
 	      '#pragma once\n/* guest_add() is declared here, a prototype is no call */\n'
 	      'int guest_add(int n);\nint ctl_serve(void);\n')
