@@ -35,8 +35,6 @@
 #include "control/guest_why.h"
 #include "control/vhostd.h"
 
-RTE_LOG_REGISTER(vhostd_logtype, vhostd, INFO);
-
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stats_requested;
 

@@ -13,10 +13,14 @@
  *   ndr.c     NDR/PDR search                      (pure, unit-tested)
  *   port.c    EAL arguments, virtio-user ports    (DPDK)
  *   engine.c  the forwarding lcores' loop         (DPDK)
- *   console.c librte_cmdline console              (DPDK)
+ *   bench.c   run control: start, stop, counters  (DPDK)
  *   trial.c   trials for the NDR/PDR search       (DPDK)
+ *   exec.c    one command at work, reports        (DPDK)
+ *   console.c librte_cmdline console              (DPDK)
  *   backend.c the backend's own counters (vhostd control socket)
- *   main.c    options, run control, batch mode
+ *   main.c    options, batch mode
+ * Calls go down that list (main -> console -> exec -> trial -> bench),
+ * never back up: tools/check-layers.py checks that there is no circle.
  *
  * Threads: the main lcore parses and executes commands; forwarding lcores
  * run engine_main() between "start" and "stop" (rte_eal_remote_launch /
@@ -170,13 +174,25 @@ int engine_main(void *arg);
 /* console.c: returns when the user quits or closes stdin. */
 int console_run(struct bench *b);
 
-/* main.c: parse and execute one command line; -EINVAL on a bad command. */
-int bench_exec_line(struct bench *b, const char *line);
+/* exec.c: parse and execute one command line; -EINVAL on a bad command. */
+int exec_line(struct bench *b, const char *line);
+/* The "stats" report (type "stats", or "final" at exit) on stdout. */
+void exec_show_stats(struct bench *b, const char *type);
+
+/* bench.c: the quit command, or SIGINT/SIGTERM (bench_on_signal). */
 bool bench_quit_requested(const struct bench *b);
+void bench_on_signal(int sig);
+bool bench_signalled(void);
 /* Run control: start (counters from zero), stop (waits for the lcores). */
 int bench_start(struct bench *b, enum bench_mode mode);
 void bench_stop(struct bench *b);
 void bench_totals(const struct bench *b, uint64_t *tx, uint64_t *rx);
+/* A baseline for the counters and latency ("clear stats"). */
+void bench_clear(struct bench *b);
+/* Merged latency histogram since start or clear, in b->lat. */
+void bench_collect_latency(struct bench *b);
+/* Monotonic seconds, for waits and timeouts. */
+double bench_now_s(void);
 /* "vhost-bench: " and a line on stderr. */
 void bench_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

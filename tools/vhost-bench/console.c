@@ -3,7 +3,7 @@
  * The interactive console (vhost-bench -i), on librte_cmdline.  Its
  * instructions are generated from cmd_table[]: for each first word, one
  * instruction with the word alone and one with the word and the rest of the
- * line.  Both hand the whole line to bench_exec_line(), the parser batch
+ * line.  Both hand the whole line to exec_line(), the parser batch
  * mode uses, so the console cannot accept what a command file would refuse.
  */
 #include <errno.h>
@@ -43,7 +43,7 @@ on_line(struct console_res *res, struct cmdline *cl, struct console *c, bool wit
 
 	snprintf(line, sizeof(line), "%s%s%s", res->word, with_rest ? " " : "",
 		 with_rest ? res->rest : "");
-	bench_exec_line(c->b, line);
+	exec_line(c->b, line);
 	if (bench_quit_requested(c->b))
 		cmdline_quit(cl);
 }

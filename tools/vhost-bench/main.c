@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * vhost-bench: options, run control and batch mode.  Commands come from the
+ * vhost-bench: options and batch mode.  Commands come from the
  * arguments, then a command file (-f FILE, or - for stdin, read as it
  * arrives), then the console (-i).  Commands given as arguments or in a
  * file are all checked before EAL starts: a typo costs nothing.
@@ -11,11 +11,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -34,428 +32,6 @@
 #endif
 
 #define EXIT_USAGE 2
-#define PROGRESS_PERIOD_S 1.0
-
-static volatile sig_atomic_t signalled;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	signalled = 1;
-}
-
-bool
-bench_quit_requested(const struct bench *b)
-{
-	return b->quit || signalled;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void
-bench_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("vhost-bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* ---- counters and reports ---- */
-
-static uint64_t
-interval(const struct bench *b)
-{
-	if (!b->started_once)
-		return 0;
-	return (b->running ? rte_rdtsc() : b->t_stop) - b->t_base;
-}
-
-/* Merged latency histogram since start or clear, in b->lat. */
-static void
-collect_latency(struct bench *b)
-{
-	hist_init(b->lat);
-	for (unsigned int i = 0; i < b->nb_lcores; i++) {
-		hist_copy(b->tmp, &b->lcores[i].lat);
-		hist_merge(b->lat, b->tmp);
-	}
-	if (b->cleared)
-		hist_sub(b->lat, b->base_lat);
-}
-
-static void
-collect(struct bench *b, struct report *r, const char *type, bool with_lat)
-{
-	memset(r, 0, sizeof(*r));
-	r->type = type;
-	r->mode = b->started_once ? cmd_mode_names[b->mode] : NULL;
-	r->running = b->running;
-	r->cycles = interval(b);
-	r->hz = b->hz;
-	r->pktlen = b->started_once ? b->rp.pktlen : b->pktlen;
-	r->burst = b->started_once ? b->rp.burst : b->burst;
-	r->rate_mpps = b->rate;
-	r->nb_guests = b->o.nb_guests;
-	for (unsigned int g = 0; g < b->o.nb_guests; g++) {
-		r->guests[g].name = b->o.guests[g].name;
-		r->guests[g].socket = b->o.guests[g].socket;
-		r->guests[g].packed = b->o.packed;
-		r->guests[g].queues = b->o.queues;
-	}
-	for (unsigned int i = 0; i < b->nb_streams; i++) {
-		struct bench_counters c;
-
-		report_counters_load(&c, &b->streams[i].c);
-		if (b->cleared)
-			report_counters_sub(&c, &b->base[i]);
-		report_counters_add(&r->guests[b->streams[i].guest].c, &c);
-	}
-	if (with_lat) {
-		collect_latency(b);
-		r->lat = b->lat;
-	}
-}
-
-static void
-show_stats(struct bench *b, const char *type)
-{
-	struct report r;
-
-	collect(b, &r, type, b->started_once && b->mode == MODE_LATENCY);
-	report_stats(stdout, &r, b->o.json);
-}
-
-static void
-show_latency(struct bench *b)
-{
-	struct report r;
-
-	collect(b, &r, "latency", true);
-	report_latency(stdout, &r, b->o.json);
-}
-
-static void
-format_mac(const uint8_t *m, char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-static void
-show_config(struct bench *b)
-{
-	const struct bench_opts *o = &b->o;
-	char mac[24], dst[24];
-
-	if (b->dst_self)
-		snprintf(dst, sizeof(dst), "self");
-	else
-		format_mac(b->dst_mac, dst, sizeof(dst));
-	if (o->json) {
-		printf("{\"type\":\"config\",\"ring\":\"%s\",\"queues\":%u,\"queue_size\":%u,"
-		       "\"mrg_rxbuf\":%u,\"in_order\":%u,\"pktlen\":%u,\"burst\":%u,"
-		       "\"rate_mpps\":%.4f,\"dstmac\":\"%s\",\"guests\":[",
-		       o->packed ? "packed" : "split", o->queues, o->queue_size, o->mrg_rxbuf,
-		       o->in_order, b->pktlen, b->burst, b->rate, dst);
-		for (unsigned int g = 0; g < o->nb_guests; g++) {
-			format_mac(o->guests[g].mac, mac, sizeof(mac));
-			printf("%s{\"name\":\"%s\",\"socket\":", g ? "," : "", o->guests[g].name);
-			report_json_string(stdout, o->guests[g].socket);
-			printf(",\"mac\":\"%s\",\"port\":%u}", mac, o->guests[g].port);
-		}
-		printf("],\"lcores\":[");
-		for (unsigned int l = 0; l < b->nb_lcores; l++) {
-			printf("%s{\"lcore\":%u,\"cpu\":%u,\"streams\":[", l ? "," : "",
-			       b->lcores[l].lcore_id, o->cpus[l]);
-			for (unsigned int s = 0; s < b->lcores[l].nb_streams; s++)
-				printf("%s\"%s.q%u\"", s ? "," : "",
-				       o->guests[b->lcores[l].streams[s]->guest].name,
-				       b->lcores[l].streams[s]->queue);
-			printf("]}");
-		}
-		printf("]}\n");
-		fflush(stdout);
-		return;
-	}
-	printf("ring %s, %u queue pair(s) of %u descriptors, mrg_rxbuf %u, in_order %u\n",
-	       o->packed ? "packed" : "split", o->queues, o->queue_size, o->mrg_rxbuf,
-	       o->in_order);
-	for (unsigned int g = 0; g < o->nb_guests; g++) {
-		format_mac(o->guests[g].mac, mac, sizeof(mac));
-		printf("guest %s: %s, mac %s, port %u\n", o->guests[g].name, o->guests[g].socket,
-		       mac, o->guests[g].port);
-	}
-	for (unsigned int l = 0; l < b->nb_lcores; l++) {
-		printf("lcore %u on CPU %u polls", b->lcores[l].lcore_id, o->cpus[l]);
-		for (unsigned int s = 0; s < b->lcores[l].nb_streams; s++)
-			printf(" %s.q%u", o->guests[b->lcores[l].streams[s]->guest].name,
-			       b->lcores[l].streams[s]->queue);
-		printf("\n");
-	}
-	if (b->rate > 0)
-		printf("pktlen %u, burst %u, rate %.3f Mpps, dstmac %s\n", b->pktlen, b->burst,
-		       b->rate, dst);
-	else
-		printf("pktlen %u, burst %u, rate unlimited, dstmac %s\n", b->pktlen, b->burst,
-		       dst);
-	fflush(stdout);
-}
-
-/* ---- run control ---- */
-
-static void
-build_template(struct bench *b, struct stream *s)
-{
-	const struct bench_guest *g = &b->o.guests[s->guest];
-	struct pkt_params p = {
-		/* RFC 2544 benchmark addresses: 198.18.G.Q+1 -> 198.19.0.1 */
-		.src_ip = 198u << 24 | 18u << 16 | (uint32_t)s->guest << 8 | (uint32_t)(s->queue + 1),
-		.dst_ip = 198u << 24 | 19u << 16 | 1u,
-		.src_port = (uint16_t)(1024 + s->id),
-		.dst_port = PKT_UDP_PORT,
-		.len = (uint16_t)b->pktlen,
-	};
-
-	memcpy(p.src_mac, g->mac, 6);
-	memcpy(p.dst_mac, b->dst_self ? g->mac : b->dst_mac, 6);
-	pkt_build(s->tmpl, &p);
-}
-
-int
-bench_start(struct bench *b, enum bench_mode mode)
-{
-	uint64_t now = rte_rdtsc();
-	double pps = b->rate * 1e6 / (double)b->nb_streams;
-
-	if (b->running) {
-		bench_msg("start: %s is running (stop first)", cmd_mode_names[b->mode]);
-		return -EBUSY;
-	}
-	b->rp.mode = mode;
-	b->rp.pktlen = (uint16_t)b->pktlen;
-	b->rp.burst = (uint16_t)b->burst;
-	for (unsigned int i = 0; i < b->nb_streams; i++) {
-		struct stream *s = &b->streams[i];
-
-		build_template(b, s);
-		/* Slack: four bursts behind (or catch_up_s), then forget the debt. */
-		double slack = RTE_MIN(RTE_MAX(pps * b->catch_up_s, 4.0 * b->burst),
-				       (double)UINT32_MAX);
-
-		rate_pace_init(&s->pace, pps, b->hz, now, (uint32_t)slack);
-		memset(&s->c, 0, sizeof(s->c));
-	}
-	for (unsigned int l = 0; l < b->nb_lcores; l++) {
-		hist_init(&b->lcores[l].lat);
-		b->lcores[l].stop = false;
-	}
-	b->mode = mode;
-	b->started_once = true;
-	b->cleared = false;
-	b->t_start = b->t_base = rte_rdtsc();
-	b->rp.t_start = b->t_start;
-	b->rp.paced = pps > 0;
-	b->rp.tx_until = b->tx_for_s > 0 ? now + (uint64_t)(b->tx_for_s * (double)b->hz) : 0;
-	b->rp.tx_late = b->rp.tx_until + (uint64_t)(b->tx_grace_s * (double)b->hz);
-	for (unsigned int l = 0; l < b->nb_lcores; l++) {
-		int ret = rte_eal_remote_launch(engine_main, &b->lcores[l], b->lcores[l].lcore_id);
-
-		if (ret != 0) {
-			bench_msg("start: cannot launch lcore %u: %s", b->lcores[l].lcore_id,
-			          strerror(-ret));
-			for (unsigned int k = 0; k < l; k++) {
-				__atomic_store_n(&b->lcores[k].stop, true, __ATOMIC_RELEASE);
-				rte_eal_wait_lcore(b->lcores[k].lcore_id);
-			}
-			b->t_stop = rte_rdtsc();
-			return ret;
-		}
-	}
-	b->running = true;
-	return 0;
-}
-
-void
-bench_stop(struct bench *b)
-{
-	if (!b->running)
-		return;
-	for (unsigned int l = 0; l < b->nb_lcores; l++)
-		__atomic_store_n(&b->lcores[l].stop, true, __ATOMIC_RELEASE);
-	for (unsigned int l = 0; l < b->nb_lcores; l++)
-		rte_eal_wait_lcore(b->lcores[l].lcore_id);
-	b->t_stop = rte_rdtsc();
-	b->running = false;
-}
-
-static void
-bench_clear(struct bench *b)
-{
-	if (!b->started_once)
-		return;
-	/* A baseline, not a reset: the lcores stay the only writers. */
-	for (unsigned int i = 0; i < b->nb_streams; i++)
-		report_counters_load(&b->base[i], &b->streams[i].c);
-	b->cleared = false;
-	collect_latency(b);
-	memcpy(b->base_lat, b->lat, sizeof(*b->lat));
-	b->cleared = true;
-	b->t_base = b->running ? rte_rdtsc() : b->t_stop;
-}
-
-void
-bench_totals(const struct bench *b, uint64_t *tx, uint64_t *rx)
-{
-	*tx = *rx = 0;
-	for (unsigned int i = 0; i < b->nb_streams; i++) {
-		*tx += __atomic_load_n(&b->streams[i].c.tx_pkts, __ATOMIC_RELAXED);
-		*rx += __atomic_load_n(&b->streams[i].c.rx_pkts, __ATOMIC_RELAXED);
-	}
-}
-
-/* One progress line, rates over the last period. */
-static void
-progress_line(struct bench *b, uint64_t *prev_tx, uint64_t *prev_rx, uint64_t *prev_tsc)
-{
-	uint64_t tx, rx, now = rte_rdtsc(), dt = now - *prev_tsc;
-	char lat[64] = "";
-
-	bench_totals(b, &tx, &rx);
-	if (b->mode == MODE_LATENCY) {
-		collect_latency(b);
-		snprintf(lat, sizeof(lat), "  p99 %.1f us",
-			 rate_cycles_to_us(hist_percentile(b->lat, 99), b->hz));
-	}
-	fprintf(stderr, "\r[%s %.0f s] tx %.3f Mpps  rx %.3f Mpps%s%s", cmd_mode_names[b->mode],
-		rate_cycles_to_us(now - b->t_start, b->hz) / 1e6,
-		rate_mpps(tx - *prev_tx, dt, b->hz), rate_mpps(rx - *prev_rx, dt, b->hz), lat,
-		isatty(STDERR_FILENO) ? "\033[K" : "");
-	fflush(stderr);
-	*prev_tx = tx;
-	*prev_rx = rx;
-	*prev_tsc = now;
-}
-
-static void
-bench_sleep(struct bench *b, double secs)
-{
-	double end = now_s() + secs, next = now_s() + PROGRESS_PERIOD_S;
-	uint64_t ptx, prx, ptsc = rte_rdtsc();
-	bool shown = false;
-
-	bench_totals(b, &ptx, &prx);
-	while (!signalled) {
-		double left = end - now_s(), step = left < 0.1 ? left : 0.1;
-		struct timespec ts;
-
-		if (left <= 0)
-			break;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(step * 1e9);
-		nanosleep(&ts, NULL);
-		if (b->running && b->progress && now_s() >= next) {
-			progress_line(b, &ptx, &prx, &ptsc);
-			next += PROGRESS_PERIOD_S;
-			shown = true;
-		}
-	}
-	if (shown)
-		fputs(isatty(STDERR_FILENO) ? "\r\033[K" : "\n", stderr);
-}
-
-static int
-exec_cmd(struct bench *b, const struct cmd *c)
-{
-	switch (c->op) {
-	case CMD_NONE:
-		return 0;
-	case CMD_SET_PKTLEN:
-	case CMD_SET_BURST:
-	case CMD_SET_RATE:
-	case CMD_SET_TRIAL:
-	case CMD_SET_RESOLUTION:
-	case CMD_SET_DSTMAC:
-		if (b->running) {
-			bench_msg("set: %s is running (stop first)", cmd_mode_names[b->mode]);
-			return -EBUSY;
-		}
-		if (c->op == CMD_SET_PKTLEN)
-			b->pktlen = c->u;
-		else if (c->op == CMD_SET_BURST)
-			b->burst = c->u;
-		else if (c->op == CMD_SET_RATE)
-			b->rate = c->d;
-		else if (c->op == CMD_SET_TRIAL)
-			b->trial_s = c->d;
-		else if (c->op == CMD_SET_RESOLUTION)
-			b->resolution = c->d;
-		else if ((b->dst_self = c->mac_self) == false)
-			memcpy(b->dst_mac, c->mac, 6);
-		return 0;
-	case CMD_START:
-		return bench_start(b, c->mode);
-	case CMD_NDR:
-	case CMD_PDR:
-		return trial_search(b, c->op == CMD_PDR ? c->d / 100 : 0);
-	case CMD_STOP:
-		if (!b->running) {
-			bench_msg("stop: nothing is running");
-			return 0;
-		}
-		bench_stop(b);
-		bench_msg("stopped %s after %.3f s", cmd_mode_names[b->mode],
-		          rate_cycles_to_us(b->t_stop - b->t_start, b->hz) / 1e6);
-		return 0;
-	case CMD_SHOW_STATS:
-		show_stats(b, "stats");
-		return 0;
-	case CMD_SHOW_LATENCY:
-		show_latency(b);
-		return 0;
-	case CMD_SHOW_CONFIG:
-		show_config(b);
-		return 0;
-	case CMD_CLEAR_STATS:
-		bench_clear(b);
-		return 0;
-	case CMD_SLEEP:
-		bench_sleep(b, c->d);
-		return 0;
-	case CMD_HELP:
-		printf("commands:\n");
-		cmd_help(stdout);
-		fflush(stdout);
-		return 0;
-	case CMD_QUIT:
-		b->quit = true;
-		return 0;
-	}
-	return 0;
-}
-
-int
-bench_exec_line(struct bench *b, const char *line)
-{
-	char err[256];
-	struct cmd c;
-
-	if (cmd_parse(line, &c, err, sizeof(err)) != 0) {
-		bench_msg("%s", err);
-		return -EINVAL;
-	}
-	return exec_cmd(b, &c);
-}
 
 /* ---- batch mode ---- */
 
@@ -481,7 +57,7 @@ exec_piece(const char *piece, void *arg)
 
 	if (bench_quit_requested(b))
 		return 1;
-	ret = bench_exec_line(b, piece);
+	ret = exec_line(b, piece);
 	if (ret == -EINVAL)
 		return ret;
 	return bench_quit_requested(b) ? 1 : 0;	/* runtime errors are reported, not fatal */
@@ -927,7 +503,7 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: a blocked read returns */
+	sa.sa_handler = bench_on_signal;	/* no SA_RESTART: a blocked read returns */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
@@ -963,8 +539,8 @@ main(int argc, char **argv)
 
 	bench_stop(b);
 	if (b->started_once)
-		show_stats(b, "final");
-	if (signalled)
+		exec_show_stats(b, "final");
+	if (bench_signalled())
 		bench_msg("interrupted");
 out_ports:
 	bench_fini(b);

@@ -118,20 +118,11 @@ sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 probe(const struct bench_opts *o, struct bench_guest *g)
 {
 	char args[512];
-	double end = now_s() + o->link_timeout;
+	double end = bench_now_s() + o->link_timeout;
 	int ret;
 
 	snprintf(args, sizeof(args), "path=%s,queues=%u,packed_vq=%u,mrg_rxbuf=%u,in_order=%u,"
@@ -141,7 +132,7 @@ probe(const struct bench_opts *o, struct bench_guest *g)
 		 o->server ? ",server=1" : "");
 	/* Client mode connects at probe: retry while the backend starts. */
 	while ((ret = rte_eal_hotplug_add("vdev", g->vdev, args)) != 0 && !o->server &&
-	       now_s() < end)
+	       bench_now_s() < end)
 		sleep_ms(100);
 	if (ret != 0) {
 		fprintf(stderr, "vhost-bench: guest %s: cannot %s %s (%s)\n", g->name,
@@ -200,7 +191,7 @@ port_open(struct bench_opts *o, struct rte_mempool *pool)
 int
 port_wait_link(const struct bench_opts *o)
 {
-	double end = now_s() + o->link_timeout;
+	double end = bench_now_s() + o->link_timeout;
 
 	for (unsigned int i = 0; i < o->nb_guests; i++) {
 		const struct bench_guest *g = &o->guests[i];
@@ -211,7 +202,7 @@ port_wait_link(const struct bench_opts *o)
 			if (rte_eth_link_get_nowait(g->port, &link) == 0 &&
 			    link.link_status == RTE_ETH_LINK_UP)
 				break;
-			if (now_s() >= end) {
+			if (bench_now_s() >= end) {
 				fprintf(stderr, "vhost-bench: guest %s: link still down after %.0f s "
 					"(%s)\n", g->name, o->link_timeout, g->socket);
 				return -ETIMEDOUT;

@@ -7,7 +7,7 @@
  * without a daemon:
  *   commands.c  the command table; command line -> request (cmd + args)
  *   reply.c     answer line -> result or error; error code -> exit status
- *   output.c    result -> human tables and sections
+ *   output.c    result -> human tables and sections (output_guest.c: a guest's)
  *   metrics.c   stats + workers + guest.list results -> Prometheus text
  *   table.c     aligned text tables
  *   client.c    unix socket I/O with a deadline (the only file doing I/O)
