@@ -126,21 +126,21 @@ guest_summary(struct vhostd *d, const struct guest *g)
 /* Who polls each receive queue (a guest's TX vrings, an uplink's RX
  * queues), its pin, and its load: in total and over the last interval. */
 static json_t *
-polling_json(struct vhostd *d, const uint16_t *worker, const struct queue_load *load,
-	     const struct queue_meter *meter, const struct config_affinity *a, unsigned int nb)
+polling_json(struct vhostd *d, const struct queue_place *place, const struct config_affinity *a,
+	     unsigned int nb)
 {
 	json_t *list = json_array();
 
 	for (unsigned int q = 0; q < nb; q++) {
-		uint16_t w = worker[q];
-		uint64_t cycles = load[q].busy_cycles, pkts = load[q].pkts;
+		uint16_t w = place[q].worker;
+		uint64_t cycles = place[q].load.busy_cycles, pkts = place[q].load.pkts;
 
 		json_array_append_new(list, json_pack("{s:i, s:o, s:o, s:b, s:I, s:I, s:f, s:f}",
 			"queue", q, "worker", w != NO_WORKER ? json_integer(w) : json_null(),
 			"lcore", w != NO_WORKER ? json_integer(d->workers[w].lcore) : json_null(),
 			"pinned", (a->mask >> q) & 1, "busy_cycles", (json_int_t)cycles,
 			"pkts", (json_int_t)pkts, "cycles_per_pkt", pkts ? (double)cycles / (double)pkts : 0.0,
-			"load_pct", rebalance_pct(d, meter[q].last_cycles)));
+			"load_pct", load_interval_pct(d, place[q].sample.last_cycles)));
 	}
 	return list;
 }
@@ -156,14 +156,14 @@ affinity_json(const struct config_affinity *a)
 
 /* stats: each queue's busy cycles (what polling it cost) next to its counters. */
 static void
-add_busy_cycles(json_t *counters, const struct queue_load *load, unsigned int nb)
+add_busy_cycles(json_t *counters, const struct queue_place *place, unsigned int nb)
 {
 	json_t *q;
 	size_t i;
 
 	json_array_foreach(json_object_get(counters, "queues"), i, q)
 		json_object_set_new(q, "busy_cycles",
-				    json_integer(i < nb ? (json_int_t)load[i].busy_cycles : 0));
+				    json_integer(i < nb ? (json_int_t)place[i].load.busy_cycles : 0));
 }
 
 static int
@@ -171,11 +171,11 @@ worker_of_vring(const struct guest *g, uint16_t vring)
 {
 	uint16_t q = vring / 2;
 
-	if (q >= g->nb_pairs || g->txq_worker[q] == NO_WORKER)
+	if (q >= g->nb_pairs || g->place[q].worker == NO_WORKER)
 		return -1;
 	/* Only the guest's TX vring (2q+1) is polled; its RX vring (2q) is
 	 * written by whichever worker delivers to it. */
-	return vring % 2 ? g->txq_worker[q] : -1;
+	return vring % 2 ? g->place[q].worker : -1;
 }
 
 /* A rate limit as configured: null when it limits nothing. */
@@ -272,8 +272,7 @@ guest_detail(struct vhostd *d, struct guest *g)
 	guest_counters(d, g, &sum);
 	json_object_set_new(j, "counters", counters_json(&sum, g->cfg.queues));
 	json_object_set_new(j, "queue_affinity", affinity_json(&g->cfg.affinity));
-	json_object_set_new(j, "polling", polling_json(d, g->txq_worker, g->txq_load, g->txq_meter,
-						       &g->cfg.affinity, g->cfg.queues));
+	json_object_set_new(j, "polling", polling_json(d, g->place, &g->cfg.affinity, g->cfg.queues));
 	json_object_set_new(j, "why", guest_why_json(g));
 	return j;
 }
@@ -319,8 +318,7 @@ uplink_detail(struct vhostd *d, struct uplink *u)
 	uplink_counters(d, u, &sum);
 	json_object_set_new(j, "counters", counters_json(&sum, RTE_MAX(u->nb_rxq, u->nb_txq)));
 	json_object_set_new(j, "queue_affinity", affinity_json(&u->cfg.affinity));
-	json_object_set_new(j, "polling", polling_json(d, u->rxq_worker, u->rxq_load, u->rxq_meter,
-						       &u->cfg.affinity, u->nb_rxq));
+	json_object_set_new(j, "polling", polling_json(d, u->place, &u->cfg.affinity, u->nb_rxq));
 	return j;
 }
 
@@ -610,7 +608,7 @@ cmd_stats(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 		guest_counters(d, g, &sum);
 		json_t *c = counters_json(&sum, g->cfg.queues);
 
-		add_busy_cycles(c, g->txq_load, g->cfg.queues);
+		add_busy_cycles(c, g->place, g->cfg.queues);
 		json_object_set_new(guests, g->cfg.name, c);
 		if (reset)
 			guest_counters_reset(d, g);
@@ -625,7 +623,7 @@ cmd_stats(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 		uplink_counters(d, u, &sum);
 		json_t *c = counters_json(&sum, RTE_MAX(u->nb_rxq, u->nb_txq));
 
-		add_busy_cycles(c, u->rxq_load, u->nb_rxq);
+		add_busy_cycles(c, u->place, u->nb_rxq);
 		json_object_set_new(uplinks, u->cfg.name, c);
 		if (reset)
 			uplink_counters_reset(d, u);
@@ -670,14 +668,13 @@ worker_notify_json(const struct worker *wk)
 }
 
 static json_t *
-worker_queue_json(struct vhostd *d, const char *kind, const char *name, unsigned int q,
-		  const struct queue_load *load, const struct queue_meter *meter,
-		  const struct config_affinity *a)
+worker_queue_json(struct vhostd *d, const struct place_ref *r)
 {
-	return json_pack("{s:s, s:s, s:i, s:b, s:I, s:I, s:f}", "kind", kind, "name", name,
-			 "queue", q, "pinned", (a->mask >> q) & 1,
-			 "busy_cycles", (json_int_t)load->busy_cycles, "pkts", (json_int_t)load->pkts,
-			 "load_pct", rebalance_pct(d, meter->last_cycles));
+	return json_pack("{s:s, s:s, s:i, s:b, s:I, s:I, s:f}", "kind", r->kind, "name", r->name,
+			 "queue", r->q, "pinned", (r->affinity->mask >> r->q) & 1,
+			 "busy_cycles", (json_int_t)r->p->load.busy_cycles,
+			 "pkts", (json_int_t)r->p->load.pkts,
+			 "load_pct", load_interval_pct(d, r->p->sample.last_cycles));
 }
 
 static int
@@ -695,32 +692,21 @@ cmd_workers(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 		uint64_t busy = wk->busy_cycles, idle = wk->idle_cycles, pkts = wk->pkts;
 		json_t *queues = json_array();
 
-		for (unsigned int i = 0; i < d->nb_uplinks; i++)
-			for (unsigned int q = 0; q < d->uplinks[i].nb_rxq; q++)
-				if (d->uplinks[i].rxq_worker[q] == w)
-					json_array_append_new(queues, worker_queue_json(d, "uplink",
-						d->uplinks[i].cfg.name, q, &d->uplinks[i].rxq_load[q],
-						&d->uplinks[i].rxq_meter[q], &d->uplinks[i].cfg.affinity));
-		for (unsigned int i = 0; i < d->nb_guests; i++)
-			for (unsigned int q = 0; d->guests[i].in_use && q < d->guests[i].nb_pairs; q++)
-				if (d->guests[i].txq_worker[q] == w)
-					json_array_append_new(queues, worker_queue_json(d, "guest",
-						d->guests[i].cfg.name, q, &d->guests[i].txq_load[q],
-						&d->guests[i].txq_meter[q], &d->guests[i].cfg.affinity));
-		uint64_t sleep = wk->sleep_cycles;
+		PLACE_FOREACH(it, d, 0)
+			if (it.ref.p->worker == w)
+				json_array_append_new(queues, worker_queue_json(d, &it.ref));
 		json_t *j = json_pack(
 			"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:o}",
 			"index", w, "lcore", wk->lcore, "loops", (json_int_t)wk->loops,
 			"busy_loops", (json_int_t)wk->busy_loops, "busy_cycles", (json_int_t)busy,
 			"idle_cycles", (json_int_t)idle, "pkts", (json_int_t)pkts,
 			"cycles_per_pkt", pkts ? (double)busy / (double)pkts : 0.0,
-			"busy_pct", busy + idle + sleep ?
-				100.0 * (double)busy / (double)(busy + idle + sleep) : 0.0,
+			"busy_pct", load_worker_pct(wk),
 			"queues", queues);
 
 		json_object_set_new(j, "notify", worker_notify_json(wk));
 		json_object_set_new(j, "interval_busy_pct",
-				    json_real(rebalance_pct(d, d->balance.busy_last[w])));
+				    json_real(load_interval_pct(d, d->balance.busy_last[w])));
 		json_array_append_new(list, j);
 	}
 	*result = json_pack("{s:o, s:{s:i, s:i, s:f, s:I, s:I}, s:{s:I, s:f, s:f}}", "workers",
@@ -784,10 +770,8 @@ set_affinity(struct vhostd *d, bool is_guest, json_t *args, json_t **result, cha
 	LOG(INFO, "%s %s: queue-affinity set to '%s'", kind, name, why[0] ? why : "none");
 	*result = json_pack("{s:s, s:o, s:o}", "name", name, "queue_affinity", affinity_json(cur),
 			    "polling", g != NULL ?
-				polling_json(d, g->txq_worker, g->txq_load, g->txq_meter, cur,
-					     g->cfg.queues) :
-				polling_json(d, u->rxq_worker, u->rxq_load, u->rxq_meter, cur,
-					     u->nb_rxq));
+				polling_json(d, g->place, cur, g->cfg.queues) :
+				polling_json(d, u->place, cur, u->nb_rxq));
 	pthread_mutex_unlock(&d->lock);
 	return 0;
 }
