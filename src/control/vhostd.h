@@ -178,7 +178,7 @@ struct vhostd {
 	bool holding;			/* publish.c: publishing without moving queues */
 	/* Load sampling (load.c) and rebalancing (rebalance.c), main thread only. */
 	struct {
-		uint64_t tsc;			/* of the last measurement, 0: none yet */
+		uint64_t tsc;			/* of the last sample, 0: none yet */
 		uint64_t interval;		/* TSC cycles the last interval lasted */
 		uint64_t busy_seen[VHOSTD_MAX_WORKERS];
 		uint64_t busy_last[VHOSTD_MAX_WORKERS];
