@@ -11,7 +11,7 @@
  * Which worker polls which receive queue.  Pure functions over a topology
  * (the NUMA node of each worker) and a list of queues, so they are
  * unit-tested without threads or DPDK.  dataplane.c applies the result and
- * publishes it; rebalance.c feeds measured loads to placement_rebalance().
+ * publishes it; rebalance.c feeds the loads load.c sampled to placement_rebalance().
  */
 
 #define PLACEMENT_NONE UINT16_MAX	/* no worker (not placed, not pinned) */

@@ -118,8 +118,7 @@ guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 	g->vid = -1;
 	g->conn_vid = g->wait_vid = -1;
 	g->uplink = (uint16_t)(u - d->cfg.uplinks);
-	memset(g->txq_worker, 0xff, sizeof(g->txq_worker));	/* NO_WORKER */
-	memset(g->txq_polled, 0xff, sizeof(g->txq_polled));
+	place_reset(g->place, VHOSTD_MAX_QUEUES);
 	g->numa = -1;
 	g->kicks_read = worker_guest_kicks(d, g->index);	/* the slot's last guest's */
 	g->stats = rte_zmalloc("guest_stats", d->nb_workers * sizeof(*g->stats),

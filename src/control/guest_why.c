@@ -97,7 +97,7 @@ busiest(struct vhostd *d, const struct guest *g, const uint8_t pct[], struct why
 
 	t->worker = -1;
 	for (unsigned int q = 0; q < g->nb_pairs && q < VHOSTD_MAX_QUEUES; q++) {
-		uint16_t w = g->txq_worker[q];
+		uint16_t w = g->place[q].worker;
 
 		if (w < d->nb_workers && (t->worker < 0 || pct[w] > t->busy_pct)) {
 			t->worker = (int16_t)w;
@@ -105,7 +105,7 @@ busiest(struct vhostd *d, const struct guest *g, const uint8_t pct[], struct why
 		}
 	}
 	for (unsigned int q = 0; q < u->nb_rxq && q < VHOSTD_MAX_QUEUES; q++) {
-		uint16_t w = u->rxq_worker[q];
+		uint16_t w = u->place[q].worker;
 
 		if (w < d->nb_workers && (t->worker < 0 || pct[w] > t->busy_pct)) {
 			t->worker = (int16_t)w;
@@ -211,7 +211,7 @@ guest_why_sample(struct vhostd *d)
 		uint64_t busy = d->workers[w].busy_cycles;
 
 		if (tsc_seen != 0 && tsc > tsc_seen) {
-			uint64_t p = (busy - busy_seen[w]) * 100 / (tsc - tsc_seen);
+			double p = load_pct(busy - busy_seen[w], tsc - tsc_seen);
 
 			pct[w] = (uint8_t)(p > 100 ? 100 : p);
 		}

@@ -39,14 +39,6 @@ pin_of(const struct vhostd *d, const struct config_affinity *a, unsigned int q)
 	return PLACEMENT_NONE;
 }
 
-/* One queue of the placement: where its assignment lives, for messages. */
-struct qref {
-	uint16_t *worker;
-	const char *kind;
-	const char *name;
-	unsigned int q;
-};
-
 /*
  * Pinned queues go to their pin; placed queues stay (only the rebalancer
  * and pins move them); new queues go to the worker with the fewest queues
@@ -58,39 +50,26 @@ static void
 place_queues(struct vhostd *d)
 {
 	static struct placement_queue pq[PLACEMENT_MAX_QUEUES];	/* under d->lock */
-	static struct qref ref[PLACEMENT_MAX_QUEUES];
+	static struct place_ref ref[PLACEMENT_MAX_QUEUES];
 	struct placement_topo t;
 	const char *warned = NULL;
 	unsigned int n = 0;
 
 	topology(d, &t);
-	for (unsigned int i = 0; i < d->nb_uplinks; i++) {
-		struct uplink *u = &d->uplinks[i];
-
-		for (unsigned int q = 0; q < u->nb_rxq; q++) {
-			pq[n] = (struct placement_queue){ .worker = u->rxq_worker[q],
-				.pin = pin_of(d, &u->cfg.affinity, q), .node = u->socket };
-			ref[n++] = (struct qref){ &u->rxq_worker[q], "uplink", u->cfg.name, q };
+	PLACE_FOREACH(it, d, PLACE_SLOTS) {
+		if (!it.ref.served) {
+			it.ref.p->worker = NO_WORKER;	/* released */
+			continue;
 		}
-	}
-	for (unsigned int i = 0; i < d->nb_guests; i++) {
-		struct guest *g = &d->guests[i];
-
-		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++) {
-			if (!g->in_use || q >= g->nb_pairs) {
-				g->txq_worker[q] = NO_WORKER;
-				continue;
-			}
-			pq[n] = (struct placement_queue){ .worker = g->txq_worker[q],
-				.pin = pin_of(d, &g->cfg.affinity, q), .node = g->numa };
-			ref[n++] = (struct qref){ &g->txq_worker[q], "guest", g->cfg.name, q };
-		}
+		pq[n] = (struct placement_queue){ .worker = it.ref.p->worker,
+			.pin = pin_of(d, it.ref.affinity, it.ref.q), .node = it.ref.node };
+		ref[n++] = it.ref;
 	}
 	placement_assign(&t, pq, n);
 	for (unsigned int i = 0; i < n; i++) {
-		bool changed = *ref[i].worker != pq[i].worker;
+		bool changed = ref[i].p->worker != pq[i].worker;
 
-		*ref[i].worker = pq[i].worker;
+		ref[i].p->worker = pq[i].worker;
 		/* Once per object and placement: a guest's pairs share a node. */
 		if (!changed || !pq[i].cross || ref[i].name == warned)
 			continue;
@@ -125,19 +104,15 @@ list_of(const struct vhostd *d, uint16_t assigned, uint16_t polled)
 
 /* Does some queue change workers in this publish? */
 static bool
-queues_moving(const struct vhostd *d)
+queues_moving(struct vhostd *d)
 {
-	for (unsigned int i = 0; i < d->nb_uplinks; i++)
-		for (unsigned int q = 0; q < d->uplinks[i].nb_rxq; q++)
-			if (d->uplinks[i].rxq_polled[q] != NO_WORKER &&
-			    d->uplinks[i].rxq_polled[q] != d->uplinks[i].rxq_worker[q])
-				return true;
-	for (unsigned int i = 0; i < d->nb_guests; i++)
-		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++)
-			if (d->guests[i].txq_polled[q] != NO_WORKER &&
-			    d->guests[i].txq_worker[q] != NO_WORKER &&
-			    d->guests[i].txq_polled[q] != d->guests[i].txq_worker[q])
-				return true;
+	PLACE_FOREACH(it, d, 0) {
+		const struct queue_place *p = it.ref.p;
+
+		if (p->polled_by != NO_WORKER && p->worker != NO_WORKER &&
+		    p->polled_by != p->worker)
+			return true;
+	}
 	return false;
 }
 
@@ -145,28 +120,18 @@ queues_moving(const struct vhostd *d)
 static void
 record_polled(struct vhostd *d)
 {
-	for (unsigned int i = 0; i < d->nb_uplinks; i++) {
-		struct uplink *u = &d->uplinks[i];
+	PLACE_FOREACH(it, d, PLACE_SLOTS) {
+		struct queue_place *p = it.ref.p;
+		uint16_t to = p->worker, from = p->polled_by;
 
-		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++)
-			u->rxq_polled[q] = q < u->nb_rxq ?
-				list_of(d, u->rxq_worker[q], u->rxq_polled[q]) : NO_WORKER;
-	}
-	for (unsigned int i = 0; i < d->nb_guests; i++) {
-		struct guest *g = &d->guests[i];
-
-		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++) {
-			bool served = g->in_use && q < g->nb_pairs;
-			uint16_t to = g->txq_worker[q], from = g->txq_polled[q];
-
-			/* The flight recorder's queue moves (rebalancing,
-			 * guest.affinity): recorded once, when the polled queue
-			 * is first given another worker (a hand-over may pass
-			 * through NO_WORKER while holding). */
-			if (served && from != NO_WORKER && to != NO_WORKER && to != from)
-				events_add(g->events, EV_QUEUE_MOVE, q, from, to, NULL);
-			g->txq_polled[q] = served ? list_of(d, to, from) : NO_WORKER;
-		}
+		/* The flight recorder's queue moves (rebalancing,
+		 * guest.affinity): recorded once, when the polled queue is
+		 * first given another worker (a hand-over may pass through
+		 * NO_WORKER while holding). */
+		if (it.ref.g != NULL && it.ref.served && from != NO_WORKER && to != NO_WORKER &&
+		    to != from)
+			events_add(it.ref.g->events, EV_QUEUE_MOVE, it.ref.q, from, to, NULL);
+		p->polled_by = it.ref.served ? list_of(d, to, from) : NO_WORKER;
 	}
 }
 
@@ -241,9 +206,9 @@ meter_setup(struct vhostd *d, const struct guest *g, unsigned int w, struct dp_m
 	int ret;
 
 	for (unsigned int q = 0; q < g->nb_pairs; q++)
-		tx += g->txq_worker[q] == w;
+		tx += g->place[q].worker == w;
 	for (unsigned int q = 0; q < u->nb_rxq; q++)
-		rx += u->rxq_worker[q] == w;
+		rx += u->place[q].worker == w;
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		const struct guest *o = &d->guests[i];
 
@@ -251,7 +216,7 @@ meter_setup(struct vhostd *d, const struct guest *g, unsigned int w, struct dp_m
 			continue;
 		rx_all += o->nb_pairs;
 		for (unsigned int q = 0; q < o->nb_pairs; q++)
-			rx += o->txq_worker[q] == w;
+			rx += o->place[q].worker == w;
 	}
 	ret = meter_init(&m->tx, &g->cfg.tx_limit, tx, tx_all);
 	if (ret == 0)
@@ -270,14 +235,8 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 	size_t size;
 	char *p;
 
-	for (unsigned int i = 0; i < d->nb_uplinks; i++)
-		for (unsigned int q = 0; q < d->uplinks[i].nb_rxq; q++)
-			nb_rxq += list_of(d, d->uplinks[i].rxq_worker[q],
-					  d->uplinks[i].rxq_polled[q]) == w;
-	for (unsigned int i = 0; i < d->nb_guests; i++)
-		for (unsigned int q = 0; d->guests[i].in_use && q < d->guests[i].nb_pairs; q++)
-			nb_rxq += list_of(d, d->guests[i].txq_worker[q],
-					  d->guests[i].txq_polled[q]) == w;
+	PLACE_FOREACH(it, d, 0)
+		nb_rxq += list_of(d, it.ref.p->worker, it.ref.p->polled_by) == w;
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		nb_meters += d->guests[i].in_use && (meter_limits(&d->guests[i].cfg.tx_limit) ||
 						     meter_limits(&d->guests[i].cfg.rx_limit));
@@ -320,11 +279,6 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		du->pool = u->pool;
 		du->fwd = &fwd[i];
 		du->stats = &u->stats[w];
-		for (unsigned int q = 0; q < u->nb_rxq; q++)
-			if (list_of(d, u->rxq_worker[q], u->rxq_polled[q]) == w)
-				dp->rxq[dp->nb_rxq++] = (struct dp_rxq){
-					.kind = DP_RXQ_UPLINK, .obj = (uint16_t)i, .q = (uint16_t)q,
-					.load = &u->rxq_load[q] };
 	}
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
@@ -355,13 +309,14 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 				return NULL;
 			}
 		}
-		for (unsigned int q = 0; q < g->nb_pairs; q++)
-			if (list_of(d, g->txq_worker[q], g->txq_polled[q]) == w)
-				dp->rxq[dp->nb_rxq++] = (struct dp_rxq){
-					.kind = DP_RXQ_GUEST, .obj = (uint16_t)i, .q = (uint16_t)q,
-					.load = &g->txq_load[q] };
 		dg->nb_pairs = g->nb_pairs;
 	}
+	/* Its queues, uplinks' first: the order it polls them in. */
+	PLACE_FOREACH(it, d, 0)
+		if (list_of(d, it.ref.p->worker, it.ref.p->polled_by) == w)
+			dp->rxq[dp->nb_rxq++] = (struct dp_rxq){
+				.kind = it.ref.g != NULL ? DP_RXQ_GUEST : DP_RXQ_UPLINK,
+				.obj = it.ref.obj, .q = it.ref.q, .load = &it.ref.p->load };
 	notify_setup(d, dp);
 	return dp;
 }

@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-queue load and rebalancing, on the main thread.
+ * Rebalancing, on the main thread.
  *
- * Workers count busy cycles and packets per receive queue (datapath.c,
- * struct queue_load).  Every [daemon] rebalance-interval seconds this file
- * takes the difference since the last look (struct queue_meter: what
- * vhostctl shows as a queue's load) and asks placement_rebalance() whether
- * moving queues off an overloaded worker would lighten it by more than
- * rebalance-margin percent.  If so it reassigns them and publishes; the
- * publish hands each moved queue over with a grace period in between
- * (publish.c), then one interval is skipped so that the next decision
- * sees loads measured on the new placement.  With rebalance-interval = 0
- * loads are still measured (every 10 s) but nothing moves.
+ * Every [daemon] rebalance-interval seconds the load of each queue is
+ * sampled (load.c: what the workers counted since the last sample) and
+ * placement_rebalance() is asked whether moving queues off an overloaded
+ * worker would lighten it by more than rebalance-margin percent.  If so
+ * this file reassigns them and publishes; the publish hands each moved
+ * queue over with a grace period in between (publish.c), then one
+ * interval is skipped so that the next decision sees loads sampled on the
+ * new placement.  With rebalance-interval = 0 loads are still sampled
+ * (every 10 s) but nothing moves.
  */
 #include <string.h>
 
@@ -21,82 +20,24 @@
 #include "control/vhostd.h"
 #include "vhostd/placement.h"
 
-#define MEASURE_ONLY_S 10	/* interval when rebalancing is off */
+#define SAMPLE_ONLY_S 10	/* interval when rebalancing is off */
 #define MAX_MOVES 8		/* per decision: one grace period each */
-
-static void
-meter_update(struct queue_meter *m, const struct queue_load *l)
-{
-	uint64_t cycles = __atomic_load_n(&l->busy_cycles, __ATOMIC_RELAXED);
-	uint64_t pkts = __atomic_load_n(&l->pkts, __ATOMIC_RELAXED);
-
-	m->last_cycles = cycles - m->seen_cycles;
-	m->last_pkts = pkts - m->seen_pkts;
-	m->seen_cycles = cycles;
-	m->seen_pkts = pkts;
-}
-
-static void
-measure(struct vhostd *d, uint64_t now)
-{
-	d->balance.interval = d->balance.tsc != 0 ? now - d->balance.tsc : 0;
-	d->balance.tsc = now;
-	for (unsigned int w = 0; w < d->nb_workers; w++) {
-		uint64_t busy = __atomic_load_n(&d->workers[w].busy_cycles, __ATOMIC_RELAXED);
-
-		d->balance.busy_last[w] = busy - d->balance.busy_seen[w];
-		d->balance.busy_seen[w] = busy;
-	}
-	for (unsigned int i = 0; i < d->nb_uplinks; i++)
-		for (unsigned int q = 0; q < VHOSTD_MAX_QUEUES; q++)
-			meter_update(&d->uplinks[i].rxq_meter[q], &d->uplinks[i].rxq_load[q]);
-	for (unsigned int i = 0; i < d->nb_guests; i++)
-		for (unsigned int q = 0; d->guests[i].in_use && q < VHOSTD_MAX_QUEUES; q++)
-			meter_update(&d->guests[i].txq_meter[q], &d->guests[i].txq_load[q]);
-}
-
-double
-rebalance_pct(const struct vhostd *d, uint64_t cycles)
-{
-	return d->balance.interval != 0 ? 100.0 * (double)cycles / (double)d->balance.interval : 0.0;
-}
-
-struct qref {
-	uint16_t *worker;
-	const char *kind;
-	const char *name;
-	unsigned int q;
-};
 
 /* Every placed queue, with its last interval's load. */
 static unsigned int
-collect(struct vhostd *d, struct placement_queue *pq, struct qref *ref)
+collect(struct vhostd *d, struct placement_queue *pq, struct place_ref *ref)
 {
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < d->nb_uplinks; i++) {
-		struct uplink *u = &d->uplinks[i];
+	PLACE_FOREACH(it, d, 0) {
+		const struct queue_place *p = it.ref.p;
 
-		for (unsigned int q = 0; q < u->nb_rxq; q++) {
-			if (u->rxq_worker[q] == NO_WORKER)
-				continue;
-			pq[n] = (struct placement_queue){ .worker = u->rxq_worker[q],
-				.pin = (u->cfg.affinity.mask >> q) & 1 ? u->rxq_worker[q] : PLACEMENT_NONE,
-				.node = u->socket, .load = u->rxq_meter[q].last_cycles };
-			ref[n++] = (struct qref){ &u->rxq_worker[q], "uplink", u->cfg.name, q };
-		}
-	}
-	for (unsigned int i = 0; i < d->nb_guests; i++) {
-		struct guest *g = &d->guests[i];
-
-		for (unsigned int q = 0; g->in_use && q < g->nb_pairs; q++) {
-			if (g->txq_worker[q] == NO_WORKER)
-				continue;
-			pq[n] = (struct placement_queue){ .worker = g->txq_worker[q],
-				.pin = (g->cfg.affinity.mask >> q) & 1 ? g->txq_worker[q] : PLACEMENT_NONE,
-				.node = g->numa, .load = g->txq_meter[q].last_cycles };
-			ref[n++] = (struct qref){ &g->txq_worker[q], "guest", g->cfg.name, q };
-		}
+		if (p->worker == NO_WORKER)
+			continue;
+		pq[n] = (struct placement_queue){ .worker = p->worker,
+			.pin = (it.ref.affinity->mask >> it.ref.q) & 1 ? p->worker : PLACEMENT_NONE,
+			.node = it.ref.node, .load = p->sample.last_cycles };
+		ref[n++] = it.ref;
 	}
 	return n;
 }
@@ -105,7 +46,7 @@ static void
 rebalance(struct vhostd *d)
 {
 	static struct placement_queue pq[PLACEMENT_MAX_QUEUES];	/* main thread only */
-	static struct qref ref[PLACEMENT_MAX_QUEUES];
+	static struct place_ref ref[PLACEMENT_MAX_QUEUES];
 	struct placement_move moves[MAX_MOVES];
 	struct placement_topo t;
 	unsigned int n, nb;
@@ -125,9 +66,10 @@ rebalance(struct vhostd *d)
 		LOG(INFO, "rebalance: %s %s queue %u: worker %u (lcore %u, %.1f %% busy) -> worker "
 		    "%u (lcore %u, %.1f %% busy), %.1f %% of a worker", ref[m->queue].kind,
 		    ref[m->queue].name, ref[m->queue].q, m->from, d->workers[m->from].lcore,
-		    rebalance_pct(d, d->balance.busy_last[m->from]), m->to, d->workers[m->to].lcore,
-		    rebalance_pct(d, d->balance.busy_last[m->to]), rebalance_pct(d, pq[m->queue].load));
-		*ref[m->queue].worker = m->to;
+		    load_interval_pct(d, d->balance.busy_last[m->from]), m->to,
+		    d->workers[m->to].lcore, load_interval_pct(d, d->balance.busy_last[m->to]),
+		    load_interval_pct(d, pq[m->queue].load));
+		ref[m->queue].p->worker = m->to;
 	}
 	ret = publish_workers(d);
 	if (ret != 0) {
@@ -146,11 +88,11 @@ rebalance_tick(struct vhostd *d)
 	uint64_t now = rte_rdtsc();
 
 	if (every == 0)
-		every = MEASURE_ONLY_S;
+		every = SAMPLE_ONLY_S;
 	if (d->balance.tsc != 0 && now - d->balance.tsc < every * rte_get_tsc_hz())
 		return;
 	pthread_mutex_lock(&d->lock);
-	measure(d, now);
+	load_sample(d, now);
 	/* The first look only starts an interval; after a move, the interval
 	 * mixed two placements. */
 	if (d->balance.interval != 0 && d->cfg.daemon.rebalance_interval != 0) {

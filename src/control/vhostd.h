@@ -19,6 +19,8 @@
 #include "vhostd/ratelimit.h"
 #include "vhostd/stats.h"
 
+#include "control/place.h"
+
 struct rte_mempool;
 struct rte_rcu_qsbr;
 struct dp_worker;
@@ -29,17 +31,6 @@ struct dp_capture;
 extern int vhostd_logtype;
 #define LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, vhostd_logtype, "vhostd: " fmt "\n", ##__VA_ARGS__)
-
-#define NO_WORKER UINT16_MAX
-
-/* The control side of a queue's load (rebalance.c): counters at the last
- * measurement, and what the interval before it added. */
-struct queue_meter {
-	uint64_t seen_cycles;
-	uint64_t seen_pkts;
-	uint64_t last_cycles;
-	uint64_t last_pkts;
-};
 
 struct worker {
 	unsigned int index;
@@ -84,10 +75,7 @@ struct uplink {
 					 * (net_af_packet, offload.h) */
 	struct rte_mempool *pool;
 	struct ratelimit log_limit;	/* bad frames from the wire (datapath.c) */
-	uint16_t rxq_worker[VHOSTD_MAX_QUEUES];	/* assigned (placement) */
-	uint16_t rxq_polled[VHOSTD_MAX_QUEUES];	/* in this worker's published list */
-	struct queue_load rxq_load[VHOSTD_MAX_QUEUES];	/* written by its worker */
-	struct queue_meter rxq_meter[VHOSTD_MAX_QUEUES];
+	struct queue_place place[VHOSTD_MAX_QUEUES];	/* RX queues (place.h) */
 	rte_spinlock_t txlock[VHOSTD_MAX_WORKERS];
 	struct port_stats *stats;	/* one block per worker */
 	struct port_stats base;		/* subtracted: set by a stats reset */
@@ -123,10 +111,7 @@ struct guest {
 	int vring_changed;		/* atomic: a vring changed state since the last
 					 * guest_apply_pending() */
 	uint16_t nb_pairs;		/* pairs served */
-	uint16_t txq_worker[VHOSTD_MAX_QUEUES];	/* assigned (placement) */
-	uint16_t txq_polled[VHOSTD_MAX_QUEUES];	/* in this worker's published list */
-	struct queue_load txq_load[VHOSTD_MAX_QUEUES];	/* written by its worker */
-	struct queue_meter txq_meter[VHOSTD_MAX_QUEUES];
+	struct queue_place place[VHOSTD_MAX_QUEUES];	/* TX vrings of its pairs (place.h) */
 	int numa;			/* node of its memory at new_device; -1 unknown */
 	uint64_t connects;
 	uint64_t disconnects;
@@ -191,9 +176,9 @@ struct vhostd {
 	unsigned int nb_retired_pools;
 	volatile int pending;		/* vring states changed, republish */
 	bool holding;			/* publish.c: publishing without moving queues */
-	/* Load measurement and rebalancing (rebalance.c), main thread only. */
+	/* Load sampling (load.c) and rebalancing (rebalance.c), main thread only. */
 	struct {
-		uint64_t tsc;			/* of the last measurement, 0: none yet */
+		uint64_t tsc;			/* of the last sample, 0: none yet */
 		uint64_t interval;		/* TSC cycles the last interval lasted */
 		uint64_t busy_seen[VHOSTD_MAX_WORKERS];
 		uint64_t busy_last[VHOSTD_MAX_WORKERS];
@@ -209,11 +194,9 @@ struct vhostd {
 int publish_workers(struct vhostd *d);
 void publish_free_all(struct vhostd *d);
 
-/* rebalance.c: measure per-queue load every interval and move queues off
- * an overloaded worker (main thread, takes d->lock). */
+/* rebalance.c: sample per-queue load every interval (load.c) and move
+ * queues off an overloaded worker (main thread, takes d->lock). */
 void rebalance_tick(struct vhostd *d);
-/* Busy cycles of the last interval as a percentage of one worker. */
-double rebalance_pct(const struct vhostd *d, uint64_t cycles);
 
 /* worker.c */
 int worker_main(void *arg);

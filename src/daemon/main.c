@@ -83,7 +83,7 @@ print_stats(struct vhostd *d, FILE *f)
 			"timeouts=%lu\n", w,
 			wk->lcore, wk->loops, wk->busy_loops, busy, idle, pkts,
 			pkts ? (double)busy / (double)pkts : 0.0,
-			busy + idle + sleep ? 100.0 * (double)busy / (double)(busy + idle + sleep) : 0.0,
+			load_worker_pct(wk),
 			sleep, wk->notify.switches, wk->notify.rechecks, wk->notify.sleeps,
 			wk->notify.wakeups, wk->notify.timeouts);
 	}

@@ -213,8 +213,7 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 
 	u->cfg = *cfg;
 	u->index = index;
-	memset(u->rxq_worker, 0xff, sizeof(u->rxq_worker));	/* NO_WORKER */
-	memset(u->rxq_polled, 0xff, sizeof(u->rxq_polled));
+	place_reset(u->place, VHOSTD_MAX_QUEUES);
 	u->stats = rte_zmalloc("uplink_stats", d->nb_workers * sizeof(*u->stats),
 			       RTE_CACHE_LINE_SIZE);
 	if (u->stats == NULL)
