@@ -109,7 +109,7 @@ guest_summary(struct vhostd *d, const struct guest *g)
 	json_t *j;
 
 	if (g->state == GUEST_RUNNING)
-		ring = g->features & (1ULL << 34) ? "packed" : "split";
+		ring = features_has(g->features, FEATURE_RING_PACKED) ? "packed" : "split";
 	j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s?, s:i, s:i, s:b, s:s}",
 		      "name", g->cfg.name, "socket", g->cfg.socket,
 		      "mode", g->cfg.mode == GUEST_MODE_CLIENT ? "client" : "server",
