@@ -366,6 +366,5 @@ int eal_build_args(const struct config *cfg, const char *prog, char **argv,
 		   unsigned int max, unsigned int *argc, char *err, size_t errlen);
 void eal_free_args(char **argv, unsigned int argc);
 void eal_file_prefix(const char *config_path, char *buf, size_t len);
-bool eal_is_pci(const char *devargs);
 
 #endif

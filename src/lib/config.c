@@ -36,6 +36,7 @@
 #include <ini.h>
 
 #include "vhostd/config.h"
+#include "vhostd/devargs.h"
 #include "vhostd/features.h"
 #include "vhostd/notify.h"
 #include "vhostd/utf8.h"
@@ -1053,11 +1054,11 @@ finish_cross_checks(struct parser *p)
 	for (unsigned int j = 1; j < cfg->nb_uplinks; j++) {
 		char idj[VHOSTD_DEVARGS_MAX];
 
-		value_device_id(cfg->uplinks[j].device, idj, sizeof(idj));
+		devargs_name(cfg->uplinks[j].device, idj, sizeof(idj));
 		for (unsigned int i = 0; i < j; i++) {
 			char idi[VHOSTD_DEVARGS_MAX];
 
-			value_device_id(cfg->uplinks[i].device, idi, sizeof(idi));
+			devargs_name(cfg->uplinks[i].device, idi, sizeof(idi));
 			if (strcmp(idi, idj) == 0)
 				return fail(p, p->uplink_sec[j]->key_line[UPLINK_DEVICE],
 					    p->uplink_sec[j]->title, "device",

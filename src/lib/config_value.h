@@ -84,10 +84,4 @@ enum value_quantity {
 int value_parse_quantity(const char *value, enum value_quantity kind, uint64_t *out,
 			 char *why, size_t whylen);
 
-/*
- * What names the device in uplink devargs, for telling two [uplink]
- * sections that would probe one device apart.
- */
-void value_device_id(const char *dev, char *id, size_t len);
-
 #endif

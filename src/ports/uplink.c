@@ -19,6 +19,7 @@
 
 #include "datapath/poll_list.h"
 #include "control/vhostd.h"
+#include "vhostd/devargs.h"
 
 static uint16_t
 eth_rx(uint16_t port, uint16_t q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
@@ -86,18 +87,6 @@ uplink_rx_intr_fd(const struct uplink *u, uint16_t q)
 	if (!u->rx_intr)
 		return -1;
 	return rte_eth_dev_rx_intr_ctl_q_get_fd(u->port, q);
-}
-
-/* "net_tap0,iface=x" -> "net_tap0"; "3b:02.1" -> "0000:3b:02.1". */
-static void
-device_name(const char *devargs, char *name, size_t len)
-{
-	size_t n = strcspn(devargs, ",");
-
-	if (eal_is_pci(devargs) && strchr(devargs, ':') == strrchr(devargs, ':'))
-		snprintf(name, len, "0000:%.*s", (int)n, devargs);
-	else
-		snprintf(name, len, "%.*s", (int)n, devargs);
 }
 
 /*
@@ -220,7 +209,7 @@ uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
 	if (u->stats == NULL)
 		return -ENOMEM;
 
-	device_name(u->cfg.device, name, sizeof(name));
+	devargs_name(u->cfg.device, name, sizeof(name));
 	if (is_af_packet(u->cfg.device)) {
 		ret = afp_check(&u->cfg);
 		if (ret != 0)
