@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
-#include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_version.h>
 
@@ -22,6 +21,7 @@
 #include "ctl/ctl.h"
 #include "control/guest_why.h"
 #include "control/vhostd.h"
+#include "ports/uplink.h"
 #include "vhostd/ctl_proto.h"
 #include "vhostd/ctl_table.h"
 #include "vhostd/features.h"
@@ -281,21 +281,17 @@ guest_detail(struct vhostd *d, struct guest *g)
 static json_t *
 uplink_summary(struct vhostd *d, const struct uplink *u)
 {
-	struct rte_eth_dev_info info;
-	struct rte_eth_link link;
+	struct uplink_facts f;
 	json_t *guests = json_array();
 
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use && d->guests[i].uplink == u->index)
 			json_array_append_new(guests, json_string(d->guests[i].cfg.name));
-	memset(&link, 0, sizeof(link));
-	if (rte_eth_dev_info_get(u->port, &info) != 0)
-		info.driver_name = "?";
-	rte_eth_link_get_nowait(u->port, &link);
+	uplink_facts(u, &f);
 	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:s, s:o}",
 			 "name", u->cfg.name, "device", u->cfg.device, "port", u->port,
-			 "driver", info.driver_name, "rx_queues", u->nb_rxq, "tx_queues", u->nb_txq,
-			 "numa_node", u->socket, "link", link.link_status ? "up" : "down",
+			 "driver", f.driver, "rx_queues", u->nb_rxq, "tx_queues", u->nb_txq,
+			 "numa_node", u->socket, "link", f.link_up ? "up" : "down",
 			 "guests", guests);
 }
 
@@ -303,20 +299,15 @@ static json_t *
 uplink_detail(struct vhostd *d, struct uplink *u)
 {
 	json_t *j = uplink_summary(d, u);
-	struct rte_ether_addr mac;
-	struct rte_eth_link link;
+	struct uplink_facts f;
 	struct port_stats sum;
-	uint16_t mtu = 0;
 
-	rte_eth_macaddr_get(u->port, &mac);
-	rte_eth_dev_get_mtu(u->port, &mtu);
-	memset(&link, 0, sizeof(link));
-	rte_eth_link_get_nowait(u->port, &link);
-	json_object_set_new(j, "mac", mac_json(true, mac.addr_bytes));
-	json_object_set_new(j, "mtu", json_integer(mtu));
-	json_object_set_new(j, "speed_mbps", json_integer(link.link_speed));
-	json_object_set_new(j, "promiscuous", json_boolean(rte_eth_promiscuous_get(u->port) == 1));
-	uplink_counters(d, u, &sum);
+	uplink_facts(u, &f);
+	json_object_set_new(j, "mac", mac_json(true, f.mac));
+	json_object_set_new(j, "mtu", json_integer(f.mtu));
+	json_object_set_new(j, "speed_mbps", json_integer(f.speed_mbps));
+	json_object_set_new(j, "promiscuous", json_boolean(f.promiscuous));
+	uplink_counters(u, &sum);
 	json_object_set_new(j, "counters", counters_json(&sum, RTE_MAX(u->nb_rxq, u->nb_txq)));
 	json_object_set_new(j, "queue_affinity", affinity_json(&u->cfg.affinity));
 	json_object_set_new(j, "polling", polling_json(d, u->rxq_worker, u->rxq_load, u->rxq_meter,
@@ -622,13 +613,13 @@ cmd_stats(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 		if (name != NULL && strcmp(name, u->cfg.name) != 0)
 			continue;
 		found = true;
-		uplink_counters(d, u, &sum);
+		uplink_counters(u, &sum);
 		json_t *c = counters_json(&sum, RTE_MAX(u->nb_rxq, u->nb_txq));
 
 		add_busy_cycles(c, u->rxq_load, u->nb_rxq);
 		json_object_set_new(uplinks, u->cfg.name, c);
 		if (reset)
-			uplink_counters_reset(d, u);
+			uplink_counters_reset(u);
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (!found) {
