@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ethdev adapter: the only file that configures ports.  An uplink has the
- * RX queues the config asks for (each polled by one worker) and one TX queue
- * per worker, so that workers never share a TX queue unless the device has
- * too few (then a spinlock per queue, and a warning).
+ * ethdev adapter (ports/uplink.h): the only file that calls rte_eth_*.  An
+ * uplink has the RX queues the config asks for (each polled by one worker)
+ * and one TX queue per worker, so that workers never share a TX queue unless
+ * the device has too few (then a spinlock per queue, and a warning).  What
+ * differs per driver is in one table (struct driver_quirks).
  */
 #include <errno.h>
 #include <stdio.h>
