@@ -225,15 +225,6 @@ int config_parse_log_level(const char *value, int *level, char *why, size_t whyl
 /* Its name, "emergency" .. "debug"; NULL out of 1..8. */
 const char *config_log_level_name(int level);
 
-/*
- * The part of uplink devargs that names the device, for telling two that
- * DPDK would probe as one apart: "net_tap0" of "net_tap0,iface=x", or a
- * PCI address in full lowercase form ("3B:02.1" -> "0000:3b:02.1").
- * Returns whether devargs starts with a PCI address (hhhh:hh:hh.h or
- * hh:hh.h).  The one parser of devargs' device part.
- */
-bool config_device_id(const char *devargs, char *id, size_t len);
-
 /* "adaptive", "interrupt" or "poll". */
 const char *config_notify_mode_name(enum notify_mode mode);
 

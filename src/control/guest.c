@@ -9,6 +9,7 @@
 
 #include "datapath/poll_list.h"
 #include "control/vhostd.h"
+#include "vhostd/features.h"
 
 /*
  * Each guest dequeues into its own pool (issue 7): a guest whose frames sit
@@ -344,7 +345,8 @@ guest_print_stats(struct vhostd *d, struct guest *g, FILE *f)
 	fprintf(f, "guest %s state=%s vid=%d ring=%s pairs=%u connects=%lu disconnects=%lu "
 		"kicks=%lu\n",
 		g->cfg.name, guest_state_name(g), g->state == GUEST_RUNNING ? g->vid : -1,
-		g->state != GUEST_RUNNING ? "-" : (g->features & (1ULL << 34)) ? "packed" : "split",
+		g->state != GUEST_RUNNING ? "-" :
+		features_has(g->features, FEATURE_RING_PACKED) ? "packed" : "split",
 		g->nb_pairs, g->connects, g->disconnects, g->kicks);
 	stats_print(f, "guest", g->cfg.name, &sum, g->cfg.queues);
 }

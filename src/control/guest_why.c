@@ -11,10 +11,10 @@
 #include <time.h>
 
 #include <rte_cycles.h>
-#include <rte_ethdev.h>
 
 #include "control/guest_why.h"
 #include "control/vhostd.h"
+#include "ports/uplink.h"
 
 /* Counters at the last sample, and the ticks made of their changes. */
 struct why_hist {
@@ -58,34 +58,21 @@ mono_ns(void)
 }
 
 static void
-uplink_sample(struct vhostd *d, struct uplink *u, struct why_uplink *out)
+uplink_sample(const struct uplink *u, struct why_uplink *out)
 {
 	struct port_stats sum;
 	struct queue_stats total;
-	struct rte_eth_stats st;
 
 	memset(out, 0, sizeof(*out));
 	out->backlog = -1;
-	uplink_counters(d, u, &sum);
+	uplink_counters(u, &sum);
 	stats_total(&sum, VHOSTD_MAX_QUEUES, &total);
 	out->tx_full = total.drops[DROP_UPLINK_TX_FULL];
 	if (!u->started)
 		return;
-	/* The ethdev's own counters: frames it had no room or no mbuf for,
-	 * frames it failed to send. */
-	if (rte_eth_stats_get(u->port, &st) == 0) {
-		out->rx_missed = st.imissed + st.rx_nombuf;
-		out->tx_errors = st.oerrors;
-	}
-	/* Descriptors waiting for the worker: read-only, and -ENOTSUP on
-	 * most virtual devices (then the backlog is unknown). */
-	for (uint16_t q = 0; q < u->nb_rxq; q++) {
-		int n = rte_eth_rx_queue_count(u->port, q);
-
-		if (n < 0)
-			return;
-		out->backlog = n > out->backlog ? n : out->backlog;
-	}
+	/* The device's own counters, and descriptors waiting for a worker. */
+	uplink_device_losses(u, &out->rx_missed, &out->tx_errors);
+	out->backlog = uplink_rx_backlog(u);
 }
 
 /* The busiest worker that polls one of g's TX vrings or one of its
@@ -220,7 +207,7 @@ guest_why_sample(struct vhostd *d)
 	tsc_seen = tsc;
 	pthread_mutex_lock(&d->lock);
 	for (unsigned int i = 0; i < d->nb_uplinks && i < VHOSTD_MAX_UPLINKS; i++)
-		uplink_sample(d, &d->uplinks[i], &ul[i]);
+		uplink_sample(&d->uplinks[i], &ul[i]);
 	for (unsigned int i = 0; i < d->nb_guests; i++) {
 		struct guest *g = &d->guests[i];
 

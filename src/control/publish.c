@@ -16,6 +16,7 @@
 
 #include "datapath/poll_list.h"
 #include "control/vhostd.h"
+#include "ports/uplink.h"
 #include "vhostd/placement.h"
 
 /* The NUMA node of every worker (lcore id = CPU id). */

@@ -65,6 +65,9 @@ struct uplink {
 	uint16_t port;
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
+	uint16_t nb_rxd;		/* descriptors per queue, as the device took them */
+	uint16_t nb_txd;
+	unsigned int nb_workers;	/* counter blocks in stats */
 	int socket;
 	bool started;
 	bool shared_txq;		/* fewer TX queues than workers */
@@ -208,20 +211,7 @@ void worker_wake(struct worker *wk);
 /* main.c: the mbuf pool of a NUMA node, created on first use. */
 struct rte_mempool *vhostd_pool(struct vhostd *d, int socket);
 
-/* uplink.c */
-int uplink_open(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
-		uint16_t index);
-void uplink_close(struct uplink *u);
-/* Data bytes an mbuf needs for the device's RX beyond what the MTU asks
- * (net_af_packet: its ring frame size), or 0. */
-unsigned int uplink_rx_room(const struct config_uplink *cfg);
-void uplink_print_stats(struct vhostd *d, struct uplink *u, FILE *f);
-/* Counters since the last reset (per-worker blocks summed, minus base). */
-void uplink_counters(struct vhostd *d, struct uplink *u, struct port_stats *out);
-void uplink_counters_reset(struct vhostd *d, struct uplink *u);
-/* The fd that becomes readable when RX queue q has frames (epoll), or -1
- * when the device has no RX interrupts. */
-int uplink_rx_intr_fd(const struct uplink *u, uint16_t q);
+/* uplink.c: ports/uplink.h */
 
 /* vhost.c: the only file that talks to librte_vhost's control API. */
 int vhost_init(struct vhostd *d);
@@ -349,6 +339,5 @@ int eal_build_args(const struct config *cfg, const char *prog, char **argv,
 		   unsigned int max, unsigned int *argc, char *err, size_t errlen);
 void eal_free_args(char **argv, unsigned int argc);
 void eal_file_prefix(const char *config_path, char *buf, size_t len);
-bool eal_is_pci(const char *devargs);
 
 #endif

@@ -20,6 +20,7 @@
 #include "ctl/ctl.h"
 #include "ctl/ctl_views.h"
 #include "control/vhostd.h"
+#include "ports/uplink.h"
 #include "vhostd/ctl_proto.h"
 #include "vhostd/ctl_table.h"
 #include "vhostd/features.h"
@@ -285,9 +286,9 @@ cmd_stats(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 		if (name != NULL && strcmp(name, u->cfg.name) != 0)
 			continue;
 		found = true;
-		json_object_set_new(uplinks, u->cfg.name, ctl_view_uplink_counters(d, u));
+		json_object_set_new(uplinks, u->cfg.name, ctl_view_uplink_counters(u));
 		if (reset)
-			uplink_counters_reset(d, u);
+			uplink_counters_reset(u);
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (!found) {

@@ -7,13 +7,13 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_ethdev.h>
 
 #include "control/capture.h"
 #include "control/guest_why.h"
 #include "control/vhostd.h"
 #include "ctl/ctl_views.h"
 #include "datapath/poll_list.h"
+#include "ports/uplink.h"
 #include "vhostd/features.h"
 
 static json_t *
@@ -94,7 +94,7 @@ ctl_view_guest_summary(struct vhostd *d, const struct guest *g)
 	json_t *j;
 
 	if (g->state == GUEST_RUNNING)
-		ring = g->features & (1ULL << 34) ? "packed" : "split";
+		ring = features_has(g->features, FEATURE_RING_PACKED) ? "packed" : "split";
 	j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s?, s:i, s:i, s:b, s:s}",
 		      "name", g->cfg.name, "socket", g->cfg.socket,
 		      "mode", g->cfg.mode == GUEST_MODE_CLIENT ? "client" : "server",
@@ -267,21 +267,17 @@ ctl_view_guest_detail(struct vhostd *d, struct guest *g)
 json_t *
 ctl_view_uplink_summary(struct vhostd *d, const struct uplink *u)
 {
-	struct rte_eth_dev_info info;
-	struct rte_eth_link link;
+	struct uplink_facts f;
 	json_t *guests = json_array();
 
 	for (unsigned int i = 0; i < d->nb_guests; i++)
 		if (d->guests[i].in_use && d->guests[i].uplink == u->index)
 			json_array_append_new(guests, json_string(d->guests[i].cfg.name));
-	memset(&link, 0, sizeof(link));
-	if (rte_eth_dev_info_get(u->port, &info) != 0)
-		info.driver_name = "?";
-	rte_eth_link_get_nowait(u->port, &link);
+	uplink_facts(u, &f);
 	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:s, s:o}",
 			 "name", u->cfg.name, "device", u->cfg.device, "port", u->port,
-			 "driver", info.driver_name, "rx_queues", u->nb_rxq, "tx_queues", u->nb_txq,
-			 "numa_node", u->socket, "link", link.link_status ? "up" : "down",
+			 "driver", f.driver, "rx_queues", u->nb_rxq, "tx_queues", u->nb_txq,
+			 "numa_node", u->socket, "link", f.link_up ? "up" : "down",
 			 "guests", guests);
 }
 
@@ -289,20 +285,15 @@ json_t *
 ctl_view_uplink_detail(struct vhostd *d, struct uplink *u)
 {
 	json_t *j = ctl_view_uplink_summary(d, u);
-	struct rte_ether_addr mac;
-	struct rte_eth_link link;
+	struct uplink_facts f;
 	struct port_stats sum;
-	uint16_t mtu = 0;
 
-	rte_eth_macaddr_get(u->port, &mac);
-	rte_eth_dev_get_mtu(u->port, &mtu);
-	memset(&link, 0, sizeof(link));
-	rte_eth_link_get_nowait(u->port, &link);
-	json_object_set_new(j, "mac", mac_json(true, mac.addr_bytes));
-	json_object_set_new(j, "mtu", json_integer(mtu));
-	json_object_set_new(j, "speed_mbps", json_integer(link.link_speed));
-	json_object_set_new(j, "promiscuous", json_boolean(rte_eth_promiscuous_get(u->port) == 1));
-	uplink_counters(d, u, &sum);
+	uplink_facts(u, &f);
+	json_object_set_new(j, "mac", mac_json(true, f.mac));
+	json_object_set_new(j, "mtu", json_integer(f.mtu));
+	json_object_set_new(j, "speed_mbps", json_integer(f.speed_mbps));
+	json_object_set_new(j, "promiscuous", json_boolean(f.promiscuous));
+	uplink_counters(u, &sum);
 	json_object_set_new(j, "counters", counters_json(&sum, RTE_MAX(u->nb_rxq, u->nb_txq)));
 	json_object_set_new(j, "queue_affinity", ctl_view_affinity(&u->cfg.affinity));
 	json_object_set_new(j, "polling", ctl_view_polling(d, u->place, &u->cfg.affinity,
@@ -358,12 +349,12 @@ ctl_view_guest_counters(struct vhostd *d, struct guest *g)
 }
 
 json_t *
-ctl_view_uplink_counters(struct vhostd *d, struct uplink *u)
+ctl_view_uplink_counters(struct uplink *u)
 {
 	struct port_stats sum;
 	json_t *c;
 
-	uplink_counters(d, u, &sum);
+	uplink_counters(u, &sum);
 	c = counters_json(&sum, RTE_MAX(u->nb_rxq, u->nb_txq));
 	add_busy_cycles(c, u->place, u->nb_rxq);
 	return c;

@@ -22,7 +22,7 @@ json_t *ctl_view_uplink_summary(struct vhostd *d, const struct uplink *u);
 json_t *ctl_view_uplink_detail(struct vhostd *d, struct uplink *u);
 /* stats: counters since the last reset, each queue with its busy cycles. */
 json_t *ctl_view_guest_counters(struct vhostd *d, struct guest *g);
-json_t *ctl_view_uplink_counters(struct vhostd *d, struct uplink *u);
+json_t *ctl_view_uplink_counters(struct uplink *u);
 /* Who polls each of nb receive queues, its pin and its load. */
 json_t *ctl_view_polling(struct vhostd *d, const struct queue_place *place,
 			 const struct config_affinity *a, unsigned int nb);

@@ -17,21 +17,7 @@
 
 #include "control/vhostd.h"
 #include "vhostd/argv.h"
-
-/* Does devargs start with a PCI address, "0000:3b:02.1" or "3b:02.1"? */
-bool
-eal_is_pci(const char *dev)
-{
-	unsigned int a, b, c, f;
-	int n = 0;
-
-	if (sscanf(dev, "%x:%x:%x.%u%n", &a, &b, &c, &f, &n) == 4 &&
-	    (dev[n] == '\0' || dev[n] == ','))
-		return true;
-	n = 0;
-	return sscanf(dev, "%x:%x.%u%n", &b, &c, &f, &n) == 3 &&
-	       (dev[n] == '\0' || dev[n] == ',');
-}
+#include "vhostd/devargs.h"
 
 void
 eal_file_prefix(const char *config_path, char *buf, size_t len)
@@ -172,7 +158,7 @@ eal_build_args(const struct config *cfg, const char *prog, char **argv,
 	for (unsigned int i = 0; i < cfg->nb_uplinks; i++) {
 		const char *dev = cfg->uplinks[i].device;
 
-		if (eal_is_pci(dev)) {
+		if (devargs_is_pci(dev)) {
 			pci = true;
 			ret |= argv_push(argv, max, argc, "-a");
 		} else {

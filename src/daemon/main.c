@@ -34,6 +34,7 @@
 #include "lib/pin.h"
 #include "control/guest_why.h"
 #include "control/vhostd.h"
+#include "ports/uplink.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stats_requested;
@@ -93,7 +94,7 @@ print_stats(struct vhostd *d, FILE *f)
 			guest_events_print(&d->guests[i], f);
 		}
 	for (unsigned int i = 0; i < d->nb_uplinks; i++)
-		uplink_print_stats(d, &d->uplinks[i], f);
+		uplink_print_stats(&d->uplinks[i], f);
 	fprintf(f, "vhostd stats end\n");
 	fflush(f);
 	pthread_mutex_unlock(&d->lock);
@@ -137,6 +138,27 @@ vhostd_pool(struct vhostd *d, int socket)
 	}
 	LOG(INFO, "mbuf pool %s: %u mbufs of %u bytes", name, d->pool_mbufs, d->pool_room);
 	return d->pools[socket];
+}
+
+/* The uplink's RX queues fill from the pool of the NUMA node its device
+ * is on: probed first, then given its pool. */
+static int
+open_uplink(struct vhostd *d, struct uplink *u, const struct config_uplink *cfg,
+	    uint16_t index)
+{
+	struct rte_mempool *pool;
+	int ret;
+
+	ret = uplink_probe(u, cfg, index, d->nb_workers);
+	if (ret != 0)
+		return ret;
+	pool = vhostd_pool(d, u->socket);
+	if (pool == NULL)
+		return -ENOMEM;
+	ret = uplink_configure(u, pool);
+	if (ret != 0)
+		return ret;
+	return uplink_start(u, d->cfg.daemon.idle_backoff_max_us);
 }
 
 static void
@@ -275,7 +297,7 @@ start(struct vhostd *d)
 		struct uplink *u = &d->uplinks[i];
 
 		d->nb_uplinks++;	/* counted first: stop() closes what opened */
-		ret = uplink_open(d, u, &cfg->uplinks[i], (uint16_t)i);
+		ret = open_uplink(d, u, &cfg->uplinks[i], (uint16_t)i);
 		if (ret != 0)
 			return ret;
 	}

@@ -28,6 +28,7 @@
 
 #include "datapath/poll_list.h"
 #include "datapath/offload.h"
+#include "vhostd/features.h"
 
 /* Debugging aid, off the fast path: only guests with a capture call it. */
 void __rte_noinline
@@ -205,10 +206,11 @@ guest_accepts(const struct dp_guest *g, const struct rte_mbuf *m)
 {
 	uint64_t f = m->ol_flags;
 
-	if ((f & RTE_MBUF_F_TX_L4_MASK) && !(g->features & (1ULL << 1)))	/* GUEST_CSUM */
+	if ((f & RTE_MBUF_F_TX_L4_MASK) && !features_has(g->features, FEATURE_GUEST_CSUM))
 		return false;
 	if (f & RTE_MBUF_F_TX_TCP_SEG)
-		return g->features & (1ULL << ((f & RTE_MBUF_F_TX_IPV6) ? 8 : 7)); /* GUEST_TSO6/4 */
+		return features_has(g->features, (f & RTE_MBUF_F_TX_IPV6) ? FEATURE_GUEST_TSO6 :
+								    FEATURE_GUEST_TSO4);
 	return !(f & RTE_MBUF_F_TX_UDP_SEG);
 }
 

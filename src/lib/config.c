@@ -37,6 +37,7 @@
 #include <ini.h>
 
 #include "vhostd/config.h"
+#include "vhostd/devargs.h"
 #include "vhostd/utf8.h"
 
 #include "lib/config_keys.h"
@@ -438,11 +439,11 @@ finish_devices(struct parser *p)
 	for (unsigned int j = 1; j < cfg->nb_uplinks; j++) {
 		char idj[VHOSTD_DEVARGS_MAX];
 
-		config_device_id(cfg->uplinks[j].device, idj, sizeof(idj));
+		devargs_name(cfg->uplinks[j].device, idj, sizeof(idj));
 		for (unsigned int i = 0; i < j; i++) {
 			char idi[VHOSTD_DEVARGS_MAX];
 
-			config_device_id(cfg->uplinks[i].device, idi, sizeof(idi));
+			devargs_name(cfg->uplinks[i].device, idi, sizeof(idi));
 			if (strcmp(idi, idj) == 0)
 				return fail(p, p->uplink_sec[j]->key_line[UPLINK_DEVICE],
 					    p->uplink_sec[j]->title, "device",

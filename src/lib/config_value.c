@@ -502,36 +502,6 @@ value_check_uplink_name(const char *value, size_t size, char *why, size_t whylen
 	return 0;
 }
 
-/*
- * The part of devargs that names the device ("net_tap0" of
- * "net_tap0,iface=x"), with PCI addresses in full lowercase form so that
- * 3b:02.1 and 0000:3B:02.1 compare equal: DPDK would probe them as one.
- */
-bool
-config_device_id(const char *devargs, char *id, size_t len)
-{
-	static const char pattern[] = "hhhh:hh:hh.h";
-	size_t n = strcspn(devargs, ",");
-	const char *pat = pattern;
-	bool pci = true;
-
-	if (n == sizeof(pattern) - 1 - 5)
-		pat += 5;	/* no domain */
-	else if (n != sizeof(pattern) - 1)
-		pci = false;
-	for (size_t i = 0; pci && i < n; i++)
-		pci = pat[i] == 'h' ? hex_value(devargs[i]) >= 0 : pat[i] == devargs[i];
-
-	if (!pci) {
-		snprintf(id, len, "%.*s", (int)n, devargs);
-		return false;
-	}
-	snprintf(id, len, "%s%.*s", pat == pattern ? "" : "0000:", (int)n, devargs);
-	for (char *c = id; *c != '\0'; c++)
-		*c = (char)tolower((unsigned char)*c);
-	return true;
-}
-
 /* A Unix user or group name as useradd(8) accepts it: [a-z_][a-z0-9_-]*, at most 31. */
 static bool
 valid_account_name(const char *value, size_t size)

@@ -83,5 +83,4 @@ enum value_quantity {
 int value_parse_quantity(const char *value, enum value_quantity kind, uint64_t *out,
 			 char *why, size_t whylen);
 
-
 #endif

@@ -16,8 +16,6 @@
 #include "lib/pin.h"
 #include "vhostd/features.h"
 
-#define BIT(n) (1ULL << (n))
-#define VIRTIO_NET_F_MQ 22
 
 static json_t *
 hex(uint64_t v)
@@ -167,10 +165,10 @@ uint64_t
 pin_config_removes(const struct config_guest *c, uint64_t negotiated)
 {
 	uint64_t removed = c->features_off |
-			   (FEATURES_OFFLOADS_OFF & ~c->features_on & ~BIT(FEATURE_HOST_TSO6));
+			   (FEATURES_OFFLOADS_OFF & ~c->features_on & ~FEATURE_BIT(FEATURE_HOST_TSO6));
 
 	if (c->queues == 1)
-		removed |= BIT(VIRTIO_NET_F_MQ);	/* vhost.c: nothing to steer */
+		removed |= FEATURE_BIT(FEATURE_MQ);	/* vhost.c: nothing to steer */
 	return negotiated & removed & ~PIN_IGNORED;
 }
 

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "vhostd/config.h"
+#include "vhostd/features.h"
 
 struct pin_record {
 	uint64_t negotiated;	/* virtio features the driver acked (no LOG_ALL) */
@@ -36,7 +37,7 @@ struct pin_record {
 
 /* Bits never pinned: VHOST_F_LOG_ALL comes and goes with a migration,
  * VHOST_USER_F_PROTOCOL_FEATURES is librte_vhost's to offer. */
-#define PIN_IGNORED ((1ULL << 26) | (1ULL << 30))
+#define PIN_IGNORED (FEATURE_BIT(FEATURE_LOG_ALL) | FEATURE_BIT(FEATURE_PROTOCOL_FEATURES))
 
 json_t *pin_record_json(const struct pin_record *r, const char *name);
 /* -EINVAL with the reason in err when j is not a record. */

@@ -292,7 +292,7 @@ int
 vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
 {
 	struct rte_vhost_vring vr;
-	bool event_idx = g->features & (1ULL << 29);	/* VIRTIO_RING_F_EVENT_IDX */
+	bool event_idx = features_has(g->features, FEATURE_EVENT_IDX);
 
 	memset(vi, 0, sizeof(*vi));
 	vi->avail_idx = vi->used_idx = vi->used_event = -1;
@@ -301,7 +301,7 @@ vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
 		return -ENOENT;
 	vi->size = vr.size;
 	rte_vhost_get_vring_base(g->vid, vring, &vi->last_avail_idx, &vi->last_used_idx);
-	if (g->features & (1ULL << 34)) {
+	if (features_has(g->features, FEATURE_RING_PACKED)) {
 		/* virtio 1.2, 2.8.10: event suppression structures. */
 		const volatile struct vring_packed_desc_event *dev = vr.device_event;
 		const volatile struct vring_packed_desc_event *drv = vr.driver_event;
@@ -464,8 +464,8 @@ on_new_device(int vid)
 	features_format(features, names, sizeof(names));
 	LOG(INFO, "guest %s: device ready (vid %d), %s ring, %u vrings, serving %u queue "
 	    "pair(s), NUMA node %d", g->cfg.name, vid,
-	    features & (1ULL << 34) ? "packed" : "split", g->nb_vrings, g->nb_pairs,
-	    rte_vhost_get_numa_node(vid));
+	    features_has(features, FEATURE_RING_PACKED) ? "packed" : "split", g->nb_vrings,
+	    g->nb_pairs, rte_vhost_get_numa_node(vid));
 	LOG(INFO, "guest %s: features 0x%016lx: %s", g->cfg.name, features, names);
 	if (g->nb_vrings / 2 > g->cfg.queues)
 		LOG(WARNING, "guest %s: the driver set up %u queue pairs, queues = %u: the "
@@ -627,13 +627,13 @@ vhost_guest_register(struct vhostd *d, struct guest *g)
 	rte_vhost_driver_get_features(path, &lib);
 	g->offered = features_offer(lib, g->cfg.features_on, g->cfg.features_off);
 	if (g->cfg.queues == 1)
-		g->offered &= ~(1ULL << 22);	/* VIRTIO_NET_F_MQ: nothing to steer */
+		g->offered &= ~FEATURE_BIT(FEATURE_MQ);	/* nothing to steer */
 	/* TCP over IPv6 is segmented only by hardware (librte_gso 22.11 has no
 	 * IPv6 TCP): offer HOST_TSO6 when the uplink does it. */
 	if ((d->uplinks[g->uplink].tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
-	    !(g->cfg.features_off & (1ULL << FEATURE_HOST_TSO6)))
-		g->offered |= lib & (1ULL << FEATURE_HOST_TSO6);
-	if ((g->offered & (1ULL << FEATURE_HOST_TSO6)) &&
+	    !(g->cfg.features_off & FEATURE_BIT(FEATURE_HOST_TSO6)))
+		g->offered |= lib & FEATURE_BIT(FEATURE_HOST_TSO6);
+	if ((g->offered & FEATURE_BIT(FEATURE_HOST_TSO6)) &&
 	    !(d->uplinks[g->uplink].tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
 		LOG(WARNING, "guest %s: host-tso6 offered by policy but uplink %s cannot segment: "
 		    "IPv6 TSO frames to it will be dropped (drop_bad_offload)", g->cfg.name,

@@ -219,26 +219,10 @@ test_log_level(void **state)
 			    "critical, error, warning, notice, info, debug or 1 to 8)");
 }
 
-/* Devargs' device part: PCI addresses in one form, so one device is one id. */
-static void
-test_device_id(void **state)
-{
-	char id[64];
-
-	(void)state;
-	assert_true(config_device_id("3B:02.1,foo=1", id, sizeof(id)));
-	assert_string_equal(id, "0000:3b:02.1");
-	assert_true(config_device_id("0000:3b:02.1", id, sizeof(id)));
-	assert_string_equal(id, "0000:3b:02.1");
-	assert_false(config_device_id("net_tap0,iface=x", id, sizeof(id)));
-	assert_string_equal(id, "net_tap0");
-}
-
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_rules),
 	cmocka_unit_test(test_defaults_filled),
 	cmocka_unit_test(test_log_level),
-	cmocka_unit_test(test_device_id),
 };
 
 int
