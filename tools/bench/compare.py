@@ -54,6 +54,20 @@ OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 
 
+# DPDK file prefixes: this campaign's own, so that another one (or
+# tools/bench/profile.py) running at the same time does not collide.
+PREFIX = "vb%d" % os.getpid()
+DPDK_RUNDIR = "/var/run/dpdk"
+
+
+def remove_runtime_dirs():
+    """EAL leaves PREFIX-* runtime directories behind; they are ours."""
+    if os.path.isdir(DPDK_RUNDIR):
+        for d in os.listdir(DPDK_RUNDIR):
+            if d.startswith(PREFIX + "-"):
+                shutil.rmtree(os.path.join(DPDK_RUNDIR, d), ignore_errors=True)
+
+
 class Fail(Exception):
     pass
 
@@ -230,7 +244,7 @@ class Vhostd:
         wrap = getattr(self.args, "wrapper", [])
         lines = ["[daemon]", "cores = %s" % ",".join(map(str, backend_cpus(self.args, sc))),
                  "hugepages = %s" % ("no" if wrap else "yes"),
-                 "memory = 256", "log-level = info", "file-prefix = vb-vhostd",
+                 "memory = 256", "log-level = info", "file-prefix = %s-vhostd" % PREFIX,
                  "control-socket = %s" % os.path.join(self.dir, "vhostd-control.sock"),
                  "state-dir = %s" % os.path.join(self.dir, "vhostd-state")]
         lines += getattr(self.args, "vhostd_daemon", None) or []
@@ -295,7 +309,7 @@ class Testpmd:
         # Forwarding lcores 1.. on the backend's CPUs; the main one sleeps.
         cmd += ["--lcores", ",".join(["0@%d" % self.args.guest_cpu] + [
                     "%d@%d" % (i + 1, c) for i, c in enumerate(backend_cpus(self.args, sc))]),
-                "--file-prefix", "vb-testpmd", "-m", "256", "--no-pci", "--no-telemetry",
+                "--file-prefix", PREFIX + "-testpmd", "-m", "256", "--no-pci", "--no-telemetry",
                 "--log-level=5"] + (["--no-huge"] if wrap else [])
         # vhost, null, vhost, null...: io forwarding pairs ports (0,1), (2,3).
         # VM-to-VM: vhost, vhost: the two guests' ports are the pair.
@@ -385,11 +399,11 @@ class Ovs:
         self.vsctl("--no-wait", "init")
         self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
                    "other_config:dpdk-init=true",
-                   "other_config:dpdk-socket-mem=512", "other_config:dpdk-socket-limit=512",
+                   "other_config:dpdk-socket-mem=1024", "other_config:dpdk-socket-limit=1024",
                    "other_config:dpdk-lcore-mask=0x%x" % (1 << self.args.guest_cpu),
                    "other_config:pmd-cpu-mask=0x%x" % sum(1 << c for c in
                                                           backend_cpus(self.args, sc)),
-                   "other_config:dpdk-extra=--file-prefix=vb-ovs --no-pci --no-telemetry")
+                   "other_config:dpdk-extra=--file-prefix=%s-ovs --no-pci --no-telemetry" % PREFIX)
         # No --mlockall (Debian's service adds it): it would pin all of
         # ovs-vswitchd's memory on a shared test machine.
         self.run(OVS_VSWITCHD, self.db, "--pidfile=%s/ovs-vswitchd.pid" % self.dir, "--detach",
@@ -397,8 +411,13 @@ class Ovs:
         self.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
         socks = []
         if sc.direction != "v2v":
+            # net_ring: TX queue i comes back on RX queue i, and OVS sends on
+            # one TX queue per PMD thread plus one for the main thread (the
+            # PMD's is not 0): poll as many RX queues as that.
+            nrxq = ["options:n_rxq=%d" % (sc.workers + 1)] if sc.uplink_devargs().startswith(
+                "net_ring") else []
             self.vsctl("add-port", "br0", "up0", "--", "set", "Interface", "up0", "type=dpdk",
-                       "options:dpdk-devargs=%s" % sc.uplink_devargs())
+                       "options:dpdk-devargs=%s" % sc.uplink_devargs(), *nrxq)
         flows = []
         for i in range(sc.guests):
             self.vsctl("add-port", "br0", "vh%d" % i, "--", "set", "Interface", "vh%d" % i,
@@ -462,7 +481,7 @@ SYSTEMS = {"vhostd": Vhostd, "testpmd": Testpmd, "ovs": Ovs}
 class Guest:
     def __init__(self, args, rundir, sc, socks, extra=()):
         cmd = [args.vhost_bench, "-c", str(args.guest_cpu), "--main-cpu", str(args.guest_cpu),
-               "-m", "256", "--file-prefix", "vb-guest", "--json", "--link-timeout", "30",
+               "-m", "256", "--file-prefix", PREFIX + "-guest", "--json", "--link-timeout", "30",
                "-f", "-"] + list(extra)
         if sc.ring == "packed":
             cmd.append("--packed")
@@ -944,6 +963,7 @@ def main():
                 w.writerow(r)
                 csvf.flush()
     csvf.close()
+    remove_runtime_dirs()
 
     write_outputs(resdir, runs, scenarios, systems, meta)
     return 130 if stopping else 0
