@@ -248,8 +248,12 @@ class Vhostd:
                  "control-socket = %s" % os.path.join(self.dir, "vhostd-control.sock"),
                  "state-dir = %s" % os.path.join(self.dir, "vhostd-state")]
         lines += getattr(self.args, "vhostd_daemon", None) or []
+        # net_ring returns TX queue i on RX queue i, and each worker sends
+        # on its own TX queue: poll as many RX queues as there are workers.
+        # (A NIC's TX queues all reach the wire; a ring's do not.)
+        nq = sc.workers if sc.uplink_devargs().startswith("net_ring") else 1
         lines += ["",
-                 "[uplink up0]", "device = %s" % sc.uplink_devargs(), "queues = 1", ""]
+                 "[uplink up0]", "device = %s" % sc.uplink_devargs(), "queues = %d" % nq, ""]
         for i, s in enumerate(socks):
             lines += ["[guest vm%d]" % i, "socket = %s" % s, "uplink = up0",
                       "mac = %s" % mac_of(i), "queues = 1", ""]
@@ -623,8 +627,8 @@ FIELDS = ["rep", "scenario", "system", "mpps", "mpps_cpu", "cyc_self", "cyc_cpu"
           "wait_frac", "guest_cpu_frac", "quiet", "tx_full_pct", "rx_empty_pct", "pkts",
           "be_pkts", "loadavg", "idle_before", "elapsed_s", "ndr_trials", "ndr_lost", "error"]
 # The search scenarios' own (tools/bench/scenarios.py: thr_mpps, latency).
-SEARCH_METRICS = ["thr_mpps"] + ["lat%d_%s_us" % (f, p) for f in (10, 50, 90)
-                                 for p in ("p50", "p99", "p999")]
+SEARCH_METRICS = ["thr_mpps"] + ["lat%d_%s" % (f, p) for f in (10, 50, 90)
+                                 for p in ("p50_us", "p99_us", "p999_us", "offered_mpps")]
 FIELDS += SEARCH_METRICS
 METRICS = ["mpps", "mpps_cpu", "cyc_self", "cyc_cpu", "cpu_frac", "wait_frac",
            "guest_cpu_frac", "tx_full_pct", "rx_empty_pct"] + SEARCH_METRICS

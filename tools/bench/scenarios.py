@@ -154,6 +154,8 @@ def plot(resdir, sc, rows):
     if sc.direction == "lat":
         fig, axes = plt.subplots(1, len(LAT_SHARES), figsize=(4 * len(LAT_SHARES), 3.6),
                                  sharey=True)
+        # Log scale: the bars start below the smallest value, not at 0.
+        every = [r[m] for r in rows for m in LAT_METRICS if r.get(m)] or [1.0]
         for ax, share in zip(axes, LAT_SHARES):
             w = 0.8 / max(1, len(rows))
             for k, r in enumerate(rows):
@@ -164,6 +166,7 @@ def plot(resdir, sc, rows):
             ax.set_yscale("log")
             ax.set_title("%d %% of own NDR" % round(share * 100))
             ax.grid(axis="y", alpha=0.4)
+        axes[0].set_ylim(min(every) / 2, max(every) * 2)     # shared: after every bar
         axes[0].set_ylabel("round trip, us")
         axes[0].legend()
     else:
