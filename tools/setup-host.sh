@@ -34,8 +34,10 @@ phase() {
 
 # Building and running vhostd.  dpdk-dev brings dpdk-testpmd, dpdk-dumpcap
 # and dpdk-telemetry.py (README.md, "Operate"); dpdk, dpdk-devbind.py.
+# python3-matplotlib: the plots of tools/bench/compare.py's scenarios.
 packages="build-essential pkg-config meson ninja-build python3 dpdk dpdk-dev libdpdk-dev
-	libnuma-dev libinih-dev libjansson-dev libsystemd-dev iproute2"
+	libnuma-dev libinih-dev libjansson-dev libsystemd-dev iproute2
+	python3-matplotlib"
 # The test suite only (tools/test.sh, CI): cmocka, the QEMU and libvirt
 # peers and a guest kernel, clang for the fuzzers, pandoc for the man
 # pages, capsh/setpriv and strace for the privilege and control-socket

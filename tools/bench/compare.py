@@ -24,11 +24,14 @@ medians.  Per run it records:
   cpu_frac     share of the window the forwarding thread was on its CPU
   wait_frac    share of the window it was runnable but not running
 
-NDR scenarios (ndr-RING-LEN, only when named with --scenarios; vhostd and
-testpmd) run vhost-bench's NDR search (or PDR with --pdr) through a
-net_ring loopback uplink instead of a fixed window: mpps is the rate found,
-and the search's JSON (every trial; for vhostd, where the frames were lost
-by its drop counters) is kept in RESULTS/ndr/.
+Search scenarios (only when named with --scenarios; tools/bench/scenarios.py
+says what each does): ndr- (loopback through a net_ring uplink), v2v- (two
+guests switched by the backend), lat- (latency at 10/50/90 % of the NDR)
+and 2w4g- (four guests, two forwarding cores) run vhost-bench's NDR search
+(or PDR with --pdr) instead of a fixed window: mpps is the rate found, the
+search's JSON (every trial; for vhostd, where the frames were lost by its
+drop counters) is kept in RESULTS/ndr/, and each scenario gets
+RESULTS/SCENARIO.json and RESULTS/SCENARIO.png.
 """
 import argparse
 import csv
@@ -45,11 +48,26 @@ import sys
 import threading
 import time
 
-from summary import FIELDS, METRICS, fmt, is_quiet, load_runs, log, write_outputs
+from summary import (FIELDS, METRICS, SEARCH_METRICS, fmt, is_quiet, load_runs, log, ratio,
+                     write_outputs)
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+
+
+# DPDK file prefixes: this campaign's own, so that another one (or
+# tools/bench/profile.py) running at the same time does not collide.
+PREFIX = "vb%d" % os.getpid()
+DPDK_RUNDIR = "/var/run/dpdk"
+
+
+def remove_runtime_dirs():
+    """EAL leaves PREFIX-* runtime directories behind; they are ours."""
+    if os.path.isdir(DPDK_RUNDIR):
+        for d in os.listdir(DPDK_RUNDIR):
+            if d.startswith(PREFIX + "-"):
+                shutil.rmtree(os.path.join(DPDK_RUNDIR, d), ignore_errors=True)
 
 
 class Fail(Exception):
@@ -76,23 +94,38 @@ def read_text(path):
 
 # ---- scenarios -----------------------------------------------------------
 
+# Directions measured by vhost-bench's NDR search rather than a fixed
+# window (tools/bench/scenarios.py): ndr (loopback through a net_ring
+# uplink), v2v (guest to guest), lat (loopback NDR, then latency at shares
+# of it), 2w4g (loopback NDR of four guests on two forwarding cores).
+SEARCHES = ("ndr", "v2v", "lat", "2w4g")
+
+
 class Scenario:
-    def __init__(self, direction, ring, pktlen, guests=1):
-        self.direction = direction      # g2u: guest -> uplink; u2g: uplink -> guest; ndr
+    def __init__(self, direction, ring, pktlen, guests=1, workers=1):
+        self.direction = direction      # g2u: guest -> uplink; u2g: uplink -> guest; SEARCHES
         self.ring = ring
         self.pktlen = pktlen
         self.guests = guests
-        self.name = "%s%s-%s-%d" % ("2g-" if guests > 1 else "", direction, ring, pktlen)
+        self.workers = workers
+        self.name = "%s%s-%s-%d" % ("2g-" if guests > 1 and direction == "g2u" else "",
+                                    direction, ring, pktlen)
 
     def uplink_devargs(self, index=0):
         # net_ring: what is sent on it comes back (the NDR loopback).
-        if self.direction == "ndr":
+        if self.direction in ("ndr", "lat", "2w4g"):
             return "net_ring%d" % index
+        # VM-to-VM: nothing should reach the uplink; a sink if it does.
+        if self.direction == "v2v":
+            return "net_null%d,no-rx=1" % index
         # net_null: no-rx=1 is a sink; otherwise an endless source of
         # pktlen-byte frames, as fast as it is polled.
         if self.direction == "g2u":
             return "net_null%d,no-rx=1" % index
         return "net_null%d,size=%d" % (index, self.pktlen)
+
+    def search(self):
+        return self.direction in SEARCHES
 
     def mode(self):
         return "txonly" if self.direction == "g2u" else "rxonly"
@@ -112,7 +145,17 @@ def all_scenarios():
 
 def ndr_scenarios():
     """Not part of "all": a search takes many trials."""
-    return [Scenario("ndr", ring, pktlen) for ring in ("split", "packed") for pktlen in (64, 1518)]
+    out = [Scenario("ndr", ring, pktlen) for ring in ("split", "packed") for pktlen in (64, 1518)]
+    out += [Scenario("v2v", ring, pktlen, guests=2) for ring in ("split", "packed")
+            for pktlen in (64, 1518)]
+    out += [Scenario("lat", ring, 64) for ring in ("split", "packed")]
+    out += [Scenario("2w4g", ring, 64, guests=4, workers=2) for ring in ("split", "packed")]
+    return out
+
+
+def backend_cpus(args, sc):
+    """The CPUs the backend forwards on: one, or the guest's CPU too."""
+    return [args.backend_cpu] if sc.workers == 1 else sorted({args.guest_cpu, args.backend_cpu})
 
 
 def mac_of(i):
@@ -197,14 +240,18 @@ class Vhostd:
     def start(self, sc):
         socks = [os.path.join(self.dir, "vm%d.sock" % i) for i in range(sc.guests)]
         wrap = getattr(self.args, "wrapper", [])
-        lines = ["[daemon]", "cores = %d" % self.args.backend_cpu,
+        lines = ["[daemon]", "cores = %s" % ",".join(map(str, backend_cpus(self.args, sc))),
                  "hugepages = %s" % ("no" if wrap else "yes"),
-                 "memory = 256", "log-level = info", "file-prefix = vb-vhostd",
+                 "memory = 256", "log-level = info", "file-prefix = %s-vhostd" % PREFIX,
                  "control-socket = %s" % os.path.join(self.dir, "vhostd-control.sock"),
                  "state-dir = %s" % os.path.join(self.dir, "vhostd-state")]
         lines += getattr(self.args, "vhostd_daemon", None) or []
+        # net_ring returns TX queue i on RX queue i, and each worker sends
+        # on its own TX queue: poll as many RX queues as there are workers.
+        # (A NIC's TX queues all reach the wire; a ring's do not.)
+        nq = sc.workers if sc.uplink_devargs().startswith("net_ring") else 1
         lines += ["",
-                 "[uplink up0]", "device = %s" % sc.uplink_devargs(), "queues = 1", ""]
+                 "[uplink up0]", "device = %s" % sc.uplink_devargs(), "queues = %d" % nq, ""]
         for i, s in enumerate(socks):
             lines += ["[guest vm%d]" % i, "socket = %s" % s, "uplink = up0",
                       "mac = %s" % mac_of(i), "queues = 1", ""]
@@ -261,14 +308,19 @@ class Testpmd:
         socks = [os.path.join(self.dir, "vhost%d.sock" % i) for i in range(sc.guests)]
         wrap = getattr(self.args, "wrapper", [])
         cmd = ["stdbuf", "-oL"] + wrap + [self.args.testpmd]
-        cmd += ["--lcores", "0@%d,1@%d" % (self.args.guest_cpu, self.args.backend_cpu),
-                "--file-prefix", "vb-testpmd", "-m", "256", "--no-pci", "--no-telemetry",
+        # Forwarding lcores 1.. on the backend's CPUs; the main one sleeps.
+        cmd += ["--lcores", ",".join(["0@%d" % self.args.guest_cpu] + [
+                    "%d@%d" % (i + 1, c) for i, c in enumerate(backend_cpus(self.args, sc))]),
+                "--file-prefix", PREFIX + "-testpmd", "-m", "256", "--no-pci", "--no-telemetry",
                 "--log-level=5"] + (["--no-huge"] if wrap else [])
         # vhost, null, vhost, null...: io forwarding pairs ports (0,1), (2,3).
+        # VM-to-VM: vhost, vhost: the two guests' ports are the pair.
         for i, s in enumerate(socks):
-            cmd += ["--vdev", "net_vhost%d,iface=%s,queues=1" % (i, s),
-                    "--vdev", sc.uplink_devargs(i)]
-        cmd += ["--", "-i", "--nb-cores=1", "--forward-mode=io", "--record-core-cycles",
+            cmd += ["--vdev", "net_vhost%d,iface=%s,queues=1" % (i, s)]
+            if sc.direction != "v2v":
+                cmd += ["--vdev", sc.uplink_devargs(i)]
+        cmd += ["--", "-i", "--nb-cores=%d" % sc.workers, "--forward-mode=io",
+                "--record-core-cycles",
                 "--total-num-mbufs=16384", "--rxq=1", "--txq=1"]
         self.p = Proc(cmd, os.path.join(self.dir, "testpmd.log"), stdin=True)
         self.prompts = 0
@@ -349,26 +401,39 @@ class Ovs:
         self.vsctl("--no-wait", "init")
         self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
                    "other_config:dpdk-init=true",
-                   "other_config:dpdk-socket-mem=512", "other_config:dpdk-socket-limit=512",
+                   "other_config:dpdk-socket-mem=1024", "other_config:dpdk-socket-limit=1024",
                    "other_config:dpdk-lcore-mask=0x%x" % (1 << self.args.guest_cpu),
-                   "other_config:pmd-cpu-mask=0x%x" % (1 << self.args.backend_cpu),
-                   "other_config:dpdk-extra=--file-prefix=vb-ovs --no-pci --no-telemetry")
+                   "other_config:pmd-cpu-mask=0x%x" % sum(1 << c for c in
+                                                          backend_cpus(self.args, sc)),
+                   "other_config:dpdk-extra=--file-prefix=%s-ovs --no-pci --no-telemetry" % PREFIX)
         # No --mlockall (Debian's service adds it): it would pin all of
         # ovs-vswitchd's memory on a shared test machine.
         self.run(OVS_VSWITCHD, self.db, "--pidfile=%s/ovs-vswitchd.pid" % self.dir, "--detach",
                  "--log-file=%s/ovs-vswitchd.log" % self.dir, "--unixctl=" + self.ctl)
         self.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
         socks = []
-        self.vsctl("add-port", "br0", "up0", "--", "set", "Interface", "up0", "type=dpdk",
-                   "options:dpdk-devargs=%s" % sc.uplink_devargs())
+        if sc.direction != "v2v":
+            # net_ring: TX queue i comes back on RX queue i, and OVS sends on
+            # one TX queue per PMD thread plus one for the main thread (the
+            # PMD's is not 0): poll as many RX queues as that.
+            nrxq = ["options:n_rxq=%d" % (sc.workers + 1)] if sc.uplink_devargs().startswith(
+                "net_ring") else []
+            self.vsctl("add-port", "br0", "up0", "--", "set", "Interface", "up0", "type=dpdk",
+                       "options:dpdk-devargs=%s" % sc.uplink_devargs(), *nrxq)
         flows = []
         for i in range(sc.guests):
             self.vsctl("add-port", "br0", "vh%d" % i, "--", "set", "Interface", "vh%d" % i,
                        "type=dpdkvhostuser")
             socks.append(os.path.join(self.dir, "vh%d" % i))
-            flows.append("in_port=vh%d,actions=output:up0" % i)
+            if sc.direction == "v2v":   # guest i -> the next guest, port to port
+                flows.append("in_port=vh%d,actions=output:vh%d" % (i, (i + 1) % sc.guests))
+            else:
+                flows.append("in_port=vh%d,actions=output:up0" % i)
+            if sc.direction == "2w4g":  # back from the loopback uplink: by MAC
+                flows.append("in_port=up0,dl_dst=%s,actions=output:vh%d" % (mac_of(i), i))
         # Uplink -> the (first) guest: port to port, as in the field notes.
-        flows.append("in_port=up0,actions=output:vh0")
+        if sc.direction not in ("v2v", "2w4g"):
+            flows.append("in_port=up0,actions=output:vh0")
         mgmt = "unix:%s/br0.mgmt" % self.dir
         self.run("ovs-ofctl", "del-flows", mgmt)
         for fl in flows:
@@ -418,7 +483,7 @@ SYSTEMS = {"vhostd": Vhostd, "testpmd": Testpmd, "ovs": Ovs}
 class Guest:
     def __init__(self, args, rundir, sc, socks, extra=()):
         cmd = [args.vhost_bench, "-c", str(args.guest_cpu), "--main-cpu", str(args.guest_cpu),
-               "-m", "256", "--file-prefix", "vb-guest", "--json", "--link-timeout", "30",
+               "-m", "256", "--file-prefix", PREFIX + "-guest", "--json", "--link-timeout", "30",
                "-f", "-"] + list(extra)
         if sc.ring == "packed":
             cmd.append("--packed")
@@ -497,47 +562,16 @@ def wait_idle(args):
 
 # ---- one measurement ------------------------------------------------------------
 
-def ndr_search(args, guest, sc):
-    """Runs vhost-bench's NDR (or PDR) search; returns its report."""
-    kind = "pdr" if args.pdr else "ndr"
-    guest.p.send("set pktlen %d; set rate %g; set trial %g; set resolution %g" %
-                 (sc.pktlen, args.ndr_max, args.ndr_trial, args.ndr_resolution))
-    guest.p.send("pdr %g" % args.pdr if args.pdr else "ndr")
-    # At most 64 trials, each with its drain and two stats requests.
-    return guest.wait_for_type(kind, 64 * (args.ndr_trial + 3))
-
-
-def ndr_result(args, system, sc, rundir, obj, idle):
-    """The search's report kept in RESULTS/ndr/; mpps is the rate found."""
-    os.makedirs(os.path.join(args.results_dir, "ndr"), exist_ok=True)
-    with open(os.path.join(args.results_dir, "ndr", os.path.basename(rundir) + ".json"),
-              "w") as f:
-        json.dump(obj, f, indent=1)
-    if obj["status"] != "found":
-        raise Fail("%s search: %s" % (obj["type"], obj["status"]))
-    r = dict(system=system, scenario=sc.name, mpps=obj["rate_mpps"],
-             pkts=sum(t["sent"] for t in obj["trials"]), ndr_trials=obj["nb_trials"],
-             ndr_lost=sum(t["lost"] for t in obj["trials"]), loadavg=os.getloadavg()[0],
-             idle_before=idle, quiet=0)
-    for m in METRICS:
-        r.setdefault(m, None)
-    return r
-
-
 def measure(args, system, sc, rundir):
-    if sc.direction == "ndr" and system == "ovs":
-        raise Fail("NDR scenarios run on vhostd and testpmd only")
     os.makedirs(rundir, exist_ok=True)
     idle = wait_idle(args)
     be = SYSTEMS[system](args, rundir)
     guest = None
     try:
         socks = be.start(sc)
-        if sc.direction == "ndr":
-            ctl = getattr(be, "ctl_socket", None)   # loss by place: vhostd only
-            guest = Guest(args, rundir, sc, socks, ["--vhostd-ctl", ctl()] if ctl else [])
-            ndr = ndr_search(args, guest, sc)
-            return ndr_result(args, system, sc, rundir, ndr, idle)
+        if sc.search():
+            import scenarios
+            return scenarios.measure(args, system, sc, rundir, be, socks, idle)
         guest = Guest(args, rundir, sc, socks)
         be_tid = wait_for(lambda: find_thread(be.pid(), be.thread), 10, "backend thread")
         g_tid = wait_for(lambda: find_thread(guest.pid(), r"rte-worker-"), 10, "guest thread")
@@ -624,11 +658,15 @@ def main():
                     help="NDR scenarios: Mpps the search stops within")
     ap.add_argument("--ndr-max", type=float, default=0.0,
                     help="NDR scenarios: upper bound in Mpps (0: the generator's top rate)")
+    ap.add_argument("--lat-duration", type=float, default=2.0,
+                    help="lat scenarios: seconds counted at each share of the NDR")
     ap.add_argument("--pdr", type=float, default=0.0, metavar="LOSS%",
                     help="NDR scenarios: search a PDR at this loss (percent) instead")
     ap.add_argument("--summarize", metavar="DIR",
                     help="only recompute the summary, table and plot of an earlier run")
     args = ap.parse_args()
+    # tools/bench/scenarios.py imports this script as "compare".
+    sys.modules.setdefault("compare", sys.modules[__name__])
 
     scenarios = all_scenarios()
     if args.summarize:
@@ -721,6 +759,7 @@ def main():
                 w.writerow(r)
                 csvf.flush()
     csvf.close()
+    remove_runtime_dirs()
 
     write_outputs(resdir, runs, scenarios, systems, meta)
     return 130 if stopping else 0

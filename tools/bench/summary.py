@@ -26,8 +26,12 @@ QUIET_CPU = 0.95
 FIELDS = ["rep", "scenario", "system", "mpps", "mpps_cpu", "cyc_self", "cyc_cpu", "cpu_frac",
           "wait_frac", "guest_cpu_frac", "quiet", "tx_full_pct", "rx_empty_pct", "pkts",
           "be_pkts", "loadavg", "idle_before", "elapsed_s", "ndr_trials", "ndr_lost", "error"]
+# The search scenarios' own (tools/bench/scenarios.py: thr_mpps, latency).
+SEARCH_METRICS = ["thr_mpps"] + ["lat%d_%s" % (f, p) for f in (10, 50, 90)
+                                 for p in ("p50_us", "p99_us", "p999_us", "offered_mpps")]
+FIELDS += SEARCH_METRICS
 METRICS = ["mpps", "mpps_cpu", "cyc_self", "cyc_cpu", "cpu_frac", "wait_frac",
-           "guest_cpu_frac", "tx_full_pct", "rx_empty_pct"]
+           "guest_cpu_frac", "tx_full_pct", "rx_empty_pct"] + SEARCH_METRICS
 
 
 def is_quiet(r):
@@ -199,6 +203,8 @@ def write_outputs(resdir, runs, scenarios, systems, meta):
             cw.writeheader()
             cw.writerows(rat)
     png = plot(resdir, summary, scenarios, systems)
+    import scenarios as search      # the search scenarios' tables and plots
+    table += search.write_outputs(resdir, summary, runs, scenarios, systems, meta)
     print(table)
     log("compare: results in %s%s" % (resdir, " (plot: %s)" % png if png else ""))
 

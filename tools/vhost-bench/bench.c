@@ -92,7 +92,10 @@ build_template(struct bench *b, struct stream *s)
 	};
 
 	memcpy(p.src_mac, g->mac, 6);
-	memcpy(p.dst_mac, b->dst_self ? g->mac : b->dst_mac, 6);
+	if (b->dst_peer)	/* the next guest: g0 -> g1 -> ... -> g0 */
+		memcpy(p.dst_mac, b->o.guests[(s->guest + 1) % b->o.nb_guests].mac, 6);
+	else
+		memcpy(p.dst_mac, b->dst_self ? g->mac : b->dst_mac, 6);
 	pkt_build(s->tmpl, &p);
 }
 

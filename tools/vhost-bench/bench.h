@@ -135,6 +135,7 @@ struct bench {
 	uint32_t burst;
 	double rate;			/* Mpps over all TX streams, 0: unlimited */
 	bool dst_self;
+	bool dst_peer;			/* each guest to the next one's MAC */
 	uint8_t dst_mac[6];
 
 	/* run state */

@@ -27,7 +27,8 @@ const struct cmd_def cmd_table[] = {
 	{ "set rate", CMD_SET_RATE, ARG_DOUBLE, 0, 0, CMD_RATE_MAX,
 	  "set rate MPPS", "offered load over all TX queues in Mpps; 0: as fast as possible" },
 	{ "set dstmac", CMD_SET_DSTMAC, ARG_MAC, 0, 0, 0,
-	  "set dstmac MAC|self", "destination MAC of generated frames; self: the guest's own" },
+	  "set dstmac MAC|self|peer", "destination MAC of generated frames; self: the guest's "
+	  "own; peer: the next guest's (g0 -> g1 -> ... -> g0: VM-to-VM through the backend)" },
 	{ "set trial", CMD_SET_TRIAL, ARG_DOUBLE, 1, 0, CMD_TRIAL_MAX,
 	  "set trial SECONDS", "length of each NDR/PDR trial (default 1)" },
 	{ "set resolution", CMD_SET_RESOLUTION, ARG_DOUBLE, 1, 0, CMD_RATE_MAX,
@@ -163,9 +164,13 @@ parse_arg(const struct cmd_def *def, const char *a, struct cmd *out, char *err, 
 			out->mac_self = true;
 			return 0;
 		}
+		if (strcmp(a, "peer") == 0) {
+			out->mac_peer = true;
+			return 0;
+		}
 		if (!cmd_parse_mac(a, out->mac)) {
 			snprintf(err, errlen, "%s: '%s' is not a MAC address (expected six hex "
-				 "octets like 02:00:00:00:00:01, or self)", def->words, a);
+				 "octets like 02:00:00:00:00:01, self or peer)", def->words, a);
 			return -EINVAL;
 		}
 		return 0;

@@ -59,7 +59,7 @@ enum cmd_arg {
 	ARG_UINT,			/* decimal, min..max */
 	ARG_DOUBLE,			/* decimal fraction, 0..dmax */
 	ARG_MODE,			/* a cmd_mode_names[] entry */
-	ARG_MAC,			/* xx:xx:xx:xx:xx:xx or "self" */
+	ARG_MAC,			/* xx:xx:xx:xx:xx:xx, "self" or "peer" */
 };
 
 struct cmd_def {
@@ -81,6 +81,7 @@ struct cmd {
 	double d;			/* rate (Mpps, 0 = unlimited), sleep (s), loss (%) */
 	enum bench_mode mode;
 	bool mac_self;			/* dstmac self: each guest's own MAC */
+	bool mac_peer;			/* dstmac peer: the next guest's MAC */
 	uint8_t mac[6];
 };
 

@@ -94,6 +94,8 @@ show_config(struct bench *b)
 
 	if (b->dst_self)
 		snprintf(dst, sizeof(dst), "self");
+	else if (b->dst_peer)
+		snprintf(dst, sizeof(dst), "peer");
 	else
 		format_mac(b->dst_mac, dst, sizeof(dst));
 	if (o->json) {
@@ -222,8 +224,12 @@ exec_cmd(struct bench *b, const struct cmd *c)
 			b->trial_s = c->d;
 		else if (c->op == CMD_SET_RESOLUTION)
 			b->resolution = c->d;
-		else if ((b->dst_self = c->mac_self) == false)
-			memcpy(b->dst_mac, c->mac, 6);
+		else {
+			b->dst_self = c->mac_self;
+			b->dst_peer = c->mac_peer;
+			if (!c->mac_self && !c->mac_peer)
+				memcpy(b->dst_mac, c->mac, 6);
+		}
 		return 0;
 	case CMD_START:
 		return bench_start(b, c->mode);

@@ -63,6 +63,10 @@ test_every_command(void **state)
 	assert_int_equal(c.mac[5], 0x99);
 	c = ok("set dstmac self");
 	assert_true(c.mac_self);
+	assert_false(c.mac_peer);
+	c = ok("set dstmac peer");
+	assert_true(c.mac_peer);
+	assert_false(c.mac_self);
 	for (int m = 0; m < MODE_MAX; m++) {
 		char line[64];
 
