@@ -43,10 +43,7 @@ int ctl_cmd_guest_why(void *ctx, json_t *args, json_t **result, char *err, size_
 int ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out,
 		  char *err, size_t errlen);
 
-/* STATE_DIR/guests/NAME.json: save (atomically), remove, replay all. */
-int ctl_state_save(struct vhostd *d, const char *name, json_t *args, char *err,
-		   size_t errlen);
-void ctl_state_remove(struct vhostd *d, const char *name);
+/* Guests added at run time before a restart come back (control/state.c). */
 void ctl_state_replay(struct vhostd *d);
 
 #endif

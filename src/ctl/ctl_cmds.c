@@ -18,6 +18,7 @@
 #include <rte_version.h>
 
 #include "control/capture.h"
+#include "control/state.h"
 #include "datapath/poll_list.h"
 #include "ctl/ctl.h"
 #include "control/guest_why.h"
@@ -463,7 +464,7 @@ ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, 
 		snprintf(err, errlen, "[guest %s] mbufs: no memory for a pool of %u mbufs (raise "
 			 "[daemon] memory, or lower mbufs)", cg.name, cg.mbufs);
 	if (ret == 0 && persist)
-		ret = ctl_state_save(d, cg.name, args, err, errlen);
+		ret = state_save(d, cg.name, args, err, errlen);
 	if (ret == 0) {
 		g->runtime = true;
 		g->persistent = persist;
@@ -479,7 +480,7 @@ ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, 
 			snprintf(err, errlen, "[guest %s]: cannot start its socket %s: %s", cg.name,
 				 cg.socket, strerror(-ret));
 		if (persist)
-			ctl_state_remove(d, cg.name);
+			state_remove(d, cg.name);
 		pthread_mutex_lock(&d->lock);
 		guest_slot_free(d, g);
 		publish_workers(d);
@@ -540,7 +541,7 @@ cmd_guest_del(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 	publish_workers(d);	/* after its grace period no worker sees it */
 	pthread_mutex_unlock(&d->lock);
 	if (g->persistent)
-		ctl_state_remove(d, name);
+		state_remove(d, name);
 	guest_pin_forget(d, name);	/* a guest added again starts fresh */
 	LOG(INFO, "guest %s: removed at run time", name);
 	*result = json_pack("{s:s, s:b}", "name", name, "removed", 1);
