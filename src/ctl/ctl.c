@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control socket server, the state directory and the telemetry
- * commands.  Everything here runs on the main thread except the telemetry
+ * The control socket server and the telemetry commands (the state
+ * directory is control/state.c's).  Everything here runs on the main thread except the telemetry
  * callbacks (DPDK's telemetry thread), which call the same handlers.
  *
  * A client sends one request per line; lines are answered in order.  The
@@ -25,7 +25,6 @@
 #include <rte_common.h>
 #include <rte_telemetry.h>
 
-#include "control/state.h"
 #include "ctl/ctl.h"
 #include "lib/fs.h"
 #include "control/vhostd.h"
@@ -254,7 +253,7 @@ ctl_open(struct vhostd *d)
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	/* Born 0600 (bind(2) follows the umask) and opened to the group by
-	 * fs_socket_perms() only, as guests' sockets are (vhost.c). */
+	 * fs_socket_perms() only, as guests' sockets are (ports/vhost.c). */
 	old_umask = umask(0177);
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
 	umask(old_umask);
@@ -581,32 +580,4 @@ ctl_serve(struct vhostd *d, const struct pollfd *pfd, unsigned int n)
 			client_close(cl);
 		}
 	}
-}
-
-/* ---- the state directory's replay (control/state.c keeps the files) ---- */
-
-void
-ctl_state_replay(struct vhostd *d)
-{
-	char path[VHOSTD_PATH_MAX + 300];
-	struct state_dir sd;
-	json_t *args;
-
-	if (state_open(d, &sd) != 0)
-		return;
-	while ((args = state_next(&sd, path, sizeof(path))) != NULL) {
-		char err[512] = "";
-		struct guest *g;
-
-		/* The same checks as a guest.add: a file that no longer fits the
-		 * configuration is skipped, the others start. */
-		if (ctl_guest_add(d, args, false, &g, err, sizeof(err)) != 0) {
-			LOG(ERR, "%s: %s; skipped", path, err);
-		} else {
-			g->persistent = true;
-			LOG(INFO, "guest %s: restored from %s", g->cfg.name, path);
-		}
-		json_decref(args);
-	}
-	state_close(&sd);
 }

@@ -18,10 +18,10 @@
 #include <rte_version.h>
 
 #include "control/capture.h"
-#include "control/state.h"
 #include "datapath/poll_list.h"
 #include "ctl/ctl.h"
 #include "control/guest_why.h"
+#include "control/lifecycle.h"
 #include "control/vhostd.h"
 #include "vhostd/ctl_proto.h"
 #include "vhostd/ctl_table.h"
@@ -392,110 +392,6 @@ cmd_guest_show(void *ctx, json_t *args, json_t **result, char *err, size_t errle
 	return 0;
 }
 
-/* args -> a validated struct config_guest, with the rules of a [guest] section. */
-static int
-guest_from_args(struct vhostd *d, json_t *args, struct config_guest *cg, char *err,
-		size_t errlen)
-{
-	static const char *const keys[][2] = {
-		/* protocol name, config key */
-		{ "socket", "socket" }, { "mode", "mode" }, { "uplink", "uplink" },
-		{ "mac", "mac" }, { "mac_check", "mac-check" }, { "queues", "queues" },
-		{ "features", "features" }, { "notify", "notify" },
-		{ "socket_owner", "socket-owner" }, { "socket_group", "socket-group" },
-		{ "socket_mode", "socket-mode" }, { "queue_affinity", "queue-affinity" },
-		{ "tx_rate", "tx-rate" }, { "tx_pps", "tx-pps" }, { "tx_burst", "tx-burst" },
-		{ "rx_rate", "rx-rate" }, { "rx_pps", "rx-pps" }, { "rx_burst", "rx-burst" },
-		{ "mbufs", "mbufs" },
-	};
-	const struct config_guest *others[VHOSTD_MAX_GUESTS];
-	unsigned int seen = 0, nb = 0;
-	int ret;
-
-	ret = config_guest_new(cg, arg_str(args, "name"), err, errlen);
-	if (ret != 0)
-		return ret;
-	for (size_t k = 0; k < RTE_DIM(keys); k++) {
-		json_t *v = json_object_get(args, keys[k][0]);
-		char buf[64];
-		const char *text = buf;
-
-		if (v == NULL)
-			continue;
-		if (json_is_boolean(v))
-			text = json_is_true(v) ? "yes" : "no";
-		else if (json_is_integer(v))
-			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		else
-			text = json_string_value(v);
-		ret = config_guest_set(cg, keys[k][1], text, &seen, err, errlen);
-		if (ret != 0)
-			return ret;
-	}
-	for (unsigned int i = 0; i < d->nb_guests; i++)
-		if (d->guests[i].in_use)
-			others[nb++] = &d->guests[i].cfg;
-	return config_guest_finish(cg, seen, &d->cfg, others, nb, err, errlen);
-}
-
-int
-ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, char *err,
-	      size_t errlen)
-{
-	struct config_guest cg;
-	struct guest *g;
-	int ret;
-
-	pthread_mutex_lock(&d->lock);
-	ret = guest_from_args(d, args, &cg, err, errlen);
-	if (ret != 0) {
-		pthread_mutex_unlock(&d->lock);
-		return ret;
-	}
-	g = guest_slot_alloc(d);
-	if (g == NULL) {
-		pthread_mutex_unlock(&d->lock);
-		snprintf(err, errlen, "no room for another guest (at most %u)",
-			 d->cfg.daemon.max_guests);
-		return -ENOSPC;
-	}
-	ret = guest_init(d, g, &cg);
-	if (ret == -ENOMEM && cg.mbufs != 0)
-		snprintf(err, errlen, "[guest %s] mbufs: no memory for a pool of %u mbufs (raise "
-			 "[daemon] memory, or lower mbufs)", cg.name, cg.mbufs);
-	if (ret == 0 && persist)
-		ret = state_save(d, cg.name, args, err, errlen);
-	if (ret == 0) {
-		g->runtime = true;
-		g->persistent = persist;
-		/* In the MAC table (not ready) before its socket exists. */
-		ret = publish_workers(d);
-	}
-	pthread_mutex_unlock(&d->lock);
-	/* Registration may run callbacks that take d->lock: not held here. */
-	if (ret == 0)
-		ret = vhost_guest_register(d, g);
-	if (ret != 0) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "[guest %s]: cannot start its socket %s: %s", cg.name,
-				 cg.socket, strerror(-ret));
-		if (persist)
-			state_remove(d, cg.name);
-		pthread_mutex_lock(&d->lock);
-		guest_slot_free(d, g);
-		publish_workers(d);
-		pthread_mutex_unlock(&d->lock);
-		guest_fini(d, g);
-		return ret == -EADDRINUSE ? -EEXIST : ret;
-	}
-	LOG(INFO, "guest %s: added at run time%s", cg.name, persist ? " (persistent)" : "");
-	pthread_mutex_lock(&d->lock);
-	guest_warn_shared_mac(d, g);
-	pthread_mutex_unlock(&d->lock);
-	*out = g;
-	return 0;
-}
-
 static int
 cmd_guest_add(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
@@ -507,7 +403,7 @@ cmd_guest_add(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 
 	/* What is saved is what replays: every parameter but persist. */
 	json_object_del(saved, "persist");
-	ret = ctl_guest_add(d, saved, p == NULL || json_is_true(p), &g, err, errlen);
+	ret = lifecycle_guest_add(d, saved, p == NULL || json_is_true(p), &g, err, errlen);
 	json_decref(saved);
 	if (ret != 0)
 		return ret;
@@ -520,33 +416,12 @@ cmd_guest_add(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 static int
 cmd_guest_del(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
-	struct vhostd *d = ctx;
 	const char *name = arg_str(args, "name");
-	struct guest *g;
+	int ret = lifecycle_guest_del(ctx, name, err, errlen);
 
-	pthread_mutex_lock(&d->lock);
-	g = guest_by_name(d, name);
-	pthread_mutex_unlock(&d->lock);
-	if (g == NULL) {
-		snprintf(err, errlen, "no guest named '%s'", name);
-		return -ENOENT;
-	}
-	pthread_mutex_lock(&d->lock);
-	capture_stop(d, g, NULL);	/* if any: closes the file */
-	pthread_mutex_unlock(&d->lock);
-	/* Closes the connection: destroy_device runs (and takes d->lock). */
-	vhost_guest_unregister(d, g);
-	pthread_mutex_lock(&d->lock);
-	guest_slot_free(d, g);
-	publish_workers(d);	/* after its grace period no worker sees it */
-	pthread_mutex_unlock(&d->lock);
-	if (g->persistent)
-		state_remove(d, name);
-	guest_pin_forget(d, name);	/* a guest added again starts fresh */
-	LOG(INFO, "guest %s: removed at run time", name);
-	*result = json_pack("{s:s, s:b}", "name", name, "removed", 1);
-	guest_fini(d, g);
-	return 0;
+	if (ret == 0)
+		*result = json_pack("{s:s, s:b}", "name", name, "removed", 1);
+	return ret;
 }
 
 static int

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VHOSTD_CONTROL_LIFECYCLE_H
+#define VHOSTD_CONTROL_LIFECYCLE_H
+
+/*
+ * A guest's life (lifecycle.c): add, delete, replay at start.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct vhostd;
+struct guest;
+
+/* Open the sockets of the configuration's guests (start-up). */
+int lifecycle_start(struct vhostd *d);
+/* Guests added at run time before a restart (the state directory) come back. */
+void lifecycle_replay(struct vhostd *d);
+/* Close every guest's socket (stop): their devices stop first. */
+void lifecycle_stop(struct vhostd *d);
+/* guest.add: args (guest.add's parameters) checked as a [guest] section,
+ * the guest started, and with persist saved in the state directory; a bad
+ * request changes nothing (err says why). */
+int lifecycle_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out,
+			char *err, size_t errlen);
+/* guest.del: -ENOENT without such a guest. */
+int lifecycle_guest_del(struct vhostd *d, const char *name, char *err, size_t errlen);
+
+#endif
