@@ -140,26 +140,13 @@ guest_fini(struct vhostd *d, struct guest *g)
 	g->pool = NULL;
 }
 
-struct guest *
-guest_by_socket(struct vhostd *d, const char *path)
-{
-	struct guest *found = NULL;
-
-	pthread_mutex_lock(&d->slots_lock);
-	for (unsigned int i = 0; i < d->nb_guests && found == NULL; i++)
-		if (d->guests[i].in_use && strcmp(d->guests[i].cfg.socket, path) == 0)
-			found = &d->guests[i];
-	pthread_mutex_unlock(&d->slots_lock);
-	return found;
-}
-
 /*
  * One frontend per guest socket.  QEMU opens one connection per vhost-user
  * netdev; librte_vhost accepts any number on a server socket, each a device
  * of its own, and all of them would drive the one guest object (measured
  * before this rule: a second virtio-user driver that came up and left
  * stopped the first one's traffic for good).  The connection served stays
- * until it closes; vhost.c decides on the others (docs/security.md).
+ * until it closes; lifecycle.c decides on the others (docs/security.md).
  */
 static bool
 swap_vid(int *slot, int from, int to)
@@ -341,7 +328,7 @@ guest_print_stats(struct vhostd *d, struct guest *g, FILE *f)
 	struct port_stats sum;
 
 	guest_counters(d, g, &sum);
-	g->kicks += vhost_guest_kicks(d, g);
+	g->kicks += guest_kicks(d, g);
 	fprintf(f, "guest %s state=%s vid=%d ring=%s pairs=%u connects=%lu disconnects=%lu "
 		"kicks=%lu\n",
 		g->cfg.name, guest_state_name(g), g->state == GUEST_RUNNING ? g->vid : -1,

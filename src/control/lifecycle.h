@@ -3,7 +3,9 @@
 #define VHOSTD_CONTROL_LIFECYCLE_H
 
 /*
- * A guest's life (lifecycle.c): add, delete, replay at start.
+ * A guest's life (lifecycle.c): add, delete, replay at start, and its
+ * frontend's connect and disconnect, which librte_vhost's callbacks hand
+ * here through the adapter (ports/vhost.h, struct vhost_events).
  */
 
 #include <stdbool.h>
@@ -14,6 +16,8 @@
 struct vhostd;
 struct guest;
 
+/* Install the callbacks and the main thread's wake-up eventfd (d->event_fd). */
+int lifecycle_init(struct vhostd *d);
 /* Open the sockets of the configuration's guests (start-up). */
 int lifecycle_start(struct vhostd *d);
 /* Guests added at run time before a restart (the state directory) come back. */

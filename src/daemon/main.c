@@ -308,7 +308,7 @@ start(struct vhostd *d)
 		if (wk->gso.direct_pool == NULL)
 			return -ENOMEM;
 	}
-	ret = vhost_init(d);
+	ret = lifecycle_init(d);
 	if (ret != 0)
 		return ret;
 	pthread_mutex_lock(&d->lock);
