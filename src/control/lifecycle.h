@@ -24,6 +24,11 @@ int lifecycle_start(struct vhostd *d);
 void lifecycle_replay(struct vhostd *d);
 /* Close every guest's socket (stop): their devices stop first. */
 void lifecycle_stop(struct vhostd *d);
+/* Main thread: apply the vring state changes on_vring_state recorded
+ * (d->pending), and move MACs to the guests that announced them (live
+ * migration): both republish when something changed. */
+void lifecycle_apply_pending(struct vhostd *d);
+void lifecycle_apply_announcements(struct vhostd *d);
 /* guest.add: args (guest.add's parameters) checked as a [guest] section,
  * the guest started, and with persist saved in the state directory; a bad
  * request changes nothing (err says why). */

@@ -121,7 +121,7 @@ struct guest {
 	uint16_t nb_vrings;
 	uint64_t vring_enabled;		/* bit per vring, atomic: set from callbacks */
 	int vring_changed;		/* atomic: a vring changed state since the last
-					 * guest_apply_pending() */
+					 * lifecycle_apply_pending() */
 	uint16_t nb_pairs;		/* pairs served */
 	uint16_t txq_worker[VHOSTD_MAX_QUEUES];	/* assigned (placement) */
 	uint16_t txq_polled[VHOSTD_MAX_QUEUES];	/* in this worker's published list */
@@ -251,12 +251,8 @@ void guest_fini(struct vhostd *d, struct guest *g);
 void guest_pools_reap(struct vhostd *d, bool force);
 /* Pairs to serve: leading pairs with both vrings enabled, capped by config. */
 uint16_t guest_served_pairs(const struct guest *g);
-/* Main thread: apply vring state changes recorded by callbacks. */
-void guest_apply_pending(struct vhostd *d);
 /* Does g own its MAC in its uplink's table (it may share it)?  d->lock held. */
 bool guest_owns_mac(struct vhostd *d, const struct guest *g);
-/* Main thread: move MACs to the guests that announced them. */
-void guest_apply_announcements(struct vhostd *d);
 /* Log the guests g shares its MAC with, if any. */
 void guest_warn_shared_mac(struct vhostd *d, const struct guest *g);
 /* One frontend per guest socket.  Claim: make connection vid the one g

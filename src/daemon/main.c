@@ -375,8 +375,8 @@ run(struct vhostd *d)
 			sd_notify(0, "WATCHDOG=1");
 		}
 		if (d->pending)
-			guest_apply_pending(d);
-		guest_apply_announcements(d);
+			lifecycle_apply_pending(d);
+		lifecycle_apply_announcements(d);
 		if (d->nb_retired_pools != 0)
 			guest_pools_reap(d, false);
 		capture_poll(d);
