@@ -140,26 +140,13 @@ guest_fini(struct vhostd *d, struct guest *g)
 	g->pool = NULL;
 }
 
-struct guest *
-guest_by_socket(struct vhostd *d, const char *path)
-{
-	struct guest *found = NULL;
-
-	pthread_mutex_lock(&d->slots_lock);
-	for (unsigned int i = 0; i < d->nb_guests && found == NULL; i++)
-		if (d->guests[i].in_use && strcmp(d->guests[i].cfg.socket, path) == 0)
-			found = &d->guests[i];
-	pthread_mutex_unlock(&d->slots_lock);
-	return found;
-}
-
 /*
  * One frontend per guest socket.  QEMU opens one connection per vhost-user
  * netdev; librte_vhost accepts any number on a server socket, each a device
  * of its own, and all of them would drive the one guest object (measured
  * before this rule: a second virtio-user driver that came up and left
  * stopped the first one's traffic for good).  The connection served stays
- * until it closes; vhost.c decides on the others (docs/security.md).
+ * until it closes; lifecycle.c decides on the others (docs/security.md).
  */
 static bool
 swap_vid(int *slot, int from, int to)
@@ -285,41 +272,6 @@ guest_served_pairs(const struct guest *g)
 	return pairs;
 }
 
-void
-guest_apply_pending(struct vhostd *d)
-{
-	bool changed = false;
-
-	pthread_mutex_lock(&d->lock);
-	/* Cleared before the vring bits are read, and seen to be (a full
-	 * barrier: x86 lets a plain store pass later loads): a callback that
-	 * sets a bit after our read sets pending again and is not lost. */
-	__atomic_store_n(&d->pending, 0, __ATOMIC_SEQ_CST);
-	for (unsigned int i = 0; i < d->nb_guests; i++) {
-		struct guest *g = &d->guests[i];
-		uint16_t pairs;
-
-		if (!g->in_use)
-			continue;
-		pairs = guest_served_pairs(g);
-		/* A vring that went off and on again may have a new kick eventfd
-		 * (SET_VRING_KICK): workers that sleep on kicks need the new one. */
-		if (__atomic_exchange_n(&g->vring_changed, 0, __ATOMIC_ACQ_REL) &&
-		    g->cfg.notify != NOTIFY_POLL)
-			changed = true;
-
-		if (pairs != g->nb_pairs) {
-			LOG(INFO, "guest %s: serving %u queue pair(s) (was %u)", g->cfg.name,
-			    pairs, g->nb_pairs);
-			g->nb_pairs = pairs;
-			changed = true;
-		}
-	}
-	if (changed && publish_workers(d) != 0)
-		LOG(ERR, "cannot publish poll lists");
-	pthread_mutex_unlock(&d->lock);
-}
-
 /* Workers own their counter blocks, so a reset never writes them: it moves
  * the baseline that readers subtract. */
 void
@@ -341,7 +293,7 @@ guest_print_stats(struct vhostd *d, struct guest *g, FILE *f)
 	struct port_stats sum;
 
 	guest_counters(d, g, &sum);
-	g->kicks += vhost_guest_kicks(d, g);
+	g->kicks += guest_kicks(d, g);
 	fprintf(f, "guest %s state=%s vid=%d ring=%s pairs=%u connects=%lu disconnects=%lu "
 		"kicks=%lu\n",
 		g->cfg.name, guest_state_name(g), g->state == GUEST_RUNNING ? g->vid : -1,
@@ -389,26 +341,4 @@ guest_warn_shared_mac(struct vhostd *d, const struct guest *g)
 			LOG(WARNING, "guest %s shares its MAC with guest %s on uplink %s: frames for "
 			    "it go to whichever announced itself last (live migration)",
 			    g->cfg.name, d->guests[i].cfg.name, d->uplinks[g->uplink].cfg.name);
-}
-
-void
-guest_apply_announcements(struct vhostd *d)
-{
-	bool moved = false;
-
-	pthread_mutex_lock(&d->lock);
-	for (unsigned int i = 0; i < d->nb_guests; i++) {
-		struct guest *g = &d->guests[i];
-
-		if (!g->in_use || !__atomic_exchange_n(&g->announce_req, 0, __ATOMIC_ACQ_REL))
-			continue;
-		g->announce_seq = ++d->announces;
-		LOG(NOTICE, "guest %s announced %02x:%02x:%02x:%02x:%02x:%02x: frames for it go "
-		    "to %s now", g->cfg.name, g->cfg.mac[0], g->cfg.mac[1], g->cfg.mac[2],
-		    g->cfg.mac[3], g->cfg.mac[4], g->cfg.mac[5], g->cfg.name);
-		moved = true;
-	}
-	if (moved && publish_workers(d) != 0)
-		LOG(ERR, "cannot publish poll lists");
-	pthread_mutex_unlock(&d->lock);
 }

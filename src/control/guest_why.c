@@ -109,10 +109,10 @@ rings(const struct guest *g, struct why_tick *t)
 	for (uint16_t q = 0; q < g->nb_pairs; q++) {
 		struct vring_info vi;
 
-		if (vhost_vring_info(g, (uint16_t)(2 * q), &vi) == 0 && vi.avail_idx >= 0 &&
+		if (guest_vring_info(g, (uint16_t)(2 * q), &vi) == 0 && vi.avail_idx >= 0 &&
 		    (uint16_t)(vi.avail_idx - vi.last_avail_idx) == 0)
 			t->rx_ring_full = true;
-		if (vhost_vring_info(g, (uint16_t)(2 * q + 1), &vi) == 0 && vi.avail_idx >= 0 &&
+		if (guest_vring_info(g, (uint16_t)(2 * q + 1), &vi) == 0 && vi.avail_idx >= 0 &&
 		    (uint16_t)(vi.avail_idx - vi.last_avail_idx) >= vi.size)
 			t->tx_ring_full = true;
 	}

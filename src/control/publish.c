@@ -172,7 +172,7 @@ notify_setup(struct vhostd *d, struct dp_worker *dp)
 		struct dp_rxq *rxq = &dp->rxq[i];
 
 		if (rxq->kind == DP_RXQ_GUEST)
-			rxq->fd = vhost_kick_fd(&d->guests[rxq->obj], (uint16_t)(2 * rxq->q + 1));
+			rxq->fd = guest_kick_fd(&d->guests[rxq->obj], (uint16_t)(2 * rxq->q + 1));
 		else
 			rxq->fd = uplink_rx_intr_fd(&d->uplinks[rxq->obj], rxq->q);
 		dp->backoff |= rxq->fd < 0;

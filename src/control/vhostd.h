@@ -15,9 +15,12 @@
 
 #include "vhostd/config.h"
 #include "vhostd/events.h"
+#include "vhostd/log.h"
 #include "vhostd/notify.h"
 #include "vhostd/ratelimit.h"
 #include "vhostd/stats.h"
+#include "ports/frontend.h"
+#include "ports/vhost.h"
 
 #include "control/place.h"
 
@@ -28,9 +31,6 @@ struct fwd_table;
 struct ctl;
 struct dp_capture;
 
-extern int vhostd_logtype;
-#define LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_##level, vhostd_logtype, "vhostd: " fmt "\n", ##__VA_ARGS__)
 
 struct worker {
 	unsigned int index;
@@ -112,7 +112,7 @@ struct guest {
 	uint16_t nb_vrings;
 	uint64_t vring_enabled;		/* bit per vring, atomic: set from callbacks */
 	int vring_changed;		/* atomic: a vring changed state since the last
-					 * guest_apply_pending() */
+					 * lifecycle_apply_pending() */
 	uint16_t nb_pairs;		/* pairs served */
 	struct queue_place place[VHOSTD_MAX_QUEUES];	/* TX vrings of its pairs (place.h) */
 	int numa;			/* node of its memory at new_device; -1 unknown */
@@ -130,7 +130,7 @@ struct guest {
 	struct dp_capture *capture;	/* active packet capture (capture.c) */
 	struct events *events;		/* its flight recorder (events.h): a ring of
 					 * d->event_rings, reset with the slot */
-	bool dirty_log;			/* VHOST_F_LOG_ALL acked (vhost.c, on_message) */
+	bool dirty_log;			/* VHOST_F_LOG_ALL acked (lifecycle.c, on_message) */
 	uint64_t rl_drops_seen;		/* rate-limit drops at the last sample
 					 * (guest_events_rate_sample) */
 	bool rl_dropping;		/* ... and they rose in that interval */
@@ -213,61 +213,6 @@ struct rte_mempool *vhostd_pool(struct vhostd *d, int socket);
 
 /* uplink.c: ports/uplink.h */
 
-/* vhost.c: the only file that talks to librte_vhost's control API. */
-int vhost_init(struct vhostd *d);
-/* What a vring looks like right now (guest show).  Caller holds d->lock and
- * the guest is running, so its memory is mapped. */
-struct vring_info {
-	uint16_t size;
-	uint16_t last_avail_idx;	/* vhost's own progress */
-	uint16_t last_used_idx;
-	int avail_idx;			/* split: the driver's avail->idx; -1 packed */
-	int used_idx;			/* split: used->idx; -1 packed */
-	bool kicks_suppressed;		/* we asked the guest not to kick */
-	bool guest_suppresses_interrupts;
-	int used_event;			/* split + EVENT_IDX: the guest's used_event; else -1 */
-};
-int vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi);
-/* Negotiated vhost-user protocol features, MTU and NUMA node of guest memory. */
-void vhost_device_info(const struct guest *g, uint64_t *protocol, uint16_t *mtu, int *numa);
-const char *vhost_protocol_feature_name(unsigned int bit);
-/* librte_vhost's counters for a vring ([daemon] vring-stats), among them
- * guest_notifications: interrupts raised toward the guest.  JSON null when
- * off.  Caller holds d->lock. */
-json_t *vhost_vring_stats(const struct guest *g, uint16_t vring);
-
-/* Kicks since the last call: drained from the kick eventfds of a running
- * guest that nobody else reads, plus those the workers read while asleep.
- * Caller holds d->lock (so the device cannot be destroyed meanwhile). */
-uint64_t vhost_guest_kicks(struct vhostd *d, struct guest *g);
-/* A duplicate of vring's kick eventfd (the caller closes it), or -1. */
-int vhost_kick_fd(const struct guest *g, uint16_t vring);
-int vhost_guest_register(struct vhostd *d, struct guest *g);
-void vhost_guest_unregister(struct vhostd *d, struct guest *g);
-
-/* frontend.c: what vhostd accepts from a vhost-user frontend. */
-/* Longest vring a frontend may set up (SET_VRING_NUM): QEMU's virtio-net
- * allows 1024, DPDK virtio-user up to 32768 (tools/bench uses 4096);
- * librte_vhost takes about 40 bytes of vhostd's heap per entry. */
-#define FRONTEND_MAX_RING_SIZE 4096
-/* Why librte_vhost must not see this message (its struct vhu_msg_context,
- * 22.11), or NULL; queues is the guest's.  May make the message's
- * notification fd non-blocking. */
-const char *frontend_msg_check(const void *msg, unsigned int queues);
-/* The request, and whether the frontend waits for an answer (REPLY_ACK). */
-uint32_t frontend_msg_request(const void *msg, bool *needs_reply);
-/* true when the message is answered from here (msg is then the reply). */
-bool frontend_msg_answer(void *msg, unsigned int queues);
-/* Close the fds that came with a refused message. */
-void frontend_msg_close_fds(void *msg);
-/* Refuse a message with no answer: the connection is closed. */
-void frontend_msg_refuse(void *msg);
-/* The flight recorder's view of a message for g (events.h), refused ones
- * (why != NULL) with the reason; g may be NULL. */
-void frontend_msg_record(struct guest *g, const void *msg, const char *why);
-/* Read a notification eventfd's counter; never waits (-EAGAIN when 0). */
-int frontend_fd_read(int fd, uint64_t *val);
-
 /* guest.c */
 /* Fill a slot from guest_slot_alloc() with a validated config. */
 int guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg);
@@ -279,15 +224,10 @@ void guest_fini(struct vhostd *d, struct guest *g);
 void guest_pools_reap(struct vhostd *d, bool force);
 /* Pairs to serve: leading pairs with both vrings enabled, capped by config. */
 uint16_t guest_served_pairs(const struct guest *g);
-/* Main thread: apply vring state changes recorded by callbacks. */
-void guest_apply_pending(struct vhostd *d);
 /* Does g own its MAC in its uplink's table (it may share it)?  d->lock held. */
 bool guest_owns_mac(struct vhostd *d, const struct guest *g);
-/* Main thread: move MACs to the guests that announced them. */
-void guest_apply_announcements(struct vhostd *d);
 /* Log the guests g shares its MAC with, if any. */
 void guest_warn_shared_mac(struct vhostd *d, const struct guest *g);
-struct guest *guest_by_socket(struct vhostd *d, const char *path);
 /* One frontend per guest socket.  Claim: make connection vid the one g
  * serves (no longer waiting, if it was); -EBUSY while another is served.
  * Wait: let vid wait to be decided on (-EBUSY: one waits already).
@@ -312,6 +252,21 @@ void guest_print_stats(struct vhostd *d, struct guest *g, FILE *f);
 void guest_counters(struct vhostd *d, struct guest *g, struct port_stats *out);
 void guest_counters_reset(struct vhostd *d, struct guest *g);
 const char *guest_state_name(const struct guest *g);
+
+/* guest_device.c: its vhost device, read through the adapter (ports/vhost.h).
+ * Caller holds d->lock, so a running device cannot be destroyed meanwhile. */
+/* What a vring looks like right now (guest show); -ENOENT unless running. */
+int guest_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi);
+/* Negotiated vhost-user protocol features, MTU and NUMA node of guest memory. */
+void guest_device_info(const struct guest *g, uint64_t *protocol, uint16_t *mtu, int *numa);
+/* librte_vhost's counters for a vring ([daemon] vring-stats); JSON null when
+ * off or not running. */
+json_t *guest_vring_stats(const struct guest *g, uint16_t vring);
+/* A duplicate of vring's kick eventfd (the caller closes it), or -1. */
+int guest_kick_fd(const struct guest *g, uint16_t vring);
+/* Kicks since the last call: drained from the kick eventfds of a running
+ * guest that nobody else reads, plus those the workers read while asleep. */
+uint64_t guest_kicks(struct vhostd *d, struct guest *g);
 
 /* guest_events.c: the flight recorders' daemon side (main thread). */
 /* Turn a guest's rate-limit drops that start rising into an event (once a

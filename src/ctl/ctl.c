@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control socket server, the state directory and the telemetry
- * commands.  Everything here runs on the main thread except the telemetry
+ * The control socket server and the telemetry commands (the state
+ * directory is control/state.c's).  Everything here runs on the main thread except the telemetry
  * callbacks (DPDK's telemetry thread), which call the same handlers.
  *
  * A client sends one request per line; lines are answered in order.  The
@@ -11,7 +11,6 @@
  * takes none for CTL_STALL_SECONDS is dropped, as is one idle for
  * CTL_IDLE_SECONDS; at most CTL_MAX_CLIENTS are connected at once.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
@@ -254,7 +253,7 @@ ctl_open(struct vhostd *d)
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	/* Born 0600 (bind(2) follows the umask) and opened to the group by
-	 * fs_socket_perms() only, as guests' sockets are (vhost.c). */
+	 * fs_socket_perms() only, as guests' sockets are (ports/vhost.c). */
 	old_umask = umask(0177);
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
 	umask(old_umask);
@@ -581,88 +580,4 @@ ctl_serve(struct vhostd *d, const struct pollfd *pfd, unsigned int n)
 			client_close(cl);
 		}
 	}
-}
-
-/* ---- the state directory ---- */
-
-static int
-state_path(struct vhostd *d, const char *name, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/guests/%s.json", d->cfg.daemon.state_dir, name);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-int
-ctl_state_save(struct vhostd *d, const char *name, json_t *args, char *err, size_t errlen)
-{
-	char path[VHOSTD_PATH_MAX * 2 + 64], dir[VHOSTD_PATH_MAX + 16];
-	char *text = NULL;
-	int ret;
-
-	snprintf(dir, sizeof(dir), "%s/guests", d->cfg.daemon.state_dir);
-	ret = fs_mkdirs(dir, 0750);
-	if (ret == 0)
-		ret = state_path(d, name, path, sizeof(path));
-	if (ret == 0) {
-		text = json_dumps(args, JSON_INDENT(2) | JSON_SORT_KEYS);
-		/* Whole or not at all, and on disk before guest.add answers. */
-		ret = text != NULL ? fs_write_atomic(path, text, strlen(text), 0640) : -ENOMEM;
-		free(text);
-	}
-	if (ret != 0)
-		snprintf(err, errlen, "[guest %s]: cannot save it in %s: %s", name, dir,
-			 strerror(-ret));
-	return ret;
-}
-
-void
-ctl_state_remove(struct vhostd *d, const char *name)
-{
-	char path[VHOSTD_PATH_MAX * 2 + 64];
-	int ret;
-
-	if (state_path(d, name, path, sizeof(path)) != 0)
-		return;
-	ret = fs_unlink_durable(path);
-	if (ret != 0 && ret != -ENOENT)
-		LOG(WARNING, "guest %s: cannot remove %s: %s", name, path, strerror(-ret));
-}
-
-void
-ctl_state_replay(struct vhostd *d)
-{
-	char dir[VHOSTD_PATH_MAX + 16], path[VHOSTD_PATH_MAX + 300];
-	struct dirent *e;
-	DIR *dh;
-
-	snprintf(dir, sizeof(dir), "%s/guests", d->cfg.daemon.state_dir);
-	dh = opendir(dir);
-	if (dh == NULL)
-		return;
-	while ((e = readdir(dh)) != NULL) {
-		size_t n = strlen(e->d_name);
-		json_error_t jerr;
-		struct guest *g;
-		char err[512] = "";
-		json_t *args;
-
-		if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		args = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-		/* The same checks as a guest.add: a file that no longer fits the
-		 * configuration is skipped, the others start. */
-		if (args == NULL || !json_is_string(json_object_get(args, "name"))) {
-			LOG(ERR, "%s: not a saved guest (%s); skipped", path,
-			    args == NULL ? jerr.text : "no name");
-		} else if (ctl_guest_add(d, args, false, &g, err, sizeof(err)) != 0) {
-			LOG(ERR, "%s: %s; skipped", path, err);
-		} else {
-			g->persistent = true;
-			LOG(INFO, "guest %s: restored from %s", g->cfg.name, path);
-		}
-		json_decref(args);
-	}
-	closedir(dh);
 }

@@ -2,7 +2,7 @@
 #ifndef VHOSTD_CTL_H
 #define VHOSTD_CTL_H
 
-/* The control socket, its commands, the state directory and telemetry. */
+/* The control socket, its commands and telemetry. */
 
 #include <poll.h>
 #include <stdbool.h>
@@ -38,15 +38,5 @@ int ctl_guest_reply(struct vhostd *d, const char *name, json_t *(*make)(struct g
 		    void *arg, json_t **result, char *err, size_t errlen);
 /* guest.why (ctl_why.c). */
 int ctl_cmd_guest_why(void *ctx, json_t *args, json_t **result, char *err, size_t errlen);
-
-/* guest.add's work, also used to replay the state directory at start. */
-int ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out,
-		  char *err, size_t errlen);
-
-/* STATE_DIR/guests/NAME.json: save (atomically), remove, replay all. */
-int ctl_state_save(struct vhostd *d, const char *name, json_t *args, char *err,
-		   size_t errlen);
-void ctl_state_remove(struct vhostd *d, const char *name);
-void ctl_state_replay(struct vhostd *d);
 
 #endif

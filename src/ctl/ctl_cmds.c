@@ -19,6 +19,8 @@
 #include "control/capture.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_views.h"
+#include "control/guest_why.h"
+#include "control/lifecycle.h"
 #include "control/vhostd.h"
 #include "ports/uplink.h"
 #include "vhostd/ctl_proto.h"
@@ -93,78 +95,6 @@ cmd_guest_show(void *ctx, json_t *args, json_t **result, char *err, size_t errle
 	return 0;
 }
 
-/* args -> a validated struct config_guest (guest_args.c), against the guests there are. */
-static int
-guest_from_args(struct vhostd *d, json_t *args, struct config_guest *cg, char *err,
-		size_t errlen)
-{
-	const struct config_guest *others[VHOSTD_MAX_GUESTS];
-	unsigned int nb = 0;
-
-	for (unsigned int i = 0; i < d->nb_guests; i++)
-		if (d->guests[i].in_use)
-			others[nb++] = &d->guests[i].cfg;
-	return guest_args_parse(args, &d->cfg, others, nb, cg, err, errlen);
-}
-
-int
-ctl_guest_add(struct vhostd *d, json_t *args, bool persist, struct guest **out, char *err,
-	      size_t errlen)
-{
-	struct config_guest cg;
-	struct guest *g;
-	int ret;
-
-	pthread_mutex_lock(&d->lock);
-	ret = guest_from_args(d, args, &cg, err, errlen);
-	if (ret != 0) {
-		pthread_mutex_unlock(&d->lock);
-		return ret;
-	}
-	g = guest_slot_alloc(d);
-	if (g == NULL) {
-		pthread_mutex_unlock(&d->lock);
-		snprintf(err, errlen, "no room for another guest (at most %u)",
-			 d->cfg.daemon.max_guests);
-		return -ENOSPC;
-	}
-	ret = guest_init(d, g, &cg);
-	if (ret == -ENOMEM && cg.mbufs != 0)
-		snprintf(err, errlen, "[guest %s] mbufs: no memory for a pool of %u mbufs (raise "
-			 "[daemon] memory, or lower mbufs)", cg.name, cg.mbufs);
-	if (ret == 0 && persist)
-		ret = ctl_state_save(d, cg.name, args, err, errlen);
-	if (ret == 0) {
-		g->runtime = true;
-		g->persistent = persist;
-		/* In the MAC table (not ready) before its socket exists. */
-		ret = publish_workers(d);
-	}
-	pthread_mutex_unlock(&d->lock);
-	/* Registration may run callbacks that take d->lock: not held here. */
-	if (ret == 0)
-		ret = vhost_guest_register(d, g);
-	if (ret != 0) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "[guest %s]: cannot start its socket %s: %s", cg.name,
-				 cg.socket, strerror(-ret));
-		if (persist)
-			ctl_state_remove(d, cg.name);
-		pthread_mutex_lock(&d->lock);
-		guest_slot_free(d, g);
-		publish_workers(d);
-		pthread_mutex_unlock(&d->lock);
-		guest_fini(d, g);
-		return ret == -EADDRINUSE ? -EEXIST : ret;
-	}
-	LOG(INFO, "guest %s: added at run time%s", cg.name, persist ? " (persistent)" : "");
-	pthread_mutex_lock(&d->lock);
-	guest_warn_shared_mac(d, g);
-	pthread_mutex_unlock(&d->lock);
-	*out = g;
-	return 0;
-}
-
 static int
 cmd_guest_add(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
@@ -176,7 +106,7 @@ cmd_guest_add(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 
 	/* What is saved is what replays: every parameter but persist. */
 	json_object_del(saved, "persist");
-	ret = ctl_guest_add(d, saved, p == NULL || json_is_true(p), &g, err, errlen);
+	ret = lifecycle_guest_add(d, saved, p == NULL || json_is_true(p), &g, err, errlen);
 	json_decref(saved);
 	if (ret != 0)
 		return ret;
@@ -189,33 +119,12 @@ cmd_guest_add(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 static int
 cmd_guest_del(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
-	struct vhostd *d = ctx;
 	const char *name = arg_str(args, "name");
-	struct guest *g;
+	int ret = lifecycle_guest_del(ctx, name, err, errlen);
 
-	pthread_mutex_lock(&d->lock);
-	g = guest_by_name(d, name);
-	pthread_mutex_unlock(&d->lock);
-	if (g == NULL) {
-		snprintf(err, errlen, "no guest named '%s'", name);
-		return -ENOENT;
-	}
-	pthread_mutex_lock(&d->lock);
-	capture_stop(d, g, NULL);	/* if any: closes the file */
-	pthread_mutex_unlock(&d->lock);
-	/* Closes the connection: destroy_device runs (and takes d->lock). */
-	vhost_guest_unregister(d, g);
-	pthread_mutex_lock(&d->lock);
-	guest_slot_free(d, g);
-	publish_workers(d);	/* after its grace period no worker sees it */
-	pthread_mutex_unlock(&d->lock);
-	if (g->persistent)
-		ctl_state_remove(d, name);
-	guest_pin_forget(d, name);	/* a guest added again starts fresh */
-	LOG(INFO, "guest %s: removed at run time", name);
-	*result = json_pack("{s:s, s:b}", "name", name, "removed", 1);
-	guest_fini(d, g);
-	return 0;
+	if (ret == 0)
+		*result = json_pack("{s:s, s:b}", "name", name, "removed", 1);
+	return ret;
 }
 
 static int

@@ -193,14 +193,14 @@ ctl_view_guest_detail(struct vhostd *d, struct guest *g)
 	uint16_t mtu;
 	int numa;
 
-	vhost_device_info(g, &protocol, &mtu, &numa);
+	guest_device_info(g, &protocol, &mtu, &numa);
 	for (unsigned int b = 0; b < 64; b++)
 		if (protocol & (1ULL << b)) {
 			const char *n = vhost_protocol_feature_name(b);
 
 			json_array_append_new(proto_names, n ? json_string(n) : json_sprintf("bit%u", b));
 		}
-	g->kicks += vhost_guest_kicks(d, g);
+	g->kicks += guest_kicks(d, g);
 	json_object_set_new(j, "vid", g->state == GUEST_RUNNING ? json_integer(g->vid) : json_null());
 	json_object_set_new(j, "mac_check", json_boolean(g->cfg.mac_check));
 	json_object_set_new(j, "numa_node", numa >= 0 ? json_integer(numa) : json_null());
@@ -232,7 +232,7 @@ ctl_view_guest_detail(struct vhostd *d, struct guest *g)
 
 		vj = json_pack("{s:i, s:i, s:s, s:b}", "index", v, "queue", v / 2,
 			       "direction", v % 2 ? "tx" : "rx", "enabled", enabled);
-		if (vhost_vring_info(g, v, &vi) == 0) {
+		if (guest_vring_info(g, v, &vi) == 0) {
 			json_object_set_new(vj, "size", json_integer(vi.size));
 			json_object_set_new(vj, "last_avail_idx", json_integer(vi.last_avail_idx));
 			json_object_set_new(vj, "last_used_idx", json_integer(vi.last_used_idx));
@@ -250,7 +250,7 @@ ctl_view_guest_detail(struct vhostd *d, struct guest *g)
 		/* Kicks on: its worker is asleep (or about to sleep) on them. */
 		json_object_set_new(vj, "worker_asleep", w >= 0 ? json_boolean(
 			__atomic_load_n(&d->workers[w].asleep, __ATOMIC_RELAXED)) : json_null());
-		json_object_set_new(vj, "stats", vhost_vring_stats(g, v));
+		json_object_set_new(vj, "stats", guest_vring_stats(g, v));
 		json_array_append_new(vrings, vj);
 	}
 	json_object_set_new(j, "vrings", vrings);

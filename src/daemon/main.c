@@ -28,6 +28,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "control/lifecycle.h"
 #include "control/capture.h"
 #include "ctl/ctl.h"
 #include "datapath/poll_list.h"
@@ -177,9 +178,7 @@ stop(struct vhostd *d)
 		if (d->guests[i].in_use && d->guests[i].capture != NULL)
 			capture_stop(d, &d->guests[i], NULL);
 	pthread_mutex_unlock(&d->lock);
-	for (unsigned int i = 0; i < d->nb_guests; i++)
-		if (d->guests[i].in_use)
-			vhost_guest_unregister(d, &d->guests[i]);
+	lifecycle_stop(d);
 	print_stats(d, stderr);
 	guest_events_save(d);	/* after unregistering: the disconnects are in */
 	publish_free_all(d);
@@ -329,7 +328,7 @@ start(struct vhostd *d)
 		if (wk->gso.direct_pool == NULL)
 			return -ENOMEM;
 	}
-	ret = vhost_init(d);
+	ret = lifecycle_init(d);
 	if (ret != 0)
 		return ret;
 	pthread_mutex_lock(&d->lock);
@@ -345,16 +344,14 @@ start(struct vhostd *d)
 			return ret;
 		}
 	}
-	for (unsigned int i = 0; i < d->nb_guests; i++) {
-		ret = vhost_guest_register(d, &d->guests[i]);	/* all in use: no holes yet */
-		if (ret != 0)
-			return ret;
-	}
+	ret = lifecycle_start(d);
+	if (ret != 0)
+		return ret;
 	ret = ctl_open(d);
 	if (ret != 0)
 		return ret;
 	/* Guests added at run time before a restart come back now. */
-	ctl_state_replay(d);
+	lifecycle_replay(d);
 	/* Every guest is back: their records of the last run follow them. */
 	guest_events_load(d);
 	return 0;
@@ -398,8 +395,8 @@ run(struct vhostd *d)
 			sd_notify(0, "WATCHDOG=1");
 		}
 		if (d->pending)
-			guest_apply_pending(d);
-		guest_apply_announcements(d);
+			lifecycle_apply_pending(d);
+		lifecycle_apply_announcements(d);
 		if (d->nb_retired_pools != 0)
 			guest_pools_reap(d, false);
 		capture_poll(d);

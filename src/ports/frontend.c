@@ -78,7 +78,8 @@
 #include <rte_version.h>
 #include <rte_vhost.h>
 
-#include "control/vhostd.h"
+#include "ports/frontend.h"
+#include "vhostd/events.h"
 
 #define VHOST_USER_GET_FEATURES 1
 #define VHOST_USER_SET_FEATURES 2
@@ -297,17 +298,16 @@ frontend_msg_request(const void *msg, bool *needs_reply)
  * shorter than the request's are left to librte_vhost to refuse.
  */
 void
-frontend_msg_record(struct guest *g, const void *msg, const char *why)
+frontend_msg_record(struct events *ev, const void *msg, const char *why, uint64_t offered,
+		    bool *dirty_log)
 {
 	const struct vhost_user_ctx *ctx = msg;
 	const uint8_t *p = ctx->payload.raw;
 	uint64_t u = 0, v = 0, bytes = 0;
 	bool log_all;
 
-	if (g == NULL)
-		return;
 	if (why != NULL) {
-		events_add(g->events, EV_REFUSED, ctx->request, 0, 0, why);
+		events_add(ev, EV_REFUSED, ctx->request, 0, 0, why);
 		return;
 	}
 	if (ctx->size >= sizeof(u))
@@ -316,41 +316,41 @@ frontend_msg_record(struct guest *g, const void *msg, const char *why)
 		memcpy(&v, p + sizeof(u), sizeof(v));
 	switch (ctx->request) {
 	case VHOST_USER_GET_FEATURES:
-		events_add(g->events, EV_FEATURES_OFFERED, g->offered, 0, 0, NULL);
+		events_add(ev, EV_FEATURES_OFFERED, offered, 0, 0, NULL);
 		break;
 	case VHOST_USER_SET_FEATURES:
 		if (ctx->size < sizeof(u))
 			break;
-		events_add(g->events, EV_FEATURES_SET, u, 0, 0, NULL);
+		events_add(ev, EV_FEATURES_SET, u, 0, 0, NULL);
 		/* VHOST_F_LOG_ALL (vhost-user spec, "Migration"): dirty logging on/off. */
 		log_all = RTE_VHOST_NEED_LOG(u);
-		if (log_all != g->dirty_log)
-			events_add(g->events, log_all ? EV_DIRTY_LOG_START : EV_DIRTY_LOG_STOP, u,
+		if (log_all != *dirty_log)
+			events_add(ev, log_all ? EV_DIRTY_LOG_START : EV_DIRTY_LOG_STOP, u,
 				   0, 0, NULL);
-		g->dirty_log = log_all;
+		*dirty_log = log_all;
 		break;
 	case VHOST_USER_SET_MEM_TABLE:
 		if (ctx->size < 8 || ctx->payload.memory.nregions > VHOST_USER_MAX_FDS)
 			break;
 		for (uint32_t i = 0; i < ctx->payload.memory.nregions; i++)
 			bytes += ctx->payload.memory.regions[i].memory_size;
-		events_add(g->events, EV_MEM_TABLE, ctx->payload.memory.nregions, bytes, 0, NULL);
+		events_add(ev, EV_MEM_TABLE, ctx->payload.memory.nregions, bytes, 0, NULL);
 		break;
 	case VHOST_USER_SET_LOG_BASE:
 		if (ctx->size >= 2 * sizeof(u))
-			events_add(g->events, EV_DIRTY_LOG_BASE, u, v, 0, NULL);
+			events_add(ev, EV_DIRTY_LOG_BASE, u, v, 0, NULL);
 		break;
 	case VHOST_USER_SET_VRING_KICK:
 	case VHOST_USER_SET_VRING_CALL:
 		/* vhost-user spec: bits 0-7 the vring, bit 8 set when no fd came. */
 		if (ctx->size >= sizeof(u))
-			events_add(g->events, ctx->request == VHOST_USER_SET_VRING_KICK ?
+			events_add(ev, ctx->request == VHOST_USER_SET_VRING_KICK ?
 				   EV_KICK_FD : EV_CALL_FD, u & 0xff, !(u & 0x100), 0, NULL);
 		break;
 	case VHOST_USER_SET_VRING_ENABLE:
 		/* struct vhost_vring_state: u32 index, u32 num (1: enable). */
 		if (ctx->size >= 8)
-			events_add(g->events, (u >> 32) ? EV_VRING_ENABLE : EV_VRING_DISABLE,
+			events_add(ev, (u >> 32) ? EV_VRING_ENABLE : EV_VRING_DISABLE,
 				   u & 0xffffffff, 0, 0, NULL);
 		break;
 	default:

@@ -1,26 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * librte_vhost adapter: sockets, feature policy, device callbacks.  The only
- * file that calls librte_vhost's control API (the datapath calls go through
- * vhost_port_ops below).
+ * librte_vhost adapter: sockets, the message filter's hook, device reads.
+ * The only file that calls librte_vhost's control API (the datapath calls
+ * go through vhost_port_ops below).  It knows no guest: librte_vhost's
+ * callbacks find the context of their socket and hand (context, vid,
+ * event) to the struct vhost_events the layer above installed (vhost.h).
  *
  * Callback context matters.  librte_vhost calls vring_state_changed and
  * features_changed while it holds every virtqueue lock of the device
  * (vhost_user_msg_handler, 22.11), and a worker may be spinning on one of
  * those locks inside rte_vhost_enqueue_burst: waiting there for an RCU
- * grace period would deadlock.  So those callbacks only record the change
- * and wake the main thread.  new_device and destroy_device run with the
- * locks released and publish synchronously: when destroy_device returns,
- * librte_vhost unmaps guest memory, so no worker may still hold the vid.
+ * grace period would deadlock.  So the layer above only records those
+ * and wakes its main thread.  new_device and destroy_device run with the
+ * locks released and may publish synchronously: when destroy_device
+ * returns, librte_vhost unmaps guest memory, so no worker may still hold
+ * the vid.
  */
 /* rte_vhost_get_negotiated_protocol_features() is experimental in 22.11. */
 #define ALLOW_EXPERIMENTAL_API
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,16 +32,18 @@
 
 #include <linux/virtio_ring.h>
 
-#include <rte_ethdev.h>
+#include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
 
-#include "datapath/poll_list.h"
 #include "lib/fs.h"
-#include "control/vhostd.h"
+#include "ports/frontend.h"
+#include "ports/vhost.h"
 #include "vhostd/features.h"
+#include "vhostd/limits.h"
+#include "vhostd/log.h"
+#include "vhostd/port.h"
 
-static struct vhostd *vhostd;	/* librte_vhost callbacks carry no context */
 
 static uint16_t
 vhost_rx(uint16_t vid, uint16_t q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
@@ -92,12 +98,11 @@ const struct vport_ops vhost_port_ops = {
 };
 
 int
-vhost_kick_fd(const struct guest *g, uint16_t vring)
+vhost_kick_fd(int vid, uint16_t vring)
 {
 	struct rte_vhost_vring vr;
 
-	if (g->state != GUEST_RUNNING || rte_vhost_get_vhost_vring(g->vid, vring, &vr) != 0 ||
-	    vr.kickfd < 0)
+	if (rte_vhost_get_vhost_vring(vid, vring, &vr) != 0 || vr.kickfd < 0)
 		return -1;
 	/* Our own reference: librte_vhost closes its fd when the frontend
 	 * sends another (SET_VRING_KICK) or the device goes; the worker's
@@ -105,106 +110,30 @@ vhost_kick_fd(const struct guest *g, uint16_t vring)
 	return fcntl(vr.kickfd, F_DUPFD_CLOEXEC, 0);
 }
 
-static struct guest *
-guest_of_socket(int vid)
+uint64_t
+vhost_vring_kicks(int vid, uint16_t vring)
 {
-	char path[PATH_MAX];
+	struct rte_vhost_vring vr;
+	uint64_t n;
 
-	if (rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
-		return NULL;
-	return guest_by_socket(vhostd, path);
-}
-
-/* The guest whose served connection vid is, or NULL.  Callbacks keyed by
- * vid go through here: a connection the guest does not serve (waiting,
- * refused, or gone) never reaches its state (guest_conn_claim). */
-static struct guest *
-guest_of_vid(int vid)
-{
-	struct guest *g = guest_of_socket(vid);
-
-	return g != NULL && guest_conn_is(g, vid) ? g : NULL;
-}
-
-/*
- * One frontend per guest socket (guest.c, guest_conn_claim), decided here.
- *
- * librte_vhost 22.11 runs every connection callback of server sockets on
- * one thread (vhost-events), in the order poll() lists the fds, listening
- * sockets first.  A frontend that closes its connection and connects again
- * at once is accepted before the old connection's EOF is handled: refused
- * at accept, 706 of 2000 such reconnects failed (measured).  So a
- * connection that comes while another is served waits, with no device, and
- * its first message decides: by then the old connection's teardown has run
- * (its EOF was seen in the poll round of the accept, and the new fd is
- * polled from the next round on).  One connection waits at most; others
- * are refused at accept.  A refused connection is closed.
- */
-static void
-serve_connection(struct guest *g, int vid)
-{
-	__atomic_store_n(&g->vring_enabled, 0, __ATOMIC_RELEASE);
-	g->dirty_log = false;
-	events_add(g->events, EV_CONNECT, (uint64_t)vid, 0, 0, NULL);
-	ratelimit_log(&g->conn_limit, RTE_LOG_INFO, "guest %s: vhost-user connection (vid %d)",
-		      g->cfg.name, vid);
-}
-
-static void
-refuse_connection(struct guest *g, int vid)
-{
-	uint64_t n = __atomic_add_fetch(&g->refused_conns, 1, __ATOMIC_RELAXED);
-
-	if (!g->refused_warned)
-		LOG(WARNING, "guest %s: refused another vhost-user connection on %s (vid %d) while "
-		    "vid %d is served: one frontend per guest socket (%lu refused so far; "
-		    "logged once per connection served)", g->cfg.name, g->cfg.socket, vid,
-		    __atomic_load_n(&g->conn_vid, __ATOMIC_RELAXED), n);
-	g->refused_warned = true;
-}
-
-/* Before each message: may vid's connection talk to librte_vhost? */
-static bool
-connection_admitted(int vid)
-{
-	struct guest *g = guest_of_socket(vid);
-
-	if (g == NULL)
-		return false;
-	if (guest_conn_is(g, vid))
-		return true;
-	if (guest_conn_waits(g, vid) && guest_conn_claim(g, vid) == 0) {
-		serve_connection(g, vid);
-		return true;
-	}
-	/* It keeps the waiting place until librte_vhost has closed it. */
-	refuse_connection(g, vid);
-	return false;
-}
-
-static void
-wake_main(void)
-{
-	uint64_t one = 1;
-
-	vhostd->pending = 1;
-	if (write(vhostd->event_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		LOG(ERR, "eventfd write: %s", strerror(errno));
+	/* The frontend shares the fd: read what is there, never wait. */
+	if (rte_vhost_get_vhost_vring(vid, vring, &vr) != 0 || vr.kickfd < 0 ||
+	    frontend_fd_read(vr.kickfd, &n) != 0)
+		return 0;
+	return n;
 }
 
 json_t *
-vhost_vring_stats(const struct guest *g, uint16_t vring)
+vhost_vring_stats(int vid, uint16_t vring)
 {
 	struct rte_vhost_stat_name names[64];
 	struct rte_vhost_stat vals[64];
 	json_t *o;
 	int n;
 
-	if (g->state != GUEST_RUNNING)
-		return json_null();
-	n = rte_vhost_vring_stats_get_names(g->vid, vring, names, RTE_DIM(names));
+	n = rte_vhost_vring_stats_get_names(vid, vring, names, RTE_DIM(names));
 	if (n <= 0 || n > (int)RTE_DIM(names) ||
-	    rte_vhost_vring_stats_get(g->vid, vring, vals, (unsigned int)n) != n)
+	    rte_vhost_vring_stats_get(vid, vring, vals, (unsigned int)n) != n)
 		return json_null();	/* vring-stats = no */
 	o = json_object();
 	for (int i = 0; i < n; i++) {
@@ -216,36 +145,6 @@ vhost_vring_stats(const struct guest *g, uint16_t vring)
 		json_object_set_new(o, u != NULL ? u + 1 : name, json_integer((json_int_t)vals[i].value));
 	}
 	return o;
-}
-
-uint64_t
-vhost_guest_kicks(struct vhostd *d, struct guest *g)
-{
-	/* Workers that sleep read the kicks of the TX vrings they wait on. */
-	uint64_t seen = worker_guest_kicks(d, g->index), total = seen - g->kicks_read;
-
-	g->kicks_read = seen;
-	if (g->state != GUEST_RUNNING)
-		return total;
-	/* While we poll, nobody reads a vring's kick eventfd: its counter is the
-	 * number of times the guest notified us since the last read.  With
-	 * suppression working it stays near zero.  A guest in adaptive or
-	 * interrupt mode has its TX kick eventfds read by the workers: reading
-	 * them here would steal their wake-ups. */
-	for (uint16_t i = 0; i < g->nb_vrings; i++) {
-		struct rte_vhost_vring vr;
-		uint64_t n;
-
-		if (g->cfg.notify != NOTIFY_POLL && i % 2 == 1)
-			continue;
-		if (rte_vhost_get_vhost_vring(g->vid, i, &vr) != 0 || vr.kickfd < 0)
-			continue;
-		/* The frontend shares the fd: read what is there, never wait
-		 * (we hold d->lock). */
-		if (frontend_fd_read(vr.kickfd, &n) == 0)
-			total += n;
-	}
-	return total;
 }
 
 static const char *const protocol_names[] = {
@@ -275,33 +174,45 @@ vhost_protocol_feature_name(unsigned int bit)
 }
 
 void
-vhost_device_info(const struct guest *g, uint64_t *protocol, uint16_t *mtu, int *numa)
+vhost_device_features(int vid, uint64_t *features, uint64_t *protocol)
 {
+	*features = 0;
 	*protocol = 0;
-	*mtu = 0;
-	*numa = -1;
-	if (g->state != GUEST_RUNNING)
-		return;
-	rte_vhost_get_negotiated_protocol_features(g->vid, protocol);
-	if (rte_vhost_get_mtu(g->vid, mtu) != 0)
-		*mtu = 0;
-	*numa = rte_vhost_get_numa_node(g->vid);
+	rte_vhost_get_negotiated_features(vid, features);
+	rte_vhost_get_negotiated_protocol_features(vid, protocol);
+}
+
+uint16_t
+vhost_device_vrings(int vid)
+{
+	return rte_vhost_get_vring_num(vid);
 }
 
 int
-vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
+vhost_device_numa(int vid)
+{
+	return rte_vhost_get_numa_node(vid);
+}
+
+int
+vhost_device_mtu(int vid, uint16_t *mtu)
+{
+	return rte_vhost_get_mtu(vid, mtu);
+}
+
+int
+vhost_vring_info(int vid, uint64_t features, uint16_t vring, struct vring_info *vi)
 {
 	struct rte_vhost_vring vr;
-	bool event_idx = features_has(g->features, FEATURE_EVENT_IDX);
+	bool event_idx = features_has(features, FEATURE_EVENT_IDX);
 
 	memset(vi, 0, sizeof(*vi));
 	vi->avail_idx = vi->used_idx = vi->used_event = -1;
-	if (g->state != GUEST_RUNNING || vring >= g->nb_vrings ||
-	    rte_vhost_get_vhost_vring(g->vid, vring, &vr) != 0 || vr.desc == NULL)
+	if (rte_vhost_get_vhost_vring(vid, vring, &vr) != 0 || vr.desc == NULL)
 		return -ENOENT;
 	vi->size = vr.size;
-	rte_vhost_get_vring_base(g->vid, vring, &vi->last_avail_idx, &vi->last_used_idx);
-	if (features_has(g->features, FEATURE_RING_PACKED)) {
+	rte_vhost_get_vring_base(vid, vring, &vi->last_avail_idx, &vi->last_used_idx);
+	if (features_has(features, FEATURE_RING_PACKED)) {
 		/* virtio 1.2, 2.8.10: event suppression structures. */
 		const volatile struct vring_packed_desc_event *dev = vr.device_event;
 		const volatile struct vring_packed_desc_event *drv = vr.driver_event;
@@ -338,18 +249,98 @@ vhost_vring_info(const struct guest *g, uint16_t vring, struct vring_info *vi)
 	return 0;
 }
 
-/* librte_vhost's pre_msg_handle: frontend.c says which messages it must
- * not see. */
+/*
+ * The sockets registered, each with its context: librte_vhost's callbacks
+ * carry only a vid, whose socket path (rte_vhost_get_ifname) finds it.
+ * An entry lives from vhost_socket_register to vhost_socket_unregister,
+ * so a callback of a socket that is gone finds nothing.
+ */
+static struct {
+	pthread_mutex_t lock;
+	const struct vhost_events *ev;
+	struct {
+		char path[VHOSTD_PATH_MAX];
+		void *ctx;
+	} s[VHOSTD_MAX_GUESTS];
+} sockets = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int
+socket_find(const char *path)
+{
+	for (unsigned int i = 0; i < RTE_DIM(sockets.s); i++)
+		if (sockets.s[i].ctx != NULL && strcmp(sockets.s[i].path, path) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+socket_add(const char *path, void *ctx)
+{
+	int ret = -ENOSPC;
+
+	if (strlen(path) >= sizeof(sockets.s[0].path))
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&sockets.lock);
+	if (socket_find(path) >= 0) {
+		ret = -EADDRINUSE;
+		goto out;
+	}
+	for (unsigned int i = 0; i < RTE_DIM(sockets.s); i++) {
+		if (sockets.s[i].ctx != NULL)
+			continue;
+		snprintf(sockets.s[i].path, sizeof(sockets.s[i].path), "%s", path);
+		sockets.s[i].ctx = ctx;
+		ret = 0;
+		break;
+	}
+out:
+	pthread_mutex_unlock(&sockets.lock);
+	return ret;
+}
+
+static void
+socket_remove(const char *path)
+{
+	int i;
+
+	pthread_mutex_lock(&sockets.lock);
+	i = socket_find(path);
+	if (i >= 0)
+		sockets.s[i].ctx = NULL;
+	pthread_mutex_unlock(&sockets.lock);
+}
+
+/* The context of vid's socket, or NULL. */
+static void *
+ctx_of(int vid)
+{
+	char path[PATH_MAX];
+	void *ctx = NULL;
+	int i;
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
+		return NULL;
+	pthread_mutex_lock(&sockets.lock);
+	i = socket_find(path);
+	if (i >= 0)
+		ctx = sockets.s[i].ctx;
+	pthread_mutex_unlock(&sockets.lock);
+	return ctx;
+}
+
+/*
+ * librte_vhost's pre_msg_handle.  Which connection may talk is the layer
+ * above's to say (one frontend per guest socket); what a message may ask
+ * is frontend.c's.
+ */
 static enum rte_vhost_msg_result
 on_message(int vid, void *msg)
 {
-	struct guest *g;
+	void *ctx = ctx_of(vid);
 	unsigned int queues;
-	bool reply;
 	const char *why;
-	uint32_t req;
 
-	if (!connection_admitted(vid)) {
+	if (ctx == NULL || !sockets.ev->admit(ctx, vid)) {
 		/* Closed even when a reply is asked for: librte_vhost answers
 		 * an ERR with NEED_REPLY and keeps the connection open. */
 		frontend_msg_refuse(msg);
@@ -357,22 +348,16 @@ on_message(int vid, void *msg)
 	}
 	/* After admission: a waiting connection may just have become the
 	 * served one. */
-	g = guest_of_vid(vid);
-	queues = g != NULL ? g->cfg.queues : 1;
+	queues = sockets.ev->queues(ctx, vid);
+	if (queues == 0)
+		queues = 1;
 	if (frontend_msg_answer(msg, queues))
 		return RTE_VHOST_MSG_RESULT_REPLY;
 	why = frontend_msg_check(msg, queues);
-	frontend_msg_record(g, msg, why);
+	sockets.ev->on_message(ctx, vid, msg, why);
 	if (why == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;	/* librte_vhost's to handle */
 	frontend_msg_close_fds(msg);
-	req = frontend_msg_request(msg, &reply);
-	if (g != NULL) {
-		__atomic_fetch_add(&g->refused_msgs, 1, __ATOMIC_RELAXED);
-		ratelimit_log(&g->log_limit, RTE_LOG_WARNING, "guest %s: refused vhost-user "
-			      "request %u (%s); %s", g->cfg.name, req, why,
-			      reply ? "answered with an error" : "the connection is closed");
-	}
 	return RTE_VHOST_MSG_RESULT_ERR;
 }
 
@@ -388,142 +373,62 @@ static const struct rte_vhost_user_extern_ops message_filter = {
 static int
 on_new_connection(int vid)
 {
-	struct guest *g = guest_of_socket(vid);
+	void *ctx = ctx_of(vid);
 
-	if (g == NULL)
+	if (ctx == NULL)
 		return -1;
 	/* Without the filter no message is checked, and a waiting connection
 	 * would never be decided on. */
 	if (rte_vhost_extern_callback_register(vid, &message_filter, NULL) != 0) {
-		LOG(ERR, "guest %s: cannot filter vhost-user messages; closing vid %d",
-		    g->cfg.name, vid);
+		LOG(ERR, "vhost-user vid %d: cannot filter its messages; closing it", vid);
 		return -1;
 	}
-	if (guest_conn_claim(g, vid) == 0) {
-		serve_connection(g, vid);
-	} else if (guest_conn_wait(g, vid) != 0) {
-		refuse_connection(g, vid);
-		return -EBUSY;
-	}
-	return 0;
+	return sockets.ev->on_connect(ctx, vid);
 }
 
 static void
 on_destroy_connection(int vid)
 {
-	struct guest *g = guest_of_socket(vid);
+	void *ctx = ctx_of(vid);
 
-	if (g == NULL)
-		return;
-	if (guest_conn_is(g, vid)) {
-		events_add(g->events, EV_DISCONNECT, (uint64_t)vid, 0, 0, NULL);
-		ratelimit_log(&g->conn_limit, RTE_LOG_INFO, "guest %s: vhost-user connection "
-			      "closed (vid %d)", g->cfg.name, vid);
-		/* The frontend closed it (vhostd's own stop closes without
-		 * this callback): most likely its QEMU is gone, and the next
-		 * one negotiates afresh.  One that only reconnects gets the
-		 * same offer from this vhostd and is saved again. */
-		guest_pin_forget(vhostd, g->cfg.name);
-	}
-	guest_conn_release(g, vid);	/* the next frontend may be served */
+	if (ctx != NULL)
+		sockets.ev->on_disconnect(ctx, vid);
 }
 
 static int
 on_new_device(int vid)
 {
-	struct guest *g = guest_of_vid(vid);
-	char names[1024];
-	uint64_t features = 0, protocol = 0;
-	int ret;
+	void *ctx = ctx_of(vid);
 
-	if (g == NULL)
-		return -1;
-	rte_vhost_get_negotiated_features(vid, &features);
-	rte_vhost_get_negotiated_protocol_features(vid, &protocol);
-	/* Before the device runs: a restart right after must find it. */
-	guest_pin_save(vhostd, g, features, protocol);
-	pthread_mutex_lock(&vhostd->lock);
-	g->vid = vid;
-	g->features = features;
-	g->nb_vrings = rte_vhost_get_vring_num(vid);
-	g->state = GUEST_RUNNING;
-	g->nb_pairs = guest_served_pairs(g);
-	g->connects++;
-	/* Where librte_vhost found the guest's memory (it moves its own
-	 * structures there, numa_realloc).  Read again on every new_device,
-	 * so a device recreated after a memory table change is placed anew:
-	 * destroy_device released its queues. */
-	g->numa = rte_vhost_get_numa_node(vid);
-	ret = publish_workers(vhostd);
-	pthread_mutex_unlock(&vhostd->lock);
-	if (ret != 0) {
-		LOG(ERR, "guest %s: cannot publish poll lists: %s", g->cfg.name, strerror(-ret));
-		return -1;
-	}
-	events_add(g->events, EV_DEVICE_READY, (uint64_t)vid, g->nb_vrings, 0, NULL);
-	features_format(features, names, sizeof(names));
-	LOG(INFO, "guest %s: device ready (vid %d), %s ring, %u vrings, serving %u queue "
-	    "pair(s), NUMA node %d", g->cfg.name, vid,
-	    features_has(features, FEATURE_RING_PACKED) ? "packed" : "split", g->nb_vrings,
-	    g->nb_pairs, rte_vhost_get_numa_node(vid));
-	LOG(INFO, "guest %s: features 0x%016lx: %s", g->cfg.name, features, names);
-	if (g->nb_vrings / 2 > g->cfg.queues)
-		LOG(WARNING, "guest %s: the driver set up %u queue pairs, queues = %u: the "
-		    "extra pairs are not served", g->cfg.name, g->nb_vrings / 2, g->cfg.queues);
-	return 0;
+	return ctx != NULL ? sockets.ev->on_new_device(ctx, vid) : -1;
 }
 
 static void
 on_destroy_device(int vid)
 {
-	/* Keyed by the device, not the connection: the device served must
-	 * stop whatever happened to its connection (workers still poll it),
-	 * and no other vid may stop it. */
-	struct guest *g = guest_of_socket(vid);
+	void *ctx = ctx_of(vid);
 
-	if (g == NULL)
-		return;
-	pthread_mutex_lock(&vhostd->lock);
-	if (g->state != GUEST_RUNNING || g->vid != vid) {
-		pthread_mutex_unlock(&vhostd->lock);
-		return;
-	}
-	g->state = GUEST_DOWN;
-	g->nb_pairs = 0;
-	g->disconnects++;
-	if (publish_workers(vhostd) != 0)
-		LOG(ERR, "guest %s: cannot publish poll lists", g->cfg.name);
-	g->vid = -1;
-	pthread_mutex_unlock(&vhostd->lock);
-	events_add(g->events, EV_DEVICE_STOPPED, (uint64_t)vid, 0, 0, NULL);
-	LOG(INFO, "guest %s: device stopped (vid %d)", g->cfg.name, vid);
+	if (ctx != NULL)
+		sockets.ev->on_destroy(ctx, vid);
 }
 
 static int
 on_vring_state_changed(int vid, uint16_t vring, int enable)
 {
-	struct guest *g = guest_of_vid(vid);
+	void *ctx = ctx_of(vid);
 
-	/* Virtqueue locks held: record and defer (see the top of this file). */
-	if (g == NULL || vring >= 64)
-		return 0;
-	if (enable)
-		__atomic_fetch_or(&g->vring_enabled, 1ULL << vring, __ATOMIC_RELEASE);
-	else
-		__atomic_fetch_and(&g->vring_enabled, ~(1ULL << vring), __ATOMIC_RELEASE);
-	__atomic_store_n(&g->vring_changed, 1, __ATOMIC_RELEASE);
-	wake_main();
+	if (ctx != NULL)
+		sockets.ev->on_vring_state(ctx, vid, vring, enable != 0);
 	return 0;
 }
 
 static int
 on_features_changed(int vid, uint64_t features)
 {
-	struct guest *g = guest_of_vid(vid);
+	void *ctx = ctx_of(vid);
 
-	if (g != NULL)
-		LOG(INFO, "guest %s: features changed to 0x%016lx%s", g->cfg.name, features,
-		    RTE_VHOST_NEED_LOG(features) ? " (dirty logging: migration)" : "");
+	if (ctx != NULL)
+		sockets.ev->on_features(ctx, vid, features);
 	return 0;
 }
 
@@ -536,12 +441,10 @@ static const struct rte_vhost_device_ops device_ops = {
 	.destroy_connection = on_destroy_connection,
 };
 
-int
-vhost_init(struct vhostd *d)
+void
+vhost_init(const struct vhost_events *ev)
 {
-	vhostd = d;
-	d->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	return d->event_fd < 0 ? -errno : 0;
+	sockets.ev = ev;
 }
 
 /*
@@ -550,164 +453,142 @@ vhost_init(struct vhostd *d)
  * anything that is not a socket.
  */
 static int
-prepare_server_path(const struct guest *g)
+prepare_server_path(const struct vhost_socket *s)
 {
 	char why[256];
 	bool stale;
 	int ret;
 
-	ret = fs_socket_prepare(g->cfg.socket, &stale, why, sizeof(why));
+	ret = fs_socket_prepare(s->path, &stale, why, sizeof(why));
 	if (ret != 0)
-		LOG(ERR, "guest %s: socket %s: %s", g->cfg.name, g->cfg.socket, why);
+		LOG(ERR, "guest %s: socket %s: %s", s->name, s->path, why);
 	else if (stale)
-		LOG(INFO, "guest %s: removed stale socket %s", g->cfg.name, g->cfg.socket);
+		LOG(INFO, "guest %s: removed stale socket %s", s->name, s->path);
 	return ret;
-}
-
-static bool
-has_socket_perms(const struct config_guest *c)
-{
-	return c->mode == GUEST_MODE_SERVER &&
-	       (c->socket_uid != (uid_t)-1 || c->socket_gid != (gid_t)-1 || c->socket_mode >= 0);
 }
 
 /* Server mode: give the socket librte_vhost just bound its socket-owner,
  * -group and -mode (without following a symlink: fs.c). */
 static int
-apply_socket_perms(const struct guest *g)
+apply_socket_perms(const struct vhost_socket *s)
 {
-	const struct config_guest *c = &g->cfg;
 	struct stat st;
 	char why[256];
 	int ret;
 
-	ret = fs_socket_perms(c->socket, c->socket_uid, c->socket_gid, c->socket_mode, &st,
+	ret = fs_socket_perms(s->path, s->uid, s->gid, s->mode, &st,
 			      why, sizeof(why));
 	if (ret != 0) {
 		LOG(ERR, "guest %s: cannot give socket %s to user '%s' group '%s': %s%s",
-		    c->name, c->socket, c->socket_owner[0] ? c->socket_owner : "(unchanged)",
-		    c->socket_group[0] ? c->socket_group : "(unchanged)", why,
+		    s->name, s->path, s->owner[0] ? s->owner : "(unchanged)",
+		    s->group[0] ? s->group : "(unchanged)", why,
 		    ret == -EPERM ? " (socket-owner needs CAP_CHOWN; without it socket-group "
 		    "must be a group of vhostd's user)" : "");
 		return ret;
 	}
-	LOG(INFO, "guest %s: socket %s owner %s, group %s, mode %04o", c->name, c->socket,
-	    c->socket_owner[0] ? c->socket_owner : "(vhostd's)",
-	    c->socket_group[0] ? c->socket_group : "(vhostd's)", st.st_mode & 0777);
+	LOG(INFO, "guest %s: socket %s owner %s, group %s, mode %04o", s->name, s->path,
+	    s->owner[0] ? s->owner : "(vhostd's)", s->group[0] ? s->group : "(vhostd's)",
+	    st.st_mode & 0777);
 	return 0;
 }
 
 int
-vhost_guest_register(struct vhostd *d, struct guest *g)
+vhost_socket_register(const struct vhost_socket *s, void *ctx)
 {
-	const char *path = g->cfg.socket;
-	uint64_t flags = 0, lib = 0, missing;
-	mode_t old_umask = 0;
-	char names[1024];
-	bool perms;
+	uint64_t flags = 0;
 	int ret;
 
 	/* Per-vring counters in librte_vhost, among them the interrupts raised
 	 * toward the guest (guest_notifications), for guest show. */
-	if (d->cfg.daemon.vring_stats)
+	if (s->vring_stats)
 		flags |= RTE_VHOST_USER_NET_STATS_ENABLE;
-	if (g->cfg.mode == GUEST_MODE_CLIENT) {
+	if (s->client) {
 		flags |= RTE_VHOST_USER_CLIENT;	/* reconnects until QEMU listens */
 	} else {
-		ret = prepare_server_path(g);
+		ret = prepare_server_path(s);
 		if (ret != 0)
 			return ret;
 	}
-	/* 1. register */
-	if (rte_vhost_driver_register(path, flags) != 0) {
-		LOG(ERR, "guest %s: cannot register vhost-user socket %s", g->cfg.name, path);
+	ret = socket_add(s->path, ctx);
+	if (ret != 0) {
+		LOG(ERR, "guest %s: cannot register vhost-user socket %s: %s", s->name, s->path,
+		    strerror(-ret));
+		return ret;
+	}
+	if (rte_vhost_driver_register(s->path, flags) != 0) {
+		LOG(ERR, "guest %s: cannot register vhost-user socket %s", s->name, s->path);
+		socket_remove(s->path);
 		return -EINVAL;
 	}
-	/* 2. feature policy */
-	rte_vhost_driver_get_features(path, &lib);
-	g->offered = features_offer(lib, g->cfg.features_on, g->cfg.features_off);
-	if (g->cfg.queues == 1)
-		g->offered &= ~FEATURE_BIT(FEATURE_MQ);	/* nothing to steer */
-	/* TCP over IPv6 is segmented only by hardware (librte_gso 22.11 has no
-	 * IPv6 TCP): offer HOST_TSO6 when the uplink does it. */
-	if ((d->uplinks[g->uplink].tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
-	    !(g->cfg.features_off & FEATURE_BIT(FEATURE_HOST_TSO6)))
-		g->offered |= lib & FEATURE_BIT(FEATURE_HOST_TSO6);
-	if ((g->offered & FEATURE_BIT(FEATURE_HOST_TSO6)) &&
-	    !(d->uplinks[g->uplink].tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
-		LOG(WARNING, "guest %s: host-tso6 offered by policy but uplink %s cannot segment: "
-		    "IPv6 TSO frames to it will be dropped (drop_bad_offload)", g->cfg.name,
-		    g->cfg.uplink);
-	/* Last: a connected guest keeps what it negotiated (guest_pin.c). */
-	g->pinned = guest_pin_offer(d, g, lib, g->offered);
-	g->offered |= g->pinned;
-	missing = g->cfg.features_on & ~lib;
-	if (missing != 0) {
-		features_format(missing, names, sizeof(names));
-		LOG(WARNING, "guest %s: librte_vhost cannot offer %s", g->cfg.name, names);
+	if (rte_vhost_driver_callback_register(s->path, &device_ops) != 0) {
+		LOG(ERR, "guest %s: cannot set up %s", s->name, s->path);
+		vhost_socket_unregister(s->path);
+		return -EINVAL;
 	}
+	return 0;
+}
+
+uint64_t
+vhost_socket_lib_features(const char *path)
+{
+	uint64_t lib = 0;
+
+	rte_vhost_driver_get_features(path, &lib);
+	return lib;
+}
+
+int
+vhost_socket_offer(const char *path, uint64_t offered)
+{
+	uint64_t lib = vhost_socket_lib_features(path), proto = 0;
+	int ret;
+
 	/* Only ever remove bits: rte_vhost_driver_set_features() would also
 	 * switch off librte_vhost's built-in net backend (it takes the caller
 	 * for a device of its own), and every burst call would then fail. */
-	ret = rte_vhost_driver_disable_features(path, lib & ~g->offered);
-	/* No inflight tracking for a net device (see on_message). */
+	ret = rte_vhost_driver_disable_features(path, lib & ~offered);
+	/* No inflight tracking for a net device (frontend.c). */
 	if (ret == 0) {
-		uint64_t proto = 0;
-
 		rte_vhost_driver_get_protocol_features(path, &proto);
 		ret = rte_vhost_driver_set_protocol_features(path,
 			proto & ~(1ULL << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD));
 	}
-	/* 3. callbacks */
-	if (ret == 0)
-		ret = rte_vhost_driver_callback_register(path, &device_ops);
-	if (ret != 0) {
-		LOG(ERR, "guest %s: cannot set up %s", g->cfg.name, path);
-		goto err_unregister;
-	}
-	g->registered = true;
-	/* 4. start: server mode listens now; client mode starts connecting.
-	 * A socket with permissions of its own is born 0600 (bind(2) follows
-	 * the umask; no other thread creates files meanwhile) and opened up
-	 * only by apply_socket_perms(): nobody else connects in between. */
-	perms = has_socket_perms(&g->cfg);
+	return ret == 0 ? 0 : -EINVAL;
+}
+
+int
+vhost_socket_start(const struct vhost_socket *s)
+{
+	mode_t old_umask = 0;
+	bool perms = s->perms && !s->client;
+	int ret;
+
+	/* Server mode listens now; client mode starts connecting.  A socket
+	 * with permissions of its own is born 0600 (bind(2) follows the
+	 * umask; no other thread creates files meanwhile) and opened up only
+	 * by apply_socket_perms(): nobody else connects in between. */
 	if (perms)
 		old_umask = umask(0177);
-	ret = rte_vhost_driver_start(path);
+	ret = rte_vhost_driver_start(s->path);
 	if (perms)
 		umask(old_umask);
 	if (ret != 0) {
-		LOG(ERR, "guest %s: cannot start vhost-user socket %s", g->cfg.name, path);
-		g->registered = false;
-		goto err_unregister;
+		LOG(ERR, "guest %s: cannot start vhost-user socket %s", s->name, s->path);
+		vhost_socket_unregister(s->path);
+		return -EINVAL;
 	}
-	ret = perms ? apply_socket_perms(g) : 0;
-	if (ret != 0) {
-		g->registered = false;
-		rte_vhost_driver_unregister(path);	/* removes the socket file */
-		return ret;			/* EPERM says "CAP_CHOWN" to guest.add */
-	}
-	features_format(g->offered, names, sizeof(names));
-	LOG(INFO, "guest %s: %s %s, uplink %s, offering %s", g->cfg.name,
-	    g->cfg.mode == GUEST_MODE_CLIENT ? "connecting to" : "listening on", path,
-	    g->cfg.uplink, names);
-	return 0;
-
-err_unregister:
-	rte_vhost_driver_unregister(path);
-	return -EINVAL;
+	ret = perms ? apply_socket_perms(s) : 0;
+	if (ret != 0)
+		vhost_socket_unregister(s->path);	/* removes the socket file */
+	return ret;				/* EPERM says "CAP_CHOWN" to guest.add */
 }
 
 void
-vhost_guest_unregister(struct vhostd *d, struct guest *g)
+vhost_socket_unregister(const char *path)
 {
-	(void)d;
-	if (!g->registered)
-		return;
 	/* Closes the connection; destroy_device runs first if the device is up
-	 * (destroy_connection does not: the connection is released here). */
-	if (rte_vhost_driver_unregister(g->cfg.socket) != 0)
-		LOG(WARNING, "guest %s: unregister %s failed", g->cfg.name, g->cfg.socket);
-	guest_conn_forget(g);
-	g->registered = false;
+	 * (destroy_connection does not). */
+	if (rte_vhost_driver_unregister(path) != 0)
+		LOG(WARNING, "vhost-user socket %s: unregister failed", path);
+	socket_remove(path);
 }
