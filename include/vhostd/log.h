@@ -2,7 +2,7 @@
 #ifndef VHOSTD_LOG_H
 #define VHOSTD_LOG_H
 
-/* vhostd's log type (registered in daemon/main.c), for every layer. */
+/* vhostd's log type (registered in lib/log.c), for every layer. */
 
 #include <rte_log.h>
 

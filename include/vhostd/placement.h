@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "limits.h"
+#include "stats.h"
 
 /*
  * Which worker polls which receive queue.  Pure functions over a topology
@@ -82,5 +83,39 @@ unsigned int placement_rebalance(const struct placement_topo *t, const uint64_t 
 				 uint64_t interval, const struct placement_queue *q,
 				 unsigned int nb, unsigned int margin_pct,
 				 struct placement_move *moves, unsigned int max);
+
+/*
+ * Where one receive queue of the daemon (a guest's TX vring, an uplink's RX
+ * queue) is polled and what polling it costs: one record per queue, held
+ * by its guest or uplink (the control side's walk over them: control/place.h).
+ */
+#define NO_WORKER UINT16_MAX
+
+/* The main thread's sample of a queue's load (load.c): the worker's
+ * counters at the last sample, and what the interval before it added. */
+struct queue_sample {
+	uint64_t seen_cycles;
+	uint64_t seen_pkts;
+	uint64_t last_cycles;
+	uint64_t last_pkts;
+};
+
+/* One receive queue.  worker, polled_by and sample are the main thread's
+ * (under d->lock); load is written by the worker polling the queue and
+ * sits in a cache line of its own (struct queue_load). */
+struct queue_place {
+	uint16_t worker;		/* assigned (placement), NO_WORKER: none */
+	uint16_t polled_by;		/* the worker whose published list has it */
+	struct queue_sample sample;
+	struct queue_load load;
+};
+
+/* Fresh records: on no worker. */
+static inline void
+place_reset(struct queue_place *p, unsigned int nb)
+{
+	for (unsigned int q = 0; q < nb; q++)
+		p[q].worker = p[q].polled_by = NO_WORKER;
+}
 
 #endif

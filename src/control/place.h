@@ -12,33 +12,13 @@
 #include <stdint.h>
 
 #include "vhostd/config.h"
+#include "vhostd/placement.h"
 #include "vhostd/stats.h"
 
 struct vhostd;
 struct guest;
 struct uplink;
 struct worker;
-
-#define NO_WORKER UINT16_MAX
-
-/* The main thread's sample of a queue's load (load.c): the worker's
- * counters at the last sample, and what the interval before it added. */
-struct queue_sample {
-	uint64_t seen_cycles;
-	uint64_t seen_pkts;
-	uint64_t last_cycles;
-	uint64_t last_pkts;
-};
-
-/* One receive queue.  worker, polled_by and sample are the main thread's
- * (under d->lock); load is written by the worker polling the queue and
- * sits in a cache line of its own (struct queue_load). */
-struct queue_place {
-	uint16_t worker;		/* assigned (placement), NO_WORKER: none */
-	uint16_t polled_by;		/* the worker whose published list has it */
-	struct queue_sample sample;
-	struct queue_load load;
-};
 
 /* A placed queue as place_next() hands it out. */
 struct place_ref {
@@ -75,14 +55,6 @@ bool place_next(struct place_iter *it);
 /* Caller holds d->lock. */
 #define PLACE_FOREACH(it, d, flags) \
 	for (struct place_iter it = place_iter_init((d), (flags)); place_next(&it);)
-/* Fresh records: on no worker. */
-static inline void
-place_reset(struct queue_place *p, unsigned int nb)
-{
-	for (unsigned int q = 0; q < nb; q++)
-		p[q].worker = p[q].polled_by = NO_WORKER;
-}
-
 /* load.c: the load sampling that the rebalancer decides on and vhostctl
  * shows as LOAD%.  Main thread, d->lock held. */
 void load_sample(struct vhostd *d, uint64_t now);

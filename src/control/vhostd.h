@@ -20,6 +20,7 @@
 #include "vhostd/ratelimit.h"
 #include "vhostd/stats.h"
 #include "ports/frontend.h"
+#include "ports/uplink.h"
 #include "ports/vhost.h"
 
 #include "control/place.h"
@@ -58,31 +59,6 @@ struct worker {
 	struct rte_gso_ctx gso;		/* software TSO (offload.c) */
 	struct rte_mempool *gso_indirect;
 } __attribute__((aligned(64)));
-
-struct uplink {
-	struct config_uplink cfg;
-	uint16_t index;
-	uint16_t port;
-	uint16_t nb_rxq;
-	uint16_t nb_txq;
-	uint16_t nb_rxd;		/* descriptors per queue, as the device took them */
-	uint16_t nb_txd;
-	unsigned int nb_workers;	/* counter blocks in stats */
-	int socket;
-	bool started;
-	bool shared_txq;		/* fewer TX queues than workers */
-	bool rx_intr;			/* every RX queue has an interrupt fd */
-	uint64_t tx_offloads;		/* RTE_ETH_TX_OFFLOAD_* enabled: the device
-					 * finishes these for guests */
-	bool rx_partial_csum;		/* may receive unfinished checksums
-					 * (net_af_packet, offload.h) */
-	struct rte_mempool *pool;
-	struct ratelimit log_limit;	/* bad frames from the wire (datapath.c) */
-	struct queue_place place[VHOSTD_MAX_QUEUES];	/* RX queues (place.h) */
-	rte_spinlock_t txlock[VHOSTD_MAX_WORKERS];
-	struct port_stats *stats;	/* one block per worker */
-	struct port_stats base;		/* subtracted: set by a stats reset */
-};
 
 enum guest_state {
 	GUEST_DOWN,			/* no vhost device */

@@ -19,9 +19,9 @@
 #include <rte_mbuf.h>
 
 #include "datapath/poll_list.h"
-#include "control/vhostd.h"	/* struct uplink and LOG only: nothing is called */
 #include "ports/uplink.h"
 #include "vhostd/devargs.h"
+#include "vhostd/log.h"
 
 static uint16_t
 eth_rx(uint16_t port, uint16_t q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)

@@ -6,19 +6,48 @@
  * The ethdev adapter (uplink.c): the only file that talks to ethdev.  The
  * layers above get an uplink ready in three steps and read what the device
  * says through the functions below, never through rte_eth_* themselves.
- * struct uplink is the daemon's (control/vhostd.h); the mempool is the
- * caller's: uplink.c calls nothing above src/ports.
+ * The caller owns the struct uplink and gives the mempool: uplink.c
+ * includes and calls nothing above src/ports.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_spinlock.h>
+
 #include "vhostd/config.h"
+#include "vhostd/limits.h"
+#include "vhostd/placement.h"
+#include "vhostd/ratelimit.h"
 #include "vhostd/stats.h"
 
 struct rte_mempool;
-struct uplink;
+
+struct uplink {
+	struct config_uplink cfg;
+	uint16_t index;
+	uint16_t port;
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	uint16_t nb_rxd;		/* descriptors per queue, as the device took them */
+	uint16_t nb_txd;
+	unsigned int nb_workers;	/* counter blocks in stats */
+	int socket;
+	bool started;
+	bool shared_txq;		/* fewer TX queues than workers */
+	bool rx_intr;			/* every RX queue has an interrupt fd */
+	uint64_t tx_offloads;		/* RTE_ETH_TX_OFFLOAD_* enabled: the device
+					 * finishes these for guests */
+	bool rx_partial_csum;		/* may receive unfinished checksums
+					 * (net_af_packet, offload.h) */
+	struct rte_mempool *pool;
+	struct ratelimit log_limit;	/* bad frames from the wire (datapath.c) */
+	struct queue_place place[VHOSTD_MAX_QUEUES];	/* RX queues (place.h) */
+	rte_spinlock_t txlock[VHOSTD_MAX_WORKERS];
+	struct port_stats *stats;	/* one block per worker */
+	struct port_stats base;		/* subtracted: set by a stats reset */
+};
 
 /*
  * 1. Probe: find the port the EAL made of cfg->device, check that it has
