@@ -107,6 +107,27 @@ guest_pools_reap(struct vhostd *d, bool force)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Kicks the workers read from slot's TX vrings while asleep (summed). */
+static uint64_t
+workers_kicks(const struct vhostd *d, uint16_t slot)
+{
+	uint64_t n = 0;
+
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		n += __atomic_load_n(&d->workers[w].kicks[slot], __ATOMIC_RELAXED);
+	return n;
+}
+
+uint64_t
+guest_kicks(struct vhostd *d, struct guest *g)
+{
+	/* Workers that sleep read the kicks of the TX vrings they wait on. */
+	uint64_t seen = workers_kicks(d, g->index), total = seen - g->kicks_read;
+
+	g->kicks_read = seen;
+	return total + vhost_guest_kicks(g);
+}
+
 int
 guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 {
@@ -121,7 +142,7 @@ guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 	memset(g->txq_worker, 0xff, sizeof(g->txq_worker));	/* NO_WORKER */
 	memset(g->txq_polled, 0xff, sizeof(g->txq_polled));
 	g->numa = -1;
-	g->kicks_read = worker_guest_kicks(d, g->index);	/* the slot's last guest's */
+	g->kicks_read = workers_kicks(d, g->index);	/* the slot's last guest's */
 	g->stats = rte_zmalloc("guest_stats", d->nb_workers * sizeof(*g->stats),
 			       RTE_CACHE_LINE_SIZE);
 	if (g->stats == NULL)
@@ -341,7 +362,7 @@ guest_print_stats(struct vhostd *d, struct guest *g, FILE *f)
 	struct port_stats sum;
 
 	guest_counters(d, g, &sum);
-	g->kicks += vhost_guest_kicks(d, g);
+	g->kicks += guest_kicks(d, g);
 	fprintf(f, "guest %s state=%s vid=%d ring=%s pairs=%u connects=%lu disconnects=%lu "
 		"kicks=%lu\n",
 		g->cfg.name, guest_state_name(g), g->state == GUEST_RUNNING ? g->vid : -1,

@@ -15,9 +15,11 @@
 
 #include "vhostd/config.h"
 #include "vhostd/events.h"
+#include "vhostd/log.h"
 #include "vhostd/notify.h"
 #include "vhostd/ratelimit.h"
 #include "vhostd/stats.h"
+#include "datapath/worker.h"
 
 struct rte_mempool;
 struct rte_rcu_qsbr;
@@ -25,10 +27,6 @@ struct dp_worker;
 struct fwd_table;
 struct ctl;
 struct dp_capture;
-
-extern int vhostd_logtype;
-#define LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_##level, vhostd_logtype, "vhostd: " fmt "\n", ##__VA_ARGS__)
 
 #define NO_WORKER UINT16_MAX
 
@@ -40,33 +38,6 @@ struct queue_meter {
 	uint64_t last_cycles;
 	uint64_t last_pkts;
 };
-
-struct worker {
-	unsigned int index;
-	unsigned int lcore;
-	struct dp_worker *dp;		/* published with a release store */
-	struct rte_rcu_qsbr *qsv;
-	volatile bool stop;
-	/* Written by the worker only.  Cycles are TSC cycles spent in loops
-	 * that received something (busy) or nothing (idle); cycles per packet
-	 * = busy_cycles / pkts, as testpmd --record-core-cycles and OVS
-	 * pmd-stats-show count them. */
-	uint64_t loops;
-	uint64_t busy_loops;
-	uint64_t busy_cycles;
-	uint64_t idle_cycles;
-	uint64_t pkts;			/* received from guests and uplinks */
-	uint64_t sleep_cycles;		/* spent asleep (notify.c) */
-	bool asleep;			/* in epoll_wait now (for guest show) */
-	struct notify notify;		/* sleep state and its counters */
-	uint64_t kicks[VHOSTD_MAX_GUESTS];	/* kicks read while asleep, by guest slot */
-	int wake_fd;			/* eventfd: a new poll list, or stop */
-	int epoll_fd;			/* the worker's own: built from dp */
-	const struct dp_worker *epoll_dp;	/* ... this one */
-	uint64_t epoll_gen;
-	struct rte_gso_ctx gso;		/* software TSO (offload.c) */
-	struct rte_mempool *gso_indirect;
-} __attribute__((aligned(64)));
 
 struct uplink {
 	struct config_uplink cfg;
@@ -131,7 +102,7 @@ struct guest {
 	uint64_t connects;
 	uint64_t disconnects;
 	uint64_t kicks;			/* guest notifications seen (sampled) */
-	uint64_t kicks_read;		/* worker_guest_kicks() at the last sample */
+	uint64_t kicks_read;		/* workers' kicks at the last sample (guest_kicks) */
 	uint64_t refused_msgs;		/* vhost-user messages refused (vhost.c) */
 	struct ratelimit log_limit;	/* its misbehaviour's log lines (ratelimit.h) */
 	struct ratelimit conn_limit;	/* its connect/close lines: a frontend (or a
@@ -215,13 +186,6 @@ void rebalance_tick(struct vhostd *d);
 /* Busy cycles of the last interval as a percentage of one worker. */
 double rebalance_pct(const struct vhostd *d, uint64_t cycles);
 
-/* worker.c */
-int worker_main(void *arg);
-/* Kicks the workers read from guest slot's TX vrings while asleep (summed). */
-uint64_t worker_guest_kicks(struct vhostd *d, uint16_t slot);
-/* Make a sleeping worker look at its poll list (and its stop flag) again. */
-void worker_wake(struct worker *wk);
-
 /* main.c: the mbuf pool of a NUMA node, created on first use. */
 struct rte_mempool *vhostd_pool(struct vhostd *d, int socket);
 
@@ -263,10 +227,11 @@ const char *vhost_protocol_feature_name(unsigned int bit);
  * off.  Caller holds d->lock. */
 json_t *vhost_vring_stats(const struct guest *g, uint16_t vring);
 
-/* Kicks since the last call: drained from the kick eventfds of a running
- * guest that nobody else reads, plus those the workers read while asleep.
- * Caller holds d->lock (so the device cannot be destroyed meanwhile). */
-uint64_t vhost_guest_kicks(struct vhostd *d, struct guest *g);
+/* Kicks since the last call drained from the kick eventfds of a running
+ * guest that nobody else reads (the workers count those they read while
+ * asleep: guest_kicks() adds them).  Caller holds d->lock (so the device
+ * cannot be destroyed meanwhile). */
+uint64_t vhost_guest_kicks(struct guest *g);
 /* A duplicate of vring's kick eventfd (the caller closes it), or -1. */
 int vhost_kick_fd(const struct guest *g, uint16_t vring);
 int vhost_guest_register(struct vhostd *d, struct guest *g);
@@ -292,8 +257,6 @@ void frontend_msg_refuse(void *msg);
 /* The flight recorder's view of a message for g (events.h), refused ones
  * (why != NULL) with the reason; g may be NULL. */
 void frontend_msg_record(struct guest *g, const void *msg, const char *why);
-/* Read a notification eventfd's counter; never waits (-EAGAIN when 0). */
-int frontend_fd_read(int fd, uint64_t *val);
 
 /* guest.c */
 /* Fill a slot from guest_slot_alloc() with a validated config. */
@@ -338,6 +301,9 @@ void guest_slot_free(struct vhostd *d, struct guest *g);
 void guest_print_stats(struct vhostd *d, struct guest *g, FILE *f);
 void guest_counters(struct vhostd *d, struct guest *g, struct port_stats *out);
 void guest_counters_reset(struct vhostd *d, struct guest *g);
+/* Kicks since the last call: those the workers read from g's TX vrings
+ * while asleep, plus vhost_guest_kicks().  Caller holds d->lock. */
+uint64_t guest_kicks(struct vhostd *d, struct guest *g);
 const char *guest_state_name(const struct guest *g);
 
 /* guest_events.c: the flight recorders' daemon side (main thread). */

@@ -214,7 +214,7 @@ guest_detail(struct vhostd *d, struct guest *g)
 
 			json_array_append_new(proto_names, n ? json_string(n) : json_sprintf("bit%u", b));
 		}
-	g->kicks += vhost_guest_kicks(d, g);
+	g->kicks += guest_kicks(d, g);
 	json_object_set_new(j, "vid", g->state == GUEST_RUNNING ? json_integer(g->vid) : json_null());
 	json_object_set_new(j, "mac_check", json_boolean(g->cfg.mac_check));
 	json_object_set_new(j, "numa_node", numa >= 0 ? json_integer(numa) : json_null());

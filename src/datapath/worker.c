@@ -25,7 +25,8 @@
 #include <rte_rcu_qsbr.h>
 
 #include "datapath/poll_list.h"
-#include "control/vhostd.h"
+#include "datapath/worker.h"
+#include "vhostd/log.h"
 
 #define WAKE_TAG UINT32_MAX	/* epoll data of the wake eventfd */
 
@@ -43,16 +44,6 @@ worker_wake(struct worker *wk)
 
 	if (wk->wake_fd >= 0 && write(wk->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		LOG(ERR, "worker %u: wake eventfd write: %s", wk->index, strerror(errno));
-}
-
-uint64_t
-worker_guest_kicks(struct vhostd *d, uint16_t slot)
-{
-	uint64_t n = 0;
-
-	for (unsigned int w = 0; w < d->nb_workers; w++)
-		n += __atomic_load_n(&d->workers[w].kicks[slot], __ATOMIC_RELAXED);
-	return n;
 }
 
 /* A fresh epoll set for dp: the fds of an older list may be closed (and
@@ -195,7 +186,7 @@ sleeper_sleep(void *ctx, unsigned int timeout_us)
 		 * itself (net_tap), and polling empties it.  The frontend shares
 		 * the eventfd and may have emptied it since epoll looked: a read
 		 * that never waits (a stuck worker holds up every publish). */
-		if (rxq->kind == DP_RXQ_GUEST && frontend_fd_read(rxq->fd, &v) == 0)
+		if (rxq->kind == DP_RXQ_GUEST && notify_fd_read(rxq->fd, &v) == 0)
 			__atomic_store_n(&wk->kicks[rxq->obj], wk->kicks[rxq->obj] + v,
 					 __ATOMIC_RELAXED);
 	}

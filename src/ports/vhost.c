@@ -219,12 +219,10 @@ vhost_vring_stats(const struct guest *g, uint16_t vring)
 }
 
 uint64_t
-vhost_guest_kicks(struct vhostd *d, struct guest *g)
+vhost_guest_kicks(struct guest *g)
 {
-	/* Workers that sleep read the kicks of the TX vrings they wait on. */
-	uint64_t seen = worker_guest_kicks(d, g->index), total = seen - g->kicks_read;
+	uint64_t total = 0;
 
-	g->kicks_read = seen;
 	if (g->state != GUEST_RUNNING)
 		return total;
 	/* While we poll, nobody reads a vring's kick eventfd: its counter is the
@@ -242,7 +240,7 @@ vhost_guest_kicks(struct vhostd *d, struct guest *g)
 			continue;
 		/* The frontend shares the fd: read what is there, never wait
 		 * (we hold d->lock). */
-		if (frontend_fd_read(vr.kickfd, &n) == 0)
+		if (notify_fd_read(vr.kickfd, &n) == 0)
 			total += n;
 	}
 	return total;
