@@ -84,4 +84,8 @@ void notify_configure(struct notify *nt, uint64_t threshold, bool backoff,
 unsigned int notify_after_poll(struct notify *nt, const struct notify_ops *ops, void *ctx,
 			       unsigned int n, uint64_t now);
 
+/* Read a notification (kick) eventfd's counter; never waits (-EAGAIN when
+ * 0), whatever the frontend that shares the file did to its flags. */
+int notify_fd_read(int fd, uint64_t *val);
+
 #endif

@@ -121,7 +121,7 @@ guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 	g->uplink = (uint16_t)(u - d->cfg.uplinks);
 	place_reset(g->place, VHOSTD_MAX_QUEUES);
 	g->numa = -1;
-	g->kicks_read = worker_guest_kicks(d, g->index);	/* the slot's last guest's */
+	g->kicks_read = guest_workers_kicks(d, g->index);	/* the slot's last guest's */
 	g->stats = rte_zmalloc("guest_stats", d->nb_workers * sizeof(*g->stats),
 			       RTE_CACHE_LINE_SIZE);
 	if (g->stats == NULL)

@@ -46,10 +46,20 @@ guest_kick_fd(const struct guest *g, uint16_t vring)
 }
 
 uint64_t
+guest_workers_kicks(const struct vhostd *d, uint16_t slot)
+{
+	uint64_t n = 0;
+
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		n += __atomic_load_n(&d->workers[w].kicks[slot], __ATOMIC_RELAXED);
+	return n;
+}
+
+uint64_t
 guest_kicks(struct vhostd *d, struct guest *g)
 {
 	/* Workers that sleep read the kicks of the TX vrings they wait on. */
-	uint64_t seen = worker_guest_kicks(d, g->index), total = seen - g->kicks_read;
+	uint64_t seen = guest_workers_kicks(d, g->index), total = seen - g->kicks_read;
 
 	g->kicks_read = seen;
 	if (g->state != GUEST_RUNNING)

@@ -22,6 +22,7 @@
 #include "ports/frontend.h"
 #include "ports/uplink.h"
 #include "ports/vhost.h"
+#include "datapath/worker.h"
 
 #include "control/place.h"
 
@@ -32,33 +33,6 @@ struct fwd_table;
 struct ctl;
 struct dp_capture;
 
-
-struct worker {
-	unsigned int index;
-	unsigned int lcore;
-	struct dp_worker *dp;		/* published with a release store */
-	struct rte_rcu_qsbr *qsv;
-	volatile bool stop;
-	/* Written by the worker only.  Cycles are TSC cycles spent in loops
-	 * that received something (busy) or nothing (idle); cycles per packet
-	 * = busy_cycles / pkts, as testpmd --record-core-cycles and OVS
-	 * pmd-stats-show count them. */
-	uint64_t loops;
-	uint64_t busy_loops;
-	uint64_t busy_cycles;
-	uint64_t idle_cycles;
-	uint64_t pkts;			/* received from guests and uplinks */
-	uint64_t sleep_cycles;		/* spent asleep (notify.c) */
-	bool asleep;			/* in epoll_wait now (for guest show) */
-	struct notify notify;		/* sleep state and its counters */
-	uint64_t kicks[VHOSTD_MAX_GUESTS];	/* kicks read while asleep, by guest slot */
-	int wake_fd;			/* eventfd: a new poll list, or stop */
-	int epoll_fd;			/* the worker's own: built from dp */
-	const struct dp_worker *epoll_dp;	/* ... this one */
-	uint64_t epoll_gen;
-	struct rte_gso_ctx gso;		/* software TSO (offload.c) */
-	struct rte_mempool *gso_indirect;
-} __attribute__((aligned(64)));
 
 enum guest_state {
 	GUEST_DOWN,			/* no vhost device */
@@ -95,7 +69,7 @@ struct guest {
 	uint64_t connects;
 	uint64_t disconnects;
 	uint64_t kicks;			/* guest notifications seen (sampled) */
-	uint64_t kicks_read;		/* worker_guest_kicks() at the last sample */
+	uint64_t kicks_read;		/* workers' kicks at the last sample (guest_kicks) */
 	uint64_t refused_msgs;		/* vhost-user messages refused (vhost.c) */
 	struct ratelimit log_limit;	/* its misbehaviour's log lines (ratelimit.h) */
 	struct ratelimit conn_limit;	/* its connect/close lines: a frontend (or a
@@ -177,13 +151,6 @@ void publish_free_all(struct vhostd *d);
  * queues off an overloaded worker (main thread, takes d->lock). */
 void rebalance_tick(struct vhostd *d);
 
-/* worker.c */
-int worker_main(void *arg);
-/* Kicks the workers read from guest slot's TX vrings while asleep (summed). */
-uint64_t worker_guest_kicks(struct vhostd *d, uint16_t slot);
-/* Make a sleeping worker look at its poll list (and its stop flag) again. */
-void worker_wake(struct worker *wk);
-
 /* main.c: the mbuf pool of a NUMA node, created on first use. */
 struct rte_mempool *vhostd_pool(struct vhostd *d, int socket);
 
@@ -243,6 +210,8 @@ int guest_kick_fd(const struct guest *g, uint16_t vring);
 /* Kicks since the last call: drained from the kick eventfds of a running
  * guest that nobody else reads, plus those the workers read while asleep. */
 uint64_t guest_kicks(struct vhostd *d, struct guest *g);
+/* Kicks the workers read from guest slot's TX vrings while asleep (summed). */
+uint64_t guest_workers_kicks(const struct vhostd *d, uint16_t slot);
 
 /* guest_events.c: the flight recorders' daemon side (main thread). */
 /* Turn a guest's rate-limit drops that start rising into an event (once a

@@ -3,7 +3,11 @@
  * Notification modes (include/vhostd/notify.h): when a worker sleeps.
  * No DPDK here; worker.c does the arming, polling and sleeping.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "vhostd/notify.h"
 
@@ -94,4 +98,29 @@ notify_after_poll(struct notify *nt, const struct notify_ops *ops, void *ctx, un
 	got = sleep_until_frames(nt, ops, ctx);
 	nt->idle_since = 0;	/* awake: poll for a full threshold again */
 	return got;
+}
+
+/*
+ * Read an eventfd's counter without ever waiting.  The frontend shares the
+ * open file (and its O_NONBLOCK) and may read the counter itself between
+ * our poll and our read; RWF_NOWAIT makes this one read non-blocking
+ * whatever the file's flags say.  A kernel without RWF_NOWAIT for eventfds
+ * answers -EOPNOTSUPP; then only a file that is non-blocking is read.
+ */
+int
+notify_fd_read(int fd, uint64_t *val)
+{
+	struct iovec iov = { .iov_base = val, .iov_len = sizeof(*val) };
+	ssize_t n = preadv2(fd, &iov, 1, -1, RWF_NOWAIT);
+
+	if (n < 0 && errno == EOPNOTSUPP) {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl < 0 || !(fl & O_NONBLOCK))
+			return -EAGAIN;
+		n = read(fd, val, sizeof(*val));
+	}
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*val) ? 0 : -EIO;
 }

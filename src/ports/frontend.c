@@ -62,7 +62,7 @@
  * write only waits when the counter would pass 2^64 - 2, which the
  * frontend can arrange on a blocking one.  O_NONBLOCK belongs to the open
  * file, which the frontend shares and can change back; vhostd's own reads
- * do not depend on it (frontend_fd_read), librte_vhost's call writes do
+ * do not depend on it (notify_fd_read), librte_vhost's call writes do
  * (docs/security.md, "Still open").
  */
 #include <errno.h>
@@ -71,7 +71,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -386,29 +385,4 @@ frontend_msg_close_fds(void *msg)
 		ctx->fds[i] = -1;
 	}
 	ctx->fd_num = 0;
-}
-
-/*
- * Read an eventfd's counter without ever waiting.  The frontend shares the
- * open file (and its O_NONBLOCK) and may read the counter itself between
- * our poll and our read; RWF_NOWAIT makes this one read non-blocking
- * whatever the file's flags say.  A kernel without RWF_NOWAIT for eventfds
- * answers -EOPNOTSUPP; then only a file that is non-blocking is read.
- */
-int
-frontend_fd_read(int fd, uint64_t *val)
-{
-	struct iovec iov = { .iov_base = val, .iov_len = sizeof(*val) };
-	ssize_t n = preadv2(fd, &iov, 1, -1, RWF_NOWAIT);
-
-	if (n < 0 && errno == EOPNOTSUPP) {
-		int fl = fcntl(fd, F_GETFL);
-
-		if (fl < 0 || !(fl & O_NONBLOCK))
-			return -EAGAIN;
-		n = read(fd, val, sizeof(*val));
-	}
-	if (n < 0)
-		return -errno;
-	return n == sizeof(*val) ? 0 : -EIO;
 }

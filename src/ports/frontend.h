@@ -35,7 +35,5 @@ void frontend_msg_refuse(void *msg);
  * offers; dirty_log: whether VHOST_F_LOG_ALL is acked, kept up to date. */
 void frontend_msg_record(struct events *ev, const void *msg, const char *why,
 			 uint64_t offered, bool *dirty_log);
-/* Read a notification eventfd's counter; never waits (-EAGAIN when 0). */
-int frontend_fd_read(int fd, uint64_t *val);
 
 #endif

@@ -39,6 +39,7 @@
 #include "lib/fs.h"
 #include "ports/frontend.h"
 #include "ports/vhost.h"
+#include "vhostd/notify.h"
 #include "vhostd/features.h"
 #include "vhostd/limits.h"
 #include "vhostd/log.h"
@@ -118,7 +119,7 @@ vhost_vring_kicks(int vid, uint16_t vring)
 
 	/* The frontend shares the fd: read what is there, never wait. */
 	if (rte_vhost_get_vhost_vring(vid, vring, &vr) != 0 || vr.kickfd < 0 ||
-	    frontend_fd_read(vr.kickfd, &n) != 0)
+	    notify_fd_read(vr.kickfd, &n) != 0)
 		return 0;
 	return n;
 }

@@ -206,17 +206,20 @@ def bench(ctx, name, cmds, timeout):
     return [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
 
 
-def first_frame(args, mode):
-    """Latency of frames that each follow args.idle seconds of silence."""
+def first_frame(args, mode, extra="", log_lines=None):
+    """Latency of frames that each follow args.idle seconds of silence.
+    log_lines: a list that gets vhostd's log (its last lines)."""
     ctx = Ctx("idle-lat-%s" % mode)
     try:
-        vd = Vhostd(ctx, guests_conf(ctx, 1, mode, "net_ring0"))
+        vd = Vhostd(ctx, guests_conf(ctx, 1, mode, "net_ring0", extra))
         rate = 1e-6 / args.idle        # Mpps: one frame per idle period
         secs = args.samples * args.idle + 0.5
         objs = bench(ctx, "lat-" + mode, ["set burst 1; set rate %.9f" % rate, "start latency",
                                           "sleep %.1f" % secs, "stop", "quit"], secs + 60)
         lat = [o for o in objs if o["type"] == "final"][0]["latency"]
         vd.stop()
+        if log_lines is not None:
+            log_lines.extend(vd.output().splitlines()[-40:])
         ctx.cleanup(keep=False)
         return {k: lat[k] for k in ("samples", "min_us", "p50_us", "p99_us", "max_us")}
     except Exception:
