@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The forwarding loop body: receive a burst, decide per frame, buffer per
- * destination, flush every destination once per loop.  Plain C against
+ * destination (dest.h), flush every destination once per loop.  Plain C against
  * struct vport_ops: no librte_vhost or ethdev call here.
  *
  * Ownership: each destination a frame is buffered for holds one reference
@@ -20,15 +20,15 @@
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
-#include <rte_ethdev.h>	/* RTE_ETH_TX_OFFLOAD_* (constants only) */
 #include <rte_mbuf.h>
 #include <rte_pcapng.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
-#include "datapath/poll_list.h"
+#include "datapath/dest.h"
 #include "datapath/offload.h"
 #include "vhostd/features.h"
+#include "datapath/poll_list.h"
 
 /* Debugging aid, off the fast path: only guests with a capture call it. */
 void __rte_noinline
@@ -73,266 +73,6 @@ mbuf_ref_add(struct rte_mbuf *m, int16_t n)
 		rte_mbuf_refcnt_update(m, n);
 }
 
-static inline uint64_t
-bytes_of(struct rte_mbuf **pkts, uint16_t from, uint16_t to)
-{
-	uint64_t b = 0;
-
-	for (uint16_t i = from; i < to; i++)
-		b += pkts[i]->pkt_len;
-	return b;
-}
-
-static void
-flush_guest(struct dp_guest *g)
-{
-	struct dp_buf *b = &g->buf;
-	struct queue_stats *qs = &g->stats->q[g->buf_q];
-	uint64_t bytes = b->bytes;
-	uint16_t sent;
-
-	sent = g->ops->tx(g->id, g->buf_q, b->pkts, b->n);
-	if (unlikely(sent < b->n)) {
-		bytes -= bytes_of(b->pkts, sent, b->n);
-		qs->drops[DROP_GUEST_RING_FULL] += b->n - sent;
-		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
-	}
-	qs->rx_pkts += sent;
-	qs->rx_bytes += bytes;
-	b->n = 0;
-	b->bytes = 0;
-}
-
-static inline void
-drop(struct queue_stats *qs, enum drop_reason why, struct rte_mbuf *m)
-{
-	qs->drops[why]++;
-	rte_pktmbuf_free(m);
-}
-
-/*
- * What a source is blamed for: counted on it as drop_bad_offload and
- * logged rate-limited (ratelimit.h), never a line per frame.
- */
-static void __rte_noinline
-drop_bad_offload(const struct dp_src *src, struct rte_mbuf *m, const char *why)
-{
-	src->qs->drops[DROP_BAD_OFFLOAD]++;
-	if (src->log != NULL)
-		ratelimit_log(src->log, RTE_LOG_WARNING, "%s %s: frame dropped (drop_bad_offload): "
-			      "%s; %u bytes in %u mbufs, offload flags 0x%" PRIx64 ", headers "
-			      "%u+%u+%u, tso_segsz %u", src->kind, src->name, why, m->pkt_len,
-			      m->nb_segs, (uint64_t)(m->ol_flags & OFFLOAD_FLAGS), m->l2_len, m->l3_len,
-			      m->l4_len, m->tso_segsz);
-	rte_pktmbuf_free(m);
-}
-
-/*
- * rte_eth_tx_prepare stops at the first frame it refuses; sending only
- * what came before it would drop the rest of the burst as uplink_tx_full,
- * other guests' frames among them.  So each sender's run of frames is
- * prepared on its own (uplink_from), a refused frame is dropped and
- * counted on its sender, and preparing goes on after it.
- */
-static void
-uplink_prepare(struct dp_uplink *u)
-{
-	struct dp_buf *b = &u->buf;
-	uint16_t i = u->prepared, kept = u->prepared;
-
-	while (i < b->n) {
-		uint16_t ok = u->ops->prepare(u->id, u->txq, &b->pkts[i], (uint16_t)(b->n - i));
-
-		if (kept != i)
-			memmove(&b->pkts[kept], &b->pkts[i], ok * sizeof(b->pkts[0]));
-		kept = (uint16_t)(kept + ok);
-		i = (uint16_t)(i + ok);
-		if (i < b->n) {
-			b->bytes -= b->pkts[i]->pkt_len;
-			drop_bad_offload(&u->from, b->pkts[i],
-					 "the uplink's driver refused it (tx_prepare)");
-			i++;
-		}
-	}
-	b->n = kept;
-	u->prepared = kept;
-}
-
-/* The frames u gets from here on come from src (a guest's TX pair): the
- * run before them is prepared first, on behalf of its own sender.  Once
- * per received burst, and only for uplinks with a prepare step. */
-static inline void
-uplink_from(struct dp_uplink *u, const struct dp_src *src)
-{
-	if (likely(u->ops->prepare == NULL) || u->from.qs == src->qs)
-		return;
-	if (u->prepared < u->buf.n)
-		uplink_prepare(u);
-	u->from = *src;
-}
-
-static void
-flush_uplink(struct dp_uplink *u)
-{
-	struct dp_buf *b = &u->buf;
-	struct queue_stats *qs = &u->stats->q[u->txq];
-	uint64_t bytes;
-	uint16_t sent;
-
-	if (u->ops->prepare != NULL) {
-		uplink_prepare(u);
-		u->prepared = 0;
-	}
-	bytes = b->bytes;
-	if (u->txlock != NULL)
-		rte_spinlock_lock(u->txlock);
-	sent = u->ops->tx(u->id, u->txq, b->pkts, b->n);
-	if (u->txlock != NULL)
-		rte_spinlock_unlock(u->txlock);
-	if (unlikely(sent < b->n)) {
-		bytes -= bytes_of(b->pkts, sent, b->n);
-		qs->drops[DROP_UPLINK_TX_FULL] += b->n - sent;
-		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
-	}
-	qs->tx_pkts += sent;
-	qs->tx_bytes += bytes;
-	b->n = 0;
-	b->bytes = 0;
-}
-
-/* virtio 1.2, 5.1.6.4: what a driver that negotiated these bits accepts. */
-static inline bool
-guest_accepts(const struct dp_guest *g, const struct rte_mbuf *m)
-{
-	uint64_t f = m->ol_flags;
-
-	if ((f & RTE_MBUF_F_TX_L4_MASK) && !features_has(g->features, FEATURE_GUEST_CSUM))
-		return false;
-	if (f & RTE_MBUF_F_TX_TCP_SEG)
-		return features_has(g->features, (f & RTE_MBUF_F_TX_IPV6) ? FEATURE_GUEST_TSO6 :
-								    FEATURE_GUEST_TSO4);
-	return !(f & RTE_MBUF_F_TX_UDP_SEG);
-}
-
-static inline bool
-uplink_accepts(const struct dp_uplink *u, const struct rte_mbuf *m)
-{
-	uint64_t f = m->ol_flags, l4 = f & RTE_MBUF_F_TX_L4_MASK;
-
-	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM && !(u->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
-		return false;
-	if (l4 == RTE_MBUF_F_TX_UDP_CKSUM && !(u->tx_offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM))
-		return false;
-	if ((f & RTE_MBUF_F_TX_IP_CKSUM) && !(u->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))
-		return false;
-	if ((f & RTE_MBUF_F_TX_TCP_SEG) && !(u->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
-		return false;
-	return !(f & RTE_MBUF_F_TX_UDP_SEG);
-}
-
-/*
- * A frame with offload flags for a destination (dst: its queue's counters)
- * that takes them as they are or not: its TSO request is checked first
- * (offload_valid), then it is passed on, or finished in software.  Into
- * out[] go the frames to send (m itself, or its TSO segments).  Returns
- * how many, 0 if m was dropped: a bad request or offloads that cannot be
- * finished (counted on the source), no mbuf for a copy (on dst).  A frame
- * other destinations still hold is copied first: they keep what they
- * accept.
- */
-static uint16_t
-finish_offloads(struct dp_worker *w, const struct dp_src *src, struct queue_stats *dst,
-		bool takes, struct rte_mbuf *m, struct rte_mbuf **out, uint16_t max)
-{
-	int n;
-
-	if (!offload_valid(m)) {
-		drop_bad_offload(src, m, "offload request out of bounds");
-		return 0;
-	}
-	if (takes) {
-		out[0] = m;
-		return 1;
-	}
-	if (rte_mbuf_refcnt_read(m) > 1) {
-		struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-
-		rte_pktmbuf_free(m);	/* our reference to the shared one */
-		if (c == NULL) {
-			dst->drops[DROP_NO_MBUF]++;
-			return 0;
-		}
-		m = c;
-	}
-	if (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)) {
-		n = offload_segment(m, w->gso, out, max);
-		if (n > 0)
-			return (uint16_t)n;
-		if (n == 0) {
-			out[0] = m;
-			return 1;
-		}
-	} else if (offload_finish_csum(m) == 0) {
-		out[0] = m;
-		return 1;
-	}
-	drop_bad_offload(src, m, "its offloads cannot be finished in software");
-	return 0;
-}
-
-/*
- * Frames received on queue q (of a guest or an uplink) go to the guest's
- * queue pair q mod its pair count: flows the NIC's RSS or the sending guest
- * spread over queues stay spread and in order.  Several workers may enqueue
- * into one guest RX vring; librte_vhost serialises them with the vring's
- * access lock, and the lock is uncontended when source queues and guest
- * pairs line up on workers.
- */
-/* g gets frames this poll: listed once, the end-of-poll flush visits only
- * the listed guests. */
-static inline void
-flush_later(struct dp_worker *w, struct dp_guest *g)
-{
-	if (!g->to_flush) {
-		g->to_flush = true;
-		w->to_flush[w->nb_to_flush++] = (uint16_t)(g - w->guests);
-	}
-}
-
-static inline void
-guest_push(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
-{
-	if (unlikely(g->buf.n == DP_BUF || (g->buf.n != 0 && g->buf_q != q)))
-		flush_guest(g);
-	flush_later(w, g);
-	g->buf_q = q;
-	g->buf.bytes += m->pkt_len;
-	g->buf.pkts[g->buf.n++] = m;
-}
-
-/* Does m need more than a push to g: a TSO request (checked before it
- * joins g's burst), or offloads g did not negotiate?  One flag test for a
- * frame without offloads. */
-static inline bool
-guest_offload_work(const struct dp_guest *g, const struct rte_mbuf *m)
-{
-	return unlikely(offload_pending(m)) &&
-	       ((m->ol_flags & OFFLOAD_SEG_FLAGS) || !guest_accepts(g, m));
-}
-
-/* A frame with offload flags for g (finish_offloads). */
-static void __rte_noinline
-guest_push_offload(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src,
-		   struct rte_mbuf *m, uint16_t q)
-{
-	struct rte_mbuf *segs[OFFLOAD_MAX_FRAMES];
-	uint16_t n = finish_offloads(w, src, &g->stats->q[q], guest_accepts(g, m), m, segs,
-				     OFFLOAD_MAX_FRAMES);
-
-	for (uint16_t i = 0; i < n; i++)
-		guest_push(w, g, segs[i], q);
-}
-
 /* rx-rate / rx-pps: does m exceed what g may receive?  A TSO frame g gets
  * segmented counts as its segments.  Off the fast path: only guests with
  * limits call it. */
@@ -346,6 +86,14 @@ rx_over_limit(struct dp_guest *g, const struct rte_mbuf *m)
 	return !meter_pass(&g->meter->rx, rte_rdtsc(), frames, offload_bytes(m, frames));
 }
 
+/*
+ * Frames received on queue q (of a guest or an uplink) go to the guest's
+ * queue pair q mod its pair count: flows the NIC's RSS or the sending guest
+ * spread over queues stay spread and in order.  Several workers may enqueue
+ * into one guest RX vring; librte_vhost serialises them with the vring's
+ * access lock, and the lock is uncontended when source queues and guest
+ * pairs line up on workers.
+ */
 static inline void
 to_guest(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src, struct rte_mbuf *m,
 	 uint16_t q)
@@ -363,44 +111,10 @@ to_guest(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src, stru
 		return;
 	}
 	if (guest_offload_work(g, m)) {
-		guest_push_offload(w, g, src, m, q);
+		dest_guest_push_offload(w, g, src, m, q);
 		return;
 	}
 	guest_push(w, g, m, q);
-}
-
-static inline void
-uplink_push(struct dp_uplink *u, struct rte_mbuf *m)
-{
-	if (unlikely(u->buf.n == DP_BUF))
-		flush_uplink(u);
-	u->buf.bytes += m->pkt_len;
-	u->buf.pkts[u->buf.n++] = m;
-}
-
-/* Does m need more than a push to u: a TSO request (checked before it
- * joins a burst other guests share: a refusal by the device's tx_prepare
- * would cost them), or offloads u cannot do?  One flag test for a frame
- * without offloads. */
-static inline bool
-uplink_offload_work(const struct dp_uplink *u, const struct rte_mbuf *m)
-{
-	return unlikely(offload_pending(m)) &&
-	       ((m->ol_flags & OFFLOAD_SEG_FLAGS) || !uplink_accepts(u, m));
-}
-
-/* Never an out-of-bounds TSO request, an unfinished checksum or a 64 KiB
- * frame on a port that cannot finish it (finish_offloads). */
-static void __rte_noinline
-uplink_push_offload(struct dp_worker *w, struct dp_uplink *u, const struct dp_src *src,
-		    struct rte_mbuf *m)
-{
-	struct rte_mbuf *segs[OFFLOAD_MAX_FRAMES];
-	uint16_t n = finish_offloads(w, src, &u->stats->q[u->txq], uplink_accepts(u, m), m, segs,
-				     OFFLOAD_MAX_FRAMES);
-
-	for (uint16_t i = 0; i < n; i++)
-		uplink_push(u, segs[i]);
 }
 
 static inline void
@@ -408,7 +122,7 @@ to_uplink(struct dp_worker *w, struct dp_uplink *u, const struct dp_src *src,
 	  struct rte_mbuf *m)
 {
 	if (uplink_offload_work(u, m)) {
-		uplink_push_offload(w, u, src, m);
+		dest_uplink_push_offload(w, u, src, m);
 		return;
 	}
 	uplink_push(u, m);
@@ -521,11 +235,6 @@ pool_short(const struct dp_worker *w, const struct dp_guest *g)
 	       rte_ring_count(g->pool->pool_data) < DP_BURST;
 }
 
-/*
- * A guest alone on its uplink (the VF case): every frame goes to the wire
- * once it passed the runt and source-MAC checks, so there is no lookup, and
- * the uplink's buffer is made room for once per burst, not per frame.
- */
 /* fwd_mac_key() of the six bytes at p, on the little-endian hosts DPDK
  * runs on, given 8 readable bytes. */
 static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "load_u64() & FWD_MAC_MASK");
@@ -539,44 +248,114 @@ load_u64(const uint8_t *p)
 	return v;
 }
 
-static void
-from_guest_alone(struct dp_worker *w, struct dp_guest *g, struct dp_uplink *u,
-		 const struct dp_src *src, struct rte_mbuf **pkts, uint16_t n, bool pf)
+/* Not 0 when m is a runt, has offload flags or (check) a source MAC
+ * other than mac.  Branch-free: a data_len under 14 wraps to a value with
+ * its top bit set; the source MAC and the type field come in one load,
+ * which for a runt (dropped anyway) stays inside its mbuf's data room. */
+static __rte_always_inline uint64_t
+frame_bad(const struct rte_mbuf *m, bool check, uint64_t mac)
 {
-	struct queue_stats *qs = src->qs;
+	uint64_t bad = (m->ol_flags & OFFLOAD_FLAGS) |
+		       (((uint64_t)m->data_len - FWD_ETH_HLEN) & (1ULL << 63));
+
+	if (check)
+		bad |= (load_u64(rte_pktmbuf_mtod(m, const uint8_t *) + 6) ^ mac) & FWD_MAC_MASK;
+	return bad;
+}
+
+/*
+ * The checks of a whole burst from a guest alone on its uplink, OR-ed
+ * together with no branch per frame, two frames a turn, and its bytes
+ * summed in the same pass.  True when every frame is a plain frame from
+ * the guest's own MAC: the usual case, where the burst joins the uplink's
+ * buffer as it is.  check and pf are constants at each call: each variant
+ * has a loop that tests neither.
+ */
+static __rte_always_inline bool
+burst_clean(struct rte_mbuf **pkts, uint16_t n, bool check, uint64_t mac, bool pf,
+	    uint64_t *bytes)
+{
+	uint64_t bad = 0, sum = 0;
+	unsigned int i;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		prefetch_ahead(pf, pkts, i, n);
+		prefetch_ahead(pf, pkts, i + 1, n);
+		sum += pkts[i]->pkt_len + pkts[i + 1]->pkt_len;
+		bad |= frame_bad(pkts[i], check, mac) | frame_bad(pkts[i + 1], check, mac);
+	}
+	if (i < n) {
+		sum += pkts[i]->pkt_len;
+		bad |= frame_bad(pkts[i], check, mac);
+	}
+	*bytes = sum;
+	return bad == 0;
+}
+
+/* A burst burst_clean() refused: each frame checked on its own, a bad one
+ * dropped and counted, one with offload flags finished for the uplink. */
+static void __rte_noinline
+from_guest_frames(struct dp_worker *w, struct dp_uplink *u, const struct dp_src *src,
+		  bool check, uint64_t mac, struct rte_mbuf **pkts, uint16_t n)
+{
 	struct dp_buf *b = &u->buf;
-	const bool check = g->has_mac && g->mac_check;
-	const uint64_t mac = fwd_mac_key(g->mac);
-	uint64_t bytes = 0;
-	if (b->n + n > DP_BUF)
-		flush_uplink(u);
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 
-		prefetch_ahead(pf, pkts, i, n);
-		bytes += m->pkt_len;
 		if (unlikely(m->data_len < FWD_ETH_HLEN)) {
-			drop(qs, DROP_RUNT, m);
+			drop(src->qs, DROP_RUNT, m);
 			continue;
 		}
-		/* The source MAC and the type field in one load: the frame
-		 * holds 14 bytes. */
-		if (check && unlikely((load_u64(frame + 6) & FWD_MAC_MASK) != mac)) {
-			drop(qs, DROP_SPOOFED, m);
+		if (check && (load_u64(rte_pktmbuf_mtod(m, const uint8_t *) + 6) &
+			      FWD_MAC_MASK) != mac) {
+			drop(src->qs, DROP_SPOOFED, m);
 			continue;
 		}
 		if (uplink_offload_work(u, m)) {
-			uplink_push_offload(w, u, src, m);
+			dest_uplink_push_offload(w, u, src, m);
 			if (b->n + (n - i - 1) > DP_BUF)
-				flush_uplink(u);
+				dest_flush_uplink(u);
 			continue;
 		}
 		b->bytes += m->pkt_len;
 		b->pkts[b->n++] = m;
 	}
-	qs->tx_pkts += n;
-	qs->tx_bytes += bytes;
+}
+
+/*
+ * A guest alone on its uplink (the VF case): every frame goes to the wire
+ * once it passed the runt and source-MAC checks, so there is no lookup;
+ * the uplink's buffer is made room for, and the counters updated, once
+ * per burst, not per frame.
+ */
+static void
+from_guest_alone(struct dp_worker *w, struct dp_guest *g, struct dp_uplink *u,
+		 const struct dp_src *src, struct rte_mbuf **pkts, uint16_t n, bool pf)
+{
+	struct dp_buf *b = &u->buf;
+	const bool check = g->has_mac && g->mac_check;
+	const uint64_t mac = fwd_mac_key(g->mac);
+	uint64_t bytes;
+	bool clean;
+
+	if (b->n + n > DP_BUF)
+		dest_flush_uplink(u);
+	if (pf)
+		clean = check ? burst_clean(pkts, n, true, mac, true, &bytes) :
+				burst_clean(pkts, n, false, 0, true, &bytes);
+	else
+		clean = check ? burst_clean(pkts, n, true, mac, false, &bytes) :
+				burst_clean(pkts, n, false, 0, false, &bytes);
+	if (likely(clean)) {
+		memcpy(&b->pkts[b->n], pkts, n * sizeof(pkts[0]));
+		b->n = (uint16_t)(b->n + n);
+		b->bytes += bytes;
+	} else {
+		from_guest_frames(w, u, src, check, mac, pkts, n);
+	}
+	src->qs->tx_pkts += n;
+	src->qs->tx_bytes += bytes;
 }
 
 static void
@@ -646,7 +425,7 @@ to_guest_burst(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src
 
 	q = (uint16_t)(q % g->nb_pairs);
 	if (b->n != 0 && (g->buf_q != q || b->n + n > DP_BUF))
-		flush_guest(g);
+		dest_flush_guest(g);
 	flush_later(w, g);
 	g->buf_q = q;
 	for (uint16_t i = 0; i < n; i++) {
@@ -654,9 +433,9 @@ to_guest_burst(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src
 
 		bytes += m->pkt_len;
 		if (guest_offload_work(g, m)) {
-			guest_push_offload(w, g, src, m, q);
+			dest_guest_push_offload(w, g, src, m, q);
 			if (b->n + (n - i - 1) > DP_BUF)
-				flush_guest(g);
+				dest_flush_guest(g);
 			continue;
 		}
 		b->bytes += m->pkt_len;
@@ -792,12 +571,12 @@ poll_queues(struct dp_worker *w, uint64_t *tsc, bool quiet)
 
 		g->to_flush = false;
 		if (g->buf.n != 0)
-			flush_guest(g);
+			dest_flush_guest(g);
 	}
 	w->nb_to_flush = 0;
 	for (unsigned int i = 0; i < w->nb_uplinks; i++)
 		if (w->uplinks[i].buf.n != 0)
-			flush_uplink(&w->uplinks[i]);
+			dest_flush_uplink(&w->uplinks[i]);
 	/* The flush is most of the cost of a frame to a guest (the copy into
 	 * its memory): shared among the queues that fed it, by packets. */
 	*tsc = rte_rdtsc();
