@@ -5,10 +5,12 @@ driver inside dpdk-testpmd), real ethdev vdevs as uplinks.  No mocks.
 Each test is a function taking a Ctx; run(tests) runs the ones named on the
 command line and exits non-zero when one fails, with the reason.
 """
+import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -216,6 +218,35 @@ class Testpmd:
     def kill(self):
         self.proc.kill()
         self.proc.wait()
+
+
+class Control:
+    """One connection to the control socket (docs/control-protocol.md), kept
+    open: answers come at once (unlike SIGUSR1 stats) and its fd is counted
+    once."""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.f = self.s.makefile("rw")
+
+    def raw(self, line):
+        self.f.write(line + "\n")
+        self.f.flush()
+        return json.loads(self.f.readline())
+
+    def call(self, cmd, **args):
+        return self.raw(json.dumps({"cmd": cmd, "args": args}))
+
+    def ok(self, cmd, **args):
+        a = self.call(cmd, **args)
+        check(a["ok"], "%s %s failed: %s" % (cmd, args, a))
+        return a["result"]
+
+    def close(self):
+        self.f.close()
+        self.s.close()
 
 
 class Ctx:

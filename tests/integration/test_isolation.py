@@ -19,10 +19,10 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 
+import harness
 from harness import VHOSTD, Testpmd, Vhostd, check, daemon_conf, run, wait_for
 
 MAC_A = "52:54:00:00:0c:01"
@@ -36,25 +36,9 @@ if not os.path.exists(VHOST_BENCH):
     VHOST_BENCH = shutil.which("vhost-bench") or VHOST_BENCH
 
 
-class Control:
-    """The control socket (docs/control-protocol.md): answers come at once,
-    unlike SIGUSR1 stats, so rates can be timed from it."""
-
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(10)
-        self.s.connect(path)
-        self.f = self.s.makefile("rw")
-
-    def call(self, cmd, **args):
-        self.f.write(json.dumps({"cmd": cmd, "args": args}) + "\n")
-        self.f.flush()
-        return json.loads(self.f.readline())
-
-    def ok(self, cmd, **args):
-        a = self.call(cmd, **args)
-        check(a["ok"], "%s %s failed: %s" % (cmd, args, a))
-        return a["result"]
+class Control(harness.Control):
+    """The control connection, with stats() timed by its answer: rates are
+    computed from it."""
 
     def stats(self):
         """(monotonic time of the answer, stats result)"""
