@@ -128,4 +128,22 @@ fx_load(const char *text)
 	return j;
 }
 
+/* A vhostctl printer (vhostctl.h: vctl_print_*). */
+typedef int (*fx_printer)(FILE *f, const json_t *args, json_t *const results[]);
+
+/* What print writes for args and results, as a string to free() (the test
+ * file includes cmocka.h before this). */
+static inline char *
+fx_print(fx_printer print, const json_t *args, json_t *const results[])
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(print(f, args, results), 0);
+	fclose(f);
+	return buf;
+}
+
 #endif

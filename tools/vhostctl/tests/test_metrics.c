@@ -16,13 +16,8 @@ static char *
 metrics(const char *stats, const char *workers, const char *guests)
 {
 	json_t *res[VCTL_MAX_REQUESTS] = { fx_load(stats), fx_load(workers), fx_load(guests) };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *buf = fx_print(vctl_print_metrics, NULL, res);
 
-	assert_non_null(f);
-	assert_int_equal(vctl_print_metrics(f, NULL, res), 0);
-	fclose(f);
 	for (int i = 0; i < VCTL_MAX_REQUESTS; i++)
 		json_decref(res[i]);
 	return buf;
