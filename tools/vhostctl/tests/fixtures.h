@@ -4,6 +4,7 @@
 #define VHOSTCTL_FIXTURES_H
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -144,6 +145,15 @@ fx_print(fx_printer print, const json_t *args, json_t *const results[])
 	assert_int_equal(print(f, args, results), 0);
 	fclose(f);
 	return buf;
+}
+
+/* Each of lines (NULL-terminated) is somewhere in out. */
+static inline void
+fx_expect_lines(const char *out, const char *const lines[])
+{
+	for (size_t i = 0; lines[i] != NULL; i++)
+		if (strstr(out, lines[i]) == NULL)
+			fail_msg("no line '%s' in:\n%s", lines[i], out);
 }
 
 #endif

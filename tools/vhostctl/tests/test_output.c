@@ -37,14 +37,6 @@ expect_output(fx_printer print, const char *result, const char *args, const char
 }
 
 static void
-expect_lines(const char *out, const char *const lines[])
-{
-	for (size_t i = 0; lines[i] != NULL; i++)
-		if (strstr(out, lines[i]) == NULL)
-			fail_msg("no line '%s' in:\n%s", lines[i], out);
-}
-
-static void
 test_table_alignment(void **state)
 {
 	static const char *const head[] = { "NAME", "COUNT", "NOTE" };
@@ -237,7 +229,7 @@ test_guest_show_running(void **state)
 	char *out = render(vctl_print_guest_show, fx_guest_show, NULL);
 
 	(void)state;
-	expect_lines(out, lines);
+	fx_expect_lines(out, lines);
 	free(out);
 }
 
@@ -260,7 +252,7 @@ test_guest_show_waiting(void **state)
 	char *out = render(vctl_print_guest_show, fx_guest_waiting, NULL);
 
 	(void)state;
-	expect_lines(out, lines);
+	fx_expect_lines(out, lines);
 	assert_null(strstr(out, "drops"));
 	free(out);
 }
