@@ -250,17 +250,25 @@ class Control:
 
 
 class Ctx:
+    """One test's temporary directory, processes and network namespaces
+    (tests/e2e's Ctx adds its own)."""
+
+    DIR_PREFIX = "vhostd-it-"
+
     def __init__(self, name):
         self.name = name
-        self.dir = tempfile.mkdtemp(prefix="vhostd-it-%s-" % name)
+        self.dir = tempfile.mkdtemp(prefix="%s%s-" % (self.DIR_PREFIX, name))
         self.procs = []
         self.netns = []
 
     def sock(self, name):
         return os.path.join(self.dir, name + ".sock")
 
+    def netns_name(self, name):
+        return "vhd-%s-%d" % (name, os.getpid())
+
     def add_netns(self, name):
-        ns = "vhd-%s-%d" % (name, os.getpid())
+        ns = self.netns_name(name)
         subprocess.run(["ip", "netns", "add", ns], check=True)
         self.netns.append(ns)
         # No IPv6 in the test namespace: the kernel would send router
@@ -307,24 +315,35 @@ def daemon_conf(guests, uplink="net_null0", uplink_queues=1, cores="1", extra=""
     return "\n".join(lines)
 
 
-def run(tests):
-    """Run the tests named in argv (all when none); print one line per test."""
+def run(tests, ctx_class=None, skip=(), announce=False):
+    """Run the tests named in argv (all when none); print one line per test.
+    ctx_class: the Ctx each test gets (Ctx).  skip: exception class(es) that
+    mean the test cannot run on this host; when every test named raised
+    one, the exit status is 77 (meson's skipped).  announce: print "== NAME"
+    before each test (long ones that log as they go)."""
     names = sys.argv[1:] or list(tests)
-    failed = 0
+    failed = skipped = 0
     for name in names:
-        ctx = Ctx(name)
+        ctx = (ctx_class or Ctx)(name)
         t0 = time.monotonic()
         ok = False
+        if announce:
+            print("== %s" % name, flush=True)
         try:
             tests[name](ctx)
             ok = True
             print("PASS %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
+        except skip as e:
+            ok = True
+            skipped += 1
+            print("SKIP %s: %s" % (name, e), flush=True)
         except Fail as e:
-            print("FAIL %s: %s\n  logs kept in %s" % (name, e, ctx.dir), flush=True)
+            print("FAIL %s (%.1fs): %s\n  logs kept in %s" %
+                  (name, time.monotonic() - t0, e, ctx.dir), flush=True)
         except Exception:
             print("FAIL %s: unexpected error\n%s  logs kept in %s" %
                   (name, traceback.format_exc(), ctx.dir), flush=True)
         finally:
             ctx.cleanup(keep=not ok)
         failed += not ok
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed else 77 if skipped and skipped == len(names) else 0)
