@@ -43,6 +43,103 @@ arg_str(json_t *args, const char *name)
 	return json_string_value(json_object_get(args, name));
 }
 
+/*
+ * guest.list/uplink.list and guest.show/uplink.show answer alike: a list of
+ * summaries, or one object's detail, read under d->lock.  What differs
+ * between guests and uplinks is in this table.
+ */
+struct kind_view {
+	const char *noun;	/* in "no guest named 'x'" */
+	const char *list_key;	/* {"guests": [...]} */
+	unsigned int (*slots)(const struct vhostd *d);
+	json_t *(*summary_at)(struct vhostd *d, unsigned int i);	/* NULL: free slot */
+	bool (*detail_named)(struct vhostd *d, const char *name, json_t **detail);
+};
+
+static unsigned int
+guest_slots(const struct vhostd *d)
+{
+	return d->nb_guests;
+}
+
+static json_t *
+guest_summary_at(struct vhostd *d, unsigned int i)
+{
+	return d->guests[i].in_use ? ctl_view_guest_summary(d, &d->guests[i]) : NULL;
+}
+
+static bool
+guest_detail_named(struct vhostd *d, const char *name, json_t **detail)
+{
+	struct guest *g = guest_by_name(d, name);
+
+	if (g != NULL)
+		*detail = ctl_view_guest_detail(d, g);
+	return g != NULL;
+}
+
+static unsigned int
+uplink_slots(const struct vhostd *d)
+{
+	return d->nb_uplinks;
+}
+
+static json_t *
+uplink_summary_at(struct vhostd *d, unsigned int i)
+{
+	return ctl_view_uplink_summary(d, &d->uplinks[i]);
+}
+
+static bool
+uplink_detail_named(struct vhostd *d, const char *name, json_t **detail)
+{
+	struct uplink *u = uplink_by_name(d, name);
+
+	if (u != NULL)
+		*detail = ctl_view_uplink_detail(d, u);
+	return u != NULL;
+}
+
+static const struct kind_view guest_view = {
+	"guest", "guests", guest_slots, guest_summary_at, guest_detail_named,
+};
+static const struct kind_view uplink_view = {
+	"uplink", "uplinks", uplink_slots, uplink_summary_at, uplink_detail_named,
+};
+
+static int
+kind_list(struct vhostd *d, const struct kind_view *k, json_t **result)
+{
+	json_t *list = json_array();
+
+	pthread_mutex_lock(&d->lock);
+	for (unsigned int i = 0; i < k->slots(d); i++) {
+		json_t *s = k->summary_at(d, i);
+
+		if (s != NULL)
+			json_array_append_new(list, s);
+	}
+	pthread_mutex_unlock(&d->lock);
+	*result = json_pack("{s:o}", k->list_key, list);
+	return 0;
+}
+
+static int
+kind_show(struct vhostd *d, const struct kind_view *k, const char *name, json_t **result,
+	  char *err, size_t errlen)
+{
+	bool found;
+
+	pthread_mutex_lock(&d->lock);
+	found = k->detail_named(d, name, result);
+	pthread_mutex_unlock(&d->lock);
+	if (!found) {
+		snprintf(err, errlen, "no %s named '%s'", k->noun, name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /* ---- handlers ---- */
 
 static int
@@ -61,38 +158,16 @@ static int cmd_help(void *ctx, json_t *args, json_t **result, char *err, size_t 
 static int
 cmd_guest_list(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
-	struct vhostd *d = ctx;
-	json_t *list = json_array();
-
 	(void)args;
 	(void)err;
 	(void)errlen;
-	pthread_mutex_lock(&d->lock);
-	for (unsigned int i = 0; i < d->nb_guests; i++)
-		if (d->guests[i].in_use)
-			json_array_append_new(list, ctl_view_guest_summary(d, &d->guests[i]));
-	pthread_mutex_unlock(&d->lock);
-	*result = json_pack("{s:o}", "guests", list);
-	return 0;
+	return kind_list(ctx, &guest_view, result);
 }
 
 static int
 cmd_guest_show(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
-	struct vhostd *d = ctx;
-	const char *name = arg_str(args, "name");
-	struct guest *g;
-
-	pthread_mutex_lock(&d->lock);
-	g = guest_by_name(d, name);
-	if (g != NULL)
-		*result = ctl_view_guest_detail(d, g);
-	pthread_mutex_unlock(&d->lock);
-	if (g == NULL) {
-		snprintf(err, errlen, "no guest named '%s'", name);
-		return -ENOENT;
-	}
-	return 0;
+	return kind_show(ctx, &guest_view, arg_str(args, "name"), result, err, errlen);
 }
 
 static int
@@ -130,35 +205,16 @@ cmd_guest_del(void *ctx, json_t *args, json_t **result, char *err, size_t errlen
 static int
 cmd_uplink_list(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
-	struct vhostd *d = ctx;
-	json_t *list = json_array();
-
 	(void)args;
 	(void)err;
 	(void)errlen;
-	pthread_mutex_lock(&d->lock);
-	for (unsigned int i = 0; i < d->nb_uplinks; i++)
-		json_array_append_new(list, ctl_view_uplink_summary(d, &d->uplinks[i]));
-	pthread_mutex_unlock(&d->lock);
-	*result = json_pack("{s:o}", "uplinks", list);
-	return 0;
+	return kind_list(ctx, &uplink_view, result);
 }
 
 static int
 cmd_uplink_show(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
-	struct vhostd *d = ctx;
-	const char *name = arg_str(args, "name");
-	struct uplink *u = uplink_by_name(d, name);
-
-	if (u == NULL) {
-		snprintf(err, errlen, "no uplink named '%s'", name);
-		return -ENOENT;
-	}
-	pthread_mutex_lock(&d->lock);
-	*result = ctl_view_uplink_detail(d, u);
-	pthread_mutex_unlock(&d->lock);
-	return 0;
+	return kind_show(ctx, &uplink_view, arg_str(args, "name"), result, err, errlen);
 }
 
 static int

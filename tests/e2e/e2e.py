@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,6 +31,7 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import harness  # noqa: E402
 from harness import Fail, Vhostd, check, parse_stats, wait_for  # noqa: E402,F401
 
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
@@ -83,14 +83,14 @@ def log(msg):
     print("  " + msg, flush=True)
 
 
-class Ctx:
-    """One scenario's temporary directory, processes and namespaces."""
+class Ctx(harness.Ctx):
+    """One scenario's temporary directory, processes and namespaces, and
+    its QEMUs, links, process groups and finalizers."""
+
+    DIR_PREFIX = "vhostd-e2e-"
 
     def __init__(self, name):
-        self.name = name
-        self.dir = tempfile.mkdtemp(prefix="vhostd-e2e-%s-" % name)
-        self.procs = []
-        self.netns = []
+        super().__init__(name)
         self.qemus = []
         self.links = []     # interfaces the test made in our namespace
         self.groups = []    # process groups to kill whole (servers that fork)
@@ -100,13 +100,11 @@ class Ctx:
     def path(self, name):
         return os.path.join(self.dir, name)
 
+    def netns_name(self, name):
+        return "vhe2e-%s-%s" % (name, self.tag)
+
     def add_netns(self, name):
-        ns = "vhe2e-%s-%s" % (name, self.tag)
-        subprocess.run(["ip", "netns", "add", ns], check=True)
-        self.netns.append(ns)
-        for k in ("all", "default"):
-            subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
-                            "net.ipv6.conf.%s.disable_ipv6=1" % k], check=True)
+        ns = super().add_netns(name)
         subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
         return ns
 
@@ -123,16 +121,9 @@ class Ctx:
                 os.killpg(pgid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        for ns in self.netns:
-            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+        super().cleanup(keep)   # processes, namespaces, the directory
         for link in self.links:
             subprocess.run(["ip", "link", "del", link], stderr=subprocess.DEVNULL)
-        if not keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def guest_image():
@@ -604,31 +595,7 @@ def wait_guest_state(vd, name, state, timeout=30, pairs=None):
 
 def run(tests):
     """Run the scenarios named in argv (all when none); one line each."""
-    names = sys.argv[1:] or list(tests)
-    failed = skipped = 0
-    for name in names:
-        ctx = Ctx(name)
-        t0 = time.monotonic()
-        ok = False
-        print("== %s" % name, flush=True)
-        try:
-            tests[name](ctx)
-            ok = True
-            print("PASS %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
-        except Skip as e:
-            ok = True
-            skipped += 1
-            print("SKIP %s: %s" % (name, e), flush=True)
-        except Fail as e:
-            print("FAIL %s (%.1fs): %s\n  logs kept in %s" %
-                  (name, time.monotonic() - t0, e, ctx.dir), flush=True)
-        except Exception:
-            print("FAIL %s: unexpected error\n%s  logs kept in %s" %
-                  (name, traceback.format_exc(), ctx.dir), flush=True)
-        finally:
-            ctx.cleanup(keep=not ok)
-        failed += not ok
-    sys.exit(1 if failed else 77 if skipped == len(names) else 0)
+    harness.run(tests, ctx_class=Ctx, skip=Skip, announce=True)
 
 
 def _sigterm(signum, frame):

@@ -224,31 +224,43 @@ offload_frame(struct vu *v, uint32_t buf, const struct vnet_hdr *h, uint32_t *le
 	offload_frame_n(v, buf, h, len, 100);
 }
 
+/* One IPv4/TCP frame of payload bytes behind h, in buffer buf, posted. */
+static void
+post_offload(struct vu *v, uint32_t buf, const struct vnet_hdr *h, uint16_t payload)
+{
+	uint32_t len;
+
+	offload_frame_n(v, buf, h, &len, payload);
+	post_one(v, buf_gpa(buf), len, 0);
+}
+
+/* A TCPv4 GSO frame as a guest driver would post it, but for gso_size. */
+static void
+post_gso(struct vu *v, uint16_t gso_size, uint16_t payload)
+{
+	struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = VNET_HDR_GSO_TCPV4,
+			      .hdr_len = 14 + 20 + 20, .gso_size = gso_size,
+			      .csum_start = 14 + 20, .csum_offset = 16 };
+
+	post_offload(v, 0, &h, payload);
+}
+
 static void
 post_csum_start(struct vu *v)
 {
 	struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM, .csum_start = 4000,
 			      .csum_offset = 16 };
-	uint32_t len;
 
-	offload_frame(v, 0, &h, &len);
-	post_one(v, buf_gpa(0), len, 0);
+	post_offload(v, 0, &h, 100);
 	h.csum_start = 14 + 20;
 	h.csum_offset = 3000;	/* the checksum field past the frame */
-	offload_frame(v, 1, &h, &len);
-	post_one(v, buf_gpa(1), len, 0);
+	post_offload(v, 1, &h, 100);
 }
 
 static void
 post_gso_zero(struct vu *v)
 {
-	struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = VNET_HDR_GSO_TCPV4,
-			      .hdr_len = 14 + 20 + 20, .gso_size = 0, .csum_start = 14 + 20,
-			      .csum_offset = 16 };
-	uint32_t len;
-
-	offload_frame(v, 0, &h, &len);
-	post_one(v, buf_gpa(0), len, 0);
+	post_gso(v, 0, 100);
 }
 
 static void
@@ -256,13 +268,7 @@ post_gso_tiny(struct vu *v)
 {
 	/* 1400 bytes in segments of 1: more segments than vhostd makes of a
 	 * frame (OFFLOAD_MAX_FRAMES in offload.h). */
-	struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = VNET_HDR_GSO_TCPV4,
-			      .hdr_len = 14 + 20 + 20, .gso_size = 1, .csum_start = 14 + 20,
-			      .csum_offset = 16 };
-	uint32_t len;
-
-	offload_frame_n(v, 0, &h, &len, 1400);
-	post_one(v, buf_gpa(0), len, 0);
+	post_gso(v, 1, 1400);
 }
 
 /*

@@ -5,10 +5,12 @@ driver inside dpdk-testpmd), real ethdev vdevs as uplinks.  No mocks.
 Each test is a function taking a Ctx; run(tests) runs the ones named on the
 command line and exits non-zero when one fails, with the reason.
 """
+import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -218,18 +220,55 @@ class Testpmd:
         self.proc.wait()
 
 
+class Control:
+    """One connection to the control socket (docs/control-protocol.md), kept
+    open: answers come at once (unlike SIGUSR1 stats) and its fd is counted
+    once."""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.f = self.s.makefile("rw")
+
+    def raw(self, line):
+        self.f.write(line + "\n")
+        self.f.flush()
+        return json.loads(self.f.readline())
+
+    def call(self, cmd, **args):
+        return self.raw(json.dumps({"cmd": cmd, "args": args}))
+
+    def ok(self, cmd, **args):
+        a = self.call(cmd, **args)
+        check(a["ok"], "%s %s failed: %s" % (cmd, args, a))
+        return a["result"]
+
+    def close(self):
+        self.f.close()
+        self.s.close()
+
+
 class Ctx:
+    """One test's temporary directory, processes and network namespaces
+    (tests/e2e's Ctx adds its own)."""
+
+    DIR_PREFIX = "vhostd-it-"
+
     def __init__(self, name):
         self.name = name
-        self.dir = tempfile.mkdtemp(prefix="vhostd-it-%s-" % name)
+        self.dir = tempfile.mkdtemp(prefix="%s%s-" % (self.DIR_PREFIX, name))
         self.procs = []
         self.netns = []
 
     def sock(self, name):
         return os.path.join(self.dir, name + ".sock")
 
+    def netns_name(self, name):
+        return "vhd-%s-%d" % (name, os.getpid())
+
     def add_netns(self, name):
-        ns = "vhd-%s-%d" % (name, os.getpid())
+        ns = self.netns_name(name)
         subprocess.run(["ip", "netns", "add", ns], check=True)
         self.netns.append(ns)
         # No IPv6 in the test namespace: the kernel would send router
@@ -276,24 +315,35 @@ def daemon_conf(guests, uplink="net_null0", uplink_queues=1, cores="1", extra=""
     return "\n".join(lines)
 
 
-def run(tests):
-    """Run the tests named in argv (all when none); print one line per test."""
+def run(tests, ctx_class=None, skip=(), announce=False):
+    """Run the tests named in argv (all when none); print one line per test.
+    ctx_class: the Ctx each test gets (Ctx).  skip: exception class(es) that
+    mean the test cannot run on this host; when every test named raised
+    one, the exit status is 77 (meson's skipped).  announce: print "== NAME"
+    before each test (long ones that log as they go)."""
     names = sys.argv[1:] or list(tests)
-    failed = 0
+    failed = skipped = 0
     for name in names:
-        ctx = Ctx(name)
+        ctx = (ctx_class or Ctx)(name)
         t0 = time.monotonic()
         ok = False
+        if announce:
+            print("== %s" % name, flush=True)
         try:
             tests[name](ctx)
             ok = True
             print("PASS %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
+        except skip as e:
+            ok = True
+            skipped += 1
+            print("SKIP %s: %s" % (name, e), flush=True)
         except Fail as e:
-            print("FAIL %s: %s\n  logs kept in %s" % (name, e, ctx.dir), flush=True)
+            print("FAIL %s (%.1fs): %s\n  logs kept in %s" %
+                  (name, time.monotonic() - t0, e, ctx.dir), flush=True)
         except Exception:
             print("FAIL %s: unexpected error\n%s  logs kept in %s" %
                   (name, traceback.format_exc(), ctx.dir), flush=True)
         finally:
             ctx.cleanup(keep=not ok)
         failed += not ok
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed else 77 if skipped and skipped == len(names) else 0)

@@ -16,30 +16,9 @@ import subprocess
 import threading
 import time
 
-from harness import Testpmd, Vhostd, check, daemon_conf, run, wait_for
+from harness import Control, Testpmd, Vhostd, check, daemon_conf, run, wait_for
 
 MAC = "52:54:00:00:03:01"
-
-
-class Control:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(10)
-        self.s.connect(path)
-        self.f = self.s.makefile("rw")
-
-    def raw(self, line):
-        self.f.write(line + "\n")
-        self.f.flush()
-        return json.loads(self.f.readline())
-
-    def call(self, cmd, **args):
-        return self.raw(json.dumps({"cmd": cmd, "args": args}))
-
-    def ok(self, cmd, **args):
-        a = self.call(cmd, **args)
-        check(a["ok"], "%s %s failed: %s" % (cmd, args, a))
-        return a["result"]
 
 
 def control(ctx):

@@ -19,10 +19,10 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 
+import harness
 from harness import VHOSTD, Testpmd, Vhostd, check, daemon_conf, run, wait_for
 
 MAC_A = "52:54:00:00:0c:01"
@@ -36,34 +36,37 @@ if not os.path.exists(VHOST_BENCH):
     VHOST_BENCH = shutil.which("vhost-bench") or VHOST_BENCH
 
 
-class Control:
-    """The control socket (docs/control-protocol.md): answers come at once,
-    unlike SIGUSR1 stats, so rates can be timed from it."""
-
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(10)
-        self.s.connect(path)
-        self.f = self.s.makefile("rw")
-
-    def call(self, cmd, **args):
-        self.f.write(json.dumps({"cmd": cmd, "args": args}) + "\n")
-        self.f.flush()
-        return json.loads(self.f.readline())
-
-    def ok(self, cmd, **args):
-        a = self.call(cmd, **args)
-        check(a["ok"], "%s %s failed: %s" % (cmd, args, a))
-        return a["result"]
+class Control(harness.Control):
+    """The control connection, with stats() timed by its answer: rates are
+    computed from it."""
 
     def stats(self):
         """(monotonic time of the answer, stats result)"""
         r = self.ok("stats")
         return time.monotonic(), r
 
+    def window(self, seconds=6):
+        """Stats at the start and the end of seconds, counted from 1 s after
+        now (once a limited guest's first burst is spent): (elapsed time,
+        stats before, stats after)."""
+        time.sleep(1)
+        t0, s0 = self.stats()
+        time.sleep(seconds)
+        t1, s1 = self.stats()
+        return t1 - t0, s0, s1
+
 
 def total(st, kind, name):
     return st[kind + "s"][name]["total"]
+
+
+def grew(s0, s1, kind, name, *keys):
+    """How much a counter of name's total grew from stats s0 to s1: keys
+    name it, e.g. "tx_bytes" or "drops", "rate_limited"."""
+    a, b = total(s0, kind, name), total(s1, kind, name)
+    for k in keys:
+        a, b = a[k], b[k]
+    return b - a
 
 
 def control(ctx):
@@ -101,15 +104,10 @@ def rate_limit_tx(ctx):
 
     # vm1 alone, as fast as it can; measured once its first burst is spent.
     a.cmd("start")
-    time.sleep(1)
-    t0, s0 = c.stats()
-    time.sleep(6)
-    t1, s1 = c.stats()
-    up = (total(s1, "uplink", "up0")["tx_bytes"] - total(s0, "uplink", "up0")["tx_bytes"])
-    got = up * 8 / (t1 - t0)
-    sent = total(s1, "guest", "vm1")["tx_pkts"] - total(s0, "guest", "vm1")["tx_pkts"]
-    limited = total(s1, "guest", "vm1")["drops"]["rate_limited"] - \
-        total(s0, "guest", "vm1")["drops"]["rate_limited"]
+    dt, s0, s1 = c.window()
+    got = grew(s0, s1, "uplink", "up0", "tx_bytes") * 8 / dt
+    sent = grew(s0, s1, "guest", "vm1", "tx_pkts")
+    limited = grew(s0, s1, "guest", "vm1", "drops", "rate_limited")
     print("  vm1 alone: tx-rate 20M, uplink got %.1f Mbit/s; vm1 sent %d frames, %d "
           "rate-limited" % (got / 1e6, sent, limited))
     check(abs(got - rate) <= rate / 10, "uplink got %.1f Mbit/s from vm1, configured "
@@ -119,22 +117,15 @@ def rate_limit_tx(ctx):
 
     # vm2, without a limit, sends too: not limited, and vm1 still gets its rate.
     b.cmd("start")
-    time.sleep(1)
-    t0, s0 = c.stats()
-    time.sleep(6)
-    t1, s1 = c.stats()
+    dt, s0, s1 = c.window()
     a.cmd("stop")
     b.cmd("stop")
-    d1 = {k: total(s1, "guest", "vm1")[k] - total(s0, "guest", "vm1")[k]
-          for k in ("tx_pkts", "tx_bytes")}
-    drops1 = total(s1, "guest", "vm1")["drops"]["rate_limited"] - \
-        total(s0, "guest", "vm1")["drops"]["rate_limited"]
-    vm1_rate = (d1["tx_pkts"] - drops1) * 1000 * 8 / (t1 - t0)
-    vm2 = total(s1, "guest", "vm2")["tx_bytes"] - total(s0, "guest", "vm2")["tx_bytes"]
-    vm2_rate = vm2 * 8 / (t1 - t0)
-    up = total(s1, "uplink", "up0")["tx_bytes"] - total(s0, "uplink", "up0")["tx_bytes"]
+    drops1 = grew(s0, s1, "guest", "vm1", "drops", "rate_limited")
+    vm1_rate = (grew(s0, s1, "guest", "vm1", "tx_pkts") - drops1) * 1000 * 8 / dt
+    vm2_rate = grew(s0, s1, "guest", "vm2", "tx_bytes") * 8 / dt
+    up = grew(s0, s1, "uplink", "up0", "tx_bytes")
     print("  both: vm1 passed %.1f Mbit/s, vm2 (no limit) sent %.1f Mbit/s, uplink %.1f "
-          "Mbit/s" % (vm1_rate / 1e6, vm2_rate / 1e6, up * 8 / (t1 - t0) / 1e6))
+          "Mbit/s" % (vm1_rate / 1e6, vm2_rate / 1e6, up * 8 / dt / 1e6))
     check(abs(vm1_rate - rate) <= rate / 10, "with vm2 busy, vm1 passed %.1f Mbit/s "
           "(configured 20)" % (vm1_rate / 1e6))
     check(vm2_rate > 2 * rate, "vm2 has no limit but sent only %.1f Mbit/s" % (vm2_rate / 1e6))
@@ -163,17 +154,13 @@ def rate_limit_rx(ctx):
     tp = Testpmd(ctx, "vm1", ctx.sock("vm1"), mac=MAC_A, fwd="rxonly")
     wait_for(lambda: c.ok("guest.list")["guests"][0]["pairs"] == 1, 10, "vm1's queues")
     tp.cmd("start")
-    time.sleep(1)
-    t0, s0 = c.stats()
-    time.sleep(6)
-    t1, s1 = c.stats()
+    dt, s0, s1 = c.window()
     tp.cmd("stop")
-    g0, g1 = total(s0, "guest", "vm1"), total(s1, "guest", "vm1")
     # What passed the limit: delivered, or (64-byte frames from net_null)
     # found the guest's ring full when a burst came after a pause.
-    full = g1["drops"]["guest_ring_full"] - g0["drops"]["guest_ring_full"]
-    got = (g1["rx_bytes"] - g0["rx_bytes"] + 64 * full) * 8 / (t1 - t0)
-    limited = g1["drops"]["rate_limited"] - g0["drops"]["rate_limited"]
+    full = grew(s0, s1, "guest", "vm1", "drops", "guest_ring_full")
+    got = (grew(s0, s1, "guest", "vm1", "rx_bytes") + 64 * full) * 8 / dt
+    limited = grew(s0, s1, "guest", "vm1", "drops", "rate_limited")
     print("  rx-rate 20M from net_null: %.1f Mbit/s passed (%d frames of it found the ring "
           "full), %d frames rate-limited" % (got / 1e6, full, limited))
     check(abs(got - rate) <= rate / 10, "vm1 received %.1f Mbit/s, configured 20 Mbit/s "
@@ -247,8 +234,7 @@ def mbuf_isolation(ctx):
     # A frame of B's may meet the uplink's ring full of A's frames (the
     # ring is shared; its pool is not what this test is about): counted
     # as uplink_tx_full on the uplink.  Nothing else may go missing.
-    ring = (total(s1, "uplink", "up0")["drops"]["uplink_tx_full"] -
-            total(s0, "uplink", "up0")["drops"]["uplink_tx_full"])
+    ring = grew(s0, s1, "uplink", "up0", "drops", "uplink_tx_full")
     lost = bt["tx_pkts"] - bt["rx_pkts"] - full
     check(0 <= lost <= ring, "b lost %d of %d frames while a flooded the uplink (the uplink's "
           "full ring took %d frames in all)" % (lost, bt["tx_pkts"], ring))

@@ -3,7 +3,6 @@
 """Guests that come and go: connect/disconnect cycles without leaks, client
 mode with a guest side that restarts, bad configs and start errors, and the
 embedded default configuration."""
-import json
 import os
 import shutil
 import socket
@@ -11,7 +10,7 @@ import subprocess
 import time
 
 import vhost_user
-from harness import VHOSTD, Testpmd, Vhostd, check, daemon_conf, run, wait_for
+from harness import VHOSTD, Control, Testpmd, Vhostd, check, daemon_conf, run, wait_for
 
 MAC = "52:54:00:00:02:01"
 
@@ -62,27 +61,6 @@ CYCLES_RSS_TOLERANCE_ASAN_KB = 4096
 def asan_build():
     out = subprocess.run(["ldd", VHOSTD], capture_output=True, text=True).stdout
     return "libasan" in out
-
-
-class Control:
-    """One control connection, kept open (its fd is counted once)."""
-
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(10)
-        self.s.connect(path)
-        self.f = self.s.makefile("rw")
-
-    def ok(self, cmd, **args):
-        self.f.write(json.dumps({"cmd": cmd, "args": args}) + "\n")
-        self.f.flush()
-        a = json.loads(self.f.readline())
-        check(a["ok"], "%s %s: %s" % (cmd, args, a))
-        return a["result"]
-
-    def close(self):
-        self.f.close()
-        self.s.close()
 
 
 def cycles_200(ctx):

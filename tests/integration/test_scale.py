@@ -18,8 +18,7 @@ import socket
 import subprocess
 import time
 
-from harness import Testpmd, Vhostd, check, run, wait_for
-from test_ctl import Control
+from harness import Control, Testpmd, Vhostd, check, run, wait_for
 
 HOSTILE = os.environ.get("HOSTILE", "hostile")
 GUESTS = int(os.environ.get("VHOSTD_SCALE_GUESTS", "256"))

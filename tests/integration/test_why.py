@@ -114,16 +114,30 @@ def ask(ctx, cause, direction):
     return why, st, total
 
 
+def check_lost(why, direction, cause, counter):
+    """Some frames were lost to cause in the interval, exactly its counter's."""
+    lost, n = why["lost"][direction][cause], why["counters"][counter]
+    check(lost == n > 0, "lost to %s %d, %s %d" % (cause, lost, counter, n))
+
+
+def check_prometheus(total, st, cause, counter):
+    """The metric of frames lost to cause (since the guest was added) is no
+    more than the drops counter stats has counted since the start."""
+    check(total <= st["drops"][counter], "Prometheus counts %d frames lost to %s, more than "
+          "the %d %s drops" % (total, cause, st["drops"][counter], counter))
+
+
+def stop(vd, tp):
+    tp.cmd("stop")
+    tp.quit()
+    vd.stop()
+
+
 def why_guest_slow(ctx):
     vd, tp = start(ctx, "net_null0", "rxonly", started=False)
     why, st, total = ask(ctx, "guest", "rx")
-    lost = why["lost"]["rx"]
-    check(lost["guest"] == why["counters"]["guest_ring_full"] > 0,
-          "lost to guest slow %d, guest_ring_full %d" % (lost["guest"],
-                                                         why["counters"]["guest_ring_full"]))
-    check(total <= st["drops"]["guest_ring_full"], "Prometheus counts %d frames lost to guest "
-          "slow, more than the %d guest_ring_full drops" % (total,
-                                                            st["drops"]["guest_ring_full"]))
+    check_lost(why, "rx", "guest", "guest_ring_full")
+    check_prometheus(total, st, "guest", "guest_ring_full")
     check(why["guest_slow_seconds"] >= SETTLE - 2, "RX ring full for %.1f s of %d" %
           (why["guest_slow_seconds"], SETTLE))
     check("mostly guest slow: its RX ring was full for %.1f s (%s drops, guest_ring_full)" %
@@ -153,9 +167,7 @@ def why_host_slow(ctx):
     check(why["summary"].startswith("vm1 lost nothing in the last") and
           "but stalled: mostly host slow: worker %d was saturated for" % why["worker"]
           in why["summary"], "summary: " + why["summary"])
-    tp.cmd("stop")
-    tp.quit()
-    vd.stop()
+    stop(vd, tp)
 
 
 def why_wire(ctx):
@@ -170,28 +182,21 @@ def why_wire(ctx):
     time.sleep(SETTLE)
     why, st, total = ask(ctx, "wire", "tx")
     up = ctl(ctx, "stats")["uplinks"]["up0"]["total"]
-    lost = why["lost"]["tx"]
-    check(lost["wire"] == why["counters"]["uplink_tx_full"] > 0, "lost to the wire %d, "
-          "uplink_tx_full %d" % (lost["wire"], why["counters"]["uplink_tx_full"]))
+    check_lost(why, "tx", "wire", "uplink_tx_full")
     check(why["counters"]["uplink_tx_full"] <= up["drops"]["uplink_tx_full"],
           "guest.why counts %d uplink_tx_full, the uplink only %d in all" %
           (why["counters"]["uplink_tx_full"], up["drops"]["uplink_tx_full"]))
     check("mostly wire: the uplink's TX queue was full (%s drops, uplink_tx_full)" %
           fmt(why["counters"]["uplink_tx_full"]) in why["summary"], "summary: " + why["summary"])
-    tp.cmd("stop")
-    tp.quit()
-    vd.stop()
+    stop(vd, tp)
 
 
 def why_policy(ctx):
     vd, tp = start(ctx, "net_null0,no-rx=1", "txonly", keys={"tx-pps": "1000"})
     why, st, total = ask(ctx, "policy", "tx")
     lost = why["lost"]["tx"]
-    check(lost["policy"] == why["counters"]["rate_limited"] > 0,
-          "lost to policy %d, rate_limited %d" % (lost["policy"],
-                                                  why["counters"]["rate_limited"]))
-    check(total <= st["drops"]["rate_limited"], "Prometheus counts %d frames lost to policy, "
-          "more than the %d rate_limited drops" % (total, st["drops"]["rate_limited"]))
+    check_lost(why, "tx", "policy", "rate_limited")
+    check_prometheus(total, st, "policy", "rate_limited")
     # 1000 frames a second pass (and a burst): the rest is the limit's.
     secs = why["seconds"]
     check(lost["delivered"] <= 1000 * secs + 2000, "%d frames passed a 1000 pkt/s limit in "
@@ -207,9 +212,7 @@ def why_policy(ctx):
     tel = json.loads(m.group(0))["/vhostd/guest_why"]
     check(tel["cause"] == "policy" and tel["lost_tx_policy"] > 0,
           "telemetry /vhostd/guest_why,vm1: %s" % tel)
-    tp.cmd("stop")
-    tp.quit()
-    vd.stop()
+    stop(vd, tp)
 
 
 if __name__ == "__main__":

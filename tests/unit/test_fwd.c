@@ -24,6 +24,27 @@ frame(uint8_t *f, const uint8_t *dst, const uint8_t *src)
 	f[12] = 0x08;
 }
 
+/* The table test_from_uplink and test_from_guest start from: guest 0 has
+ * mac_a, guest 1 mac_b. */
+static int
+two_guests(void **state)
+{
+	static struct fwd_table t;
+
+	fwd_table_init(&t);
+	if (fwd_table_add(&t, 0, mac_a) != 0 || fwd_table_add(&t, 1, mac_b) != 0)
+		return -1;
+	*state = &t;
+	return 0;
+}
+
+static void
+assert_to_guest(struct fwd_decision d, unsigned int guest)
+{
+	assert_int_equal(d.action, FWD_TO_GUEST);
+	assert_int_equal(d.guest, guest);
+}
+
 static void
 test_table(void **state)
 {
@@ -71,33 +92,24 @@ test_table_full(void **state)
 static void
 test_from_uplink(void **state)
 {
-	struct fwd_table t;
-	struct fwd_decision d;
+	const struct fwd_table *t = *state;
 	uint8_t f[64];
 
-	(void)state;
-	fwd_table_init(&t);
-	fwd_table_add(&t, 0, mac_a);
-	fwd_table_add(&t, 1, mac_b);
-
 	frame(f, mac_b, mac_x);
-	d = fwd_from_uplink(&t, f, 64);
-	assert_int_equal(d.action, FWD_TO_GUEST);
-	assert_int_equal(d.guest, 1);
+	assert_to_guest(fwd_from_uplink(t, f, 64), 1);
 	frame(f, mac_x, mac_a);
-	assert_int_equal(fwd_from_uplink(&t, f, 64).action, FWD_DROP_UNKNOWN);
+	assert_int_equal(fwd_from_uplink(t, f, 64).action, FWD_DROP_UNKNOWN);
 	frame(f, bcast, mac_x);
-	assert_int_equal(fwd_from_uplink(&t, f, 64).action, FWD_FLOOD);
+	assert_int_equal(fwd_from_uplink(t, f, 64).action, FWD_FLOOD);
 	frame(f, mcast, mac_x);
-	assert_int_equal(fwd_from_uplink(&t, f, 64).action, FWD_FLOOD);
-	assert_int_equal(fwd_from_uplink(&t, f, 13).action, FWD_DROP_RUNT);
+	assert_int_equal(fwd_from_uplink(t, f, 64).action, FWD_FLOOD);
+	assert_int_equal(fwd_from_uplink(t, f, 13).action, FWD_DROP_RUNT);
 }
 
 static void
 test_pipe(void **state)
 {
 	struct fwd_table t;
-	struct fwd_decision d;
 	uint8_t f[64];
 
 	(void)state;
@@ -105,9 +117,7 @@ test_pipe(void **state)
 	fwd_table_init(&t);
 	fwd_table_add(&t, 4, NULL);
 	frame(f, mac_x, mac_a);
-	d = fwd_from_uplink(&t, f, 64);
-	assert_int_equal(d.action, FWD_TO_GUEST);
-	assert_int_equal(d.guest, 4);
+	assert_to_guest(fwd_from_uplink(&t, f, 64), 4);
 	/* A guest alone on an uplink sends broadcast to the wire only. */
 	frame(f, bcast, mac_a);
 	assert_int_equal(fwd_from_guest(&t, 4, NULL, false, f, 64).action, FWD_TO_UPLINK);
@@ -116,34 +126,26 @@ test_pipe(void **state)
 static void
 test_from_guest(void **state)
 {
-	struct fwd_table t;
-	struct fwd_decision d;
+	const struct fwd_table *t = *state;
 	uint8_t f[64];
-
-	(void)state;
-	fwd_table_init(&t);
-	fwd_table_add(&t, 0, mac_a);
-	fwd_table_add(&t, 1, mac_b);
 
 	/* To the other guest: local, never on the wire. */
 	frame(f, mac_b, mac_a);
-	d = fwd_from_guest(&t, 0, mac_a, true, f, 64);
-	assert_int_equal(d.action, FWD_TO_GUEST);
-	assert_int_equal(d.guest, 1);
+	assert_to_guest(fwd_from_guest(t, 0, mac_a, true, f, 64), 1);
 	/* To an outside MAC: the uplink. */
 	frame(f, mac_x, mac_a);
-	assert_int_equal(fwd_from_guest(&t, 0, mac_a, true, f, 64).action, FWD_TO_UPLINK);
+	assert_int_equal(fwd_from_guest(t, 0, mac_a, true, f, 64).action, FWD_TO_UPLINK);
 	/* To itself: hairpin is not delivered back, it goes out. */
 	frame(f, mac_a, mac_a);
-	assert_int_equal(fwd_from_guest(&t, 0, mac_a, true, f, 64).action, FWD_TO_UPLINK);
+	assert_int_equal(fwd_from_guest(t, 0, mac_a, true, f, 64).action, FWD_TO_UPLINK);
 	/* Broadcast with two guests: flood. */
 	frame(f, bcast, mac_a);
-	assert_int_equal(fwd_from_guest(&t, 0, mac_a, true, f, 64).action, FWD_FLOOD);
+	assert_int_equal(fwd_from_guest(t, 0, mac_a, true, f, 64).action, FWD_FLOOD);
 	/* Spoofed source: dropped with mac-check, passed without. */
 	frame(f, mac_x, mac_b);
-	assert_int_equal(fwd_from_guest(&t, 0, mac_a, true, f, 64).action, FWD_DROP_SPOOFED);
-	assert_int_equal(fwd_from_guest(&t, 0, mac_a, false, f, 64).action, FWD_TO_UPLINK);
-	assert_int_equal(fwd_from_guest(&t, 0, mac_a, true, f, 10).action, FWD_DROP_RUNT);
+	assert_int_equal(fwd_from_guest(t, 0, mac_a, true, f, 64).action, FWD_DROP_SPOOFED);
+	assert_int_equal(fwd_from_guest(t, 0, mac_a, false, f, 64).action, FWD_TO_UPLINK);
+	assert_int_equal(fwd_from_guest(t, 0, mac_a, true, f, 10).action, FWD_DROP_RUNT);
 }
 
 static void
@@ -182,9 +184,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_table_full),
-		cmocka_unit_test(test_from_uplink),
+		cmocka_unit_test_setup(test_from_uplink, two_guests),
 		cmocka_unit_test(test_pipe),
-		cmocka_unit_test(test_from_guest),
+		cmocka_unit_test_setup(test_from_guest, two_guests),
 		cmocka_unit_test(test_announce),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,6 +52,10 @@ from summary import (FIELDS, METRICS, SEARCH_METRICS, fmt, is_quiet, load_runs, 
                      write_outputs)
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The integration harness's Fail and wait_for (profile.py and scenarios.py
+# use them as compare.Fail, compare.wait_for).
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+from harness import Fail, wait_for  # noqa: E402,F401
 OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 
@@ -68,20 +72,6 @@ def remove_runtime_dirs():
         for d in os.listdir(DPDK_RUNDIR):
             if d.startswith(PREFIX + "-"):
                 shutil.rmtree(os.path.join(DPDK_RUNDIR, d), ignore_errors=True)
-
-
-class Fail(Exception):
-    pass
-
-
-def wait_for(pred, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise Fail("timed out after %ss waiting for %s" % (timeout, what))
 
 
 def read_text(path):

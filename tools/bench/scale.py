@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 
 import harness                                        # noqa: E402
 import test_scale                                     # noqa: E402
-from test_ctl import Control                          # noqa: E402
+from harness import Control                           # noqa: E402
 
 
 def cpu_seconds(pid):

@@ -28,26 +28,26 @@ hist_index(uint64_t v)
 	return shift * HIST_HALF + (unsigned int)(v >> shift);
 }
 
+/* Buckets below 2 HALF are one value wide (shift 0); above, each group of
+ * HALF buckets is twice as wide as the one before. */
+static unsigned int
+bucket_shift(unsigned int idx)
+{
+	return idx < 2 * HIST_HALF ? 0 : idx / HIST_HALF - 1;
+}
+
 uint64_t
 hist_lower(unsigned int idx)
 {
-	unsigned int shift;
+	unsigned int shift = bucket_shift(idx);
 
-	if (idx < 2 * HIST_HALF)
-		return idx;
-	shift = idx / HIST_HALF - 1;
 	return (uint64_t)(idx - shift * HIST_HALF) << shift;
 }
 
 uint64_t
 hist_upper(unsigned int idx)
 {
-	unsigned int shift;
-
-	if (idx < 2 * HIST_HALF)
-		return idx;
-	shift = idx / HIST_HALF - 1;
-	return hist_lower(idx) + ((uint64_t)1 << shift) - 1;
+	return hist_lower(idx) + ((uint64_t)1 << bucket_shift(idx)) - 1;
 }
 
 void

@@ -38,6 +38,25 @@ refused(const char *line, const char *want)
 static void
 test_every_command(void **state)
 {
+	/* The commands that take nothing or one number (d, 0 when none). */
+	static const struct {
+		const char *line;
+		enum cmd_op op;
+		double d;
+	} plain[] = {
+		{ "stop", CMD_STOP, 0 },
+		{ "set trial 0.3", CMD_SET_TRIAL, 0.3 },
+		{ "set resolution 0.01", CMD_SET_RESOLUTION, 0.01 },
+		{ "ndr", CMD_NDR, 0 },
+		{ "pdr 0.5", CMD_PDR, 0.5 },
+		{ "show stats", CMD_SHOW_STATS, 0 },
+		{ "show latency", CMD_SHOW_LATENCY, 0 },
+		{ "show config", CMD_SHOW_CONFIG, 0 },
+		{ "clear stats", CMD_CLEAR_STATS, 0 },
+		{ "sleep 2.5", CMD_SLEEP, 2.5 },
+		{ "help", CMD_HELP, 0 },
+		{ "quit", CMD_QUIT, 0 },
+	};
 	struct cmd c;
 
 	(void)state;
@@ -75,26 +94,12 @@ test_every_command(void **state)
 		assert_int_equal(c.op, CMD_START);
 		assert_int_equal(c.mode, m);
 	}
-	assert_int_equal(ok("stop").op, CMD_STOP);
-	c = ok("set trial 0.3");
-	assert_int_equal(c.op, CMD_SET_TRIAL);
-	assert_true(c.d == 0.3);
-	c = ok("set resolution 0.01");
-	assert_int_equal(c.op, CMD_SET_RESOLUTION);
-	assert_true(c.d == 0.01);
-	assert_int_equal(ok("ndr").op, CMD_NDR);
-	c = ok("pdr 0.5");
-	assert_int_equal(c.op, CMD_PDR);
-	assert_true(c.d == 0.5);
-	assert_int_equal(ok("show stats").op, CMD_SHOW_STATS);
-	assert_int_equal(ok("show latency").op, CMD_SHOW_LATENCY);
-	assert_int_equal(ok("show config").op, CMD_SHOW_CONFIG);
-	assert_int_equal(ok("clear stats").op, CMD_CLEAR_STATS);
-	c = ok("sleep 2.5");
-	assert_int_equal(c.op, CMD_SLEEP);
-	assert_true(c.d == 2.5);
-	assert_int_equal(ok("help").op, CMD_HELP);
-	assert_int_equal(ok("quit").op, CMD_QUIT);
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		c = ok(plain[i].line);
+		assert_int_equal(c.op, plain[i].op);
+		if (plain[i].d != 0)
+			assert_true(c.d == plain[i].d);
+	}
 }
 
 static void

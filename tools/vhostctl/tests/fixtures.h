@@ -4,6 +4,7 @@
 #define VHOSTCTL_FIXTURES_H
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -12,27 +13,25 @@
 	", \"unknown_dst\": " #ud ", \"spoofed\": " #sp ", \"not_ready\": " #nr \
 	", \"runt\": " #ru "}"
 
+/* The counters of a total or of a queue: packets, bytes, then DROPS(...). */
+#define COUNTS(rx_pkts, rx_bytes, tx_pkts, tx_bytes, drops) \
+	"\"rx_pkts\": " #rx_pkts ", \"rx_bytes\": " #rx_bytes ", \"tx_pkts\": " #tx_pkts \
+	", \"tx_bytes\": " #tx_bytes ", \"drops\": " drops
+
 #define GUEST1_COUNTERS \
-	"{\"total\": {\"rx_pkts\": 1500, \"rx_bytes\": 96000, \"tx_pkts\": 20, \"tx_bytes\": 1280," \
-	"  \"drops\": " DROPS(12, 0, 0, 0, 0, 3, 0) "}," \
+	"{\"total\": {" COUNTS(1500, 96000, 20, 1280, DROPS(12, 0, 0, 0, 0, 3, 0)) "}," \
 	" \"queues\": [" \
-	"  {\"queue\": 0, \"rx_pkts\": 1000, \"rx_bytes\": 64000, \"tx_pkts\": 20," \
-	"   \"tx_bytes\": 1280, \"drops\": " DROPS(12, 0, 0, 0, 0, 3, 0) "}," \
-	"  {\"queue\": 1, \"rx_pkts\": 500, \"rx_bytes\": 32000, \"tx_pkts\": 0," \
-	"   \"tx_bytes\": 0, \"drops\": " DROPS(0, 0, 0, 0, 0, 0, 0) "}]}"
+	"  {\"queue\": 0, " COUNTS(1000, 64000, 20, 1280, DROPS(12, 0, 0, 0, 0, 3, 0)) "}," \
+	"  {\"queue\": 1, " COUNTS(500, 32000, 0, 0, DROPS(0, 0, 0, 0, 0, 0, 0)) "}]}"
 
 #define UPLINK0_COUNTERS \
-	"{\"total\": {\"rx_pkts\": 1507, \"rx_bytes\": 96448, \"tx_pkts\": 20, \"tx_bytes\": 1280," \
-	"  \"drops\": " DROPS(0, 0, 0, 7, 0, 0, 0) "}," \
+	"{\"total\": {" COUNTS(1507, 96448, 20, 1280, DROPS(0, 0, 0, 7, 0, 0, 0)) "}," \
 	" \"queues\": [" \
-	"  {\"queue\": 0, \"rx_pkts\": 1507, \"rx_bytes\": 96448, \"tx_pkts\": 20," \
-	"   \"tx_bytes\": 1280, \"drops\": " DROPS(0, 0, 0, 7, 0, 0, 0) "}]}"
+	"  {\"queue\": 0, " COUNTS(1507, 96448, 20, 1280, DROPS(0, 0, 0, 7, 0, 0, 0)) "}]}"
 
 #define WAITING_COUNTERS \
-	"{\"total\": {\"rx_pkts\": 0, \"rx_bytes\": 0, \"tx_pkts\": 0, \"tx_bytes\": 0," \
-	"  \"drops\": " DROPS(0, 0, 0, 0, 0, 0, 0) "}," \
-	" \"queues\": [{\"queue\": 0, \"rx_pkts\": 0, \"rx_bytes\": 0, \"tx_pkts\": 0," \
-	"   \"tx_bytes\": 0, \"drops\": " DROPS(0, 0, 0, 0, 0, 0, 0) "}]}"
+	"{\"total\": {" COUNTS(0, 0, 0, 0, DROPS(0, 0, 0, 0, 0, 0, 0)) "}," \
+	" \"queues\": [{\"queue\": 0, " COUNTS(0, 0, 0, 0, DROPS(0, 0, 0, 0, 0, 0, 0)) "}]}"
 
 static const char fx_stats[] =
 	"{\"guests\": {\"vm1\": " GUEST1_COUNTERS ", \"vm-2\": " WAITING_COUNTERS "},"
@@ -128,6 +127,33 @@ fx_load(const char *text)
 		abort();
 	}
 	return j;
+}
+
+/* A vhostctl printer (vhostctl.h: vctl_print_*). */
+typedef int (*fx_printer)(FILE *f, const json_t *args, json_t *const results[]);
+
+/* What print writes for args and results, as a string to free() (the test
+ * file includes cmocka.h before this). */
+static inline char *
+fx_print(fx_printer print, const json_t *args, json_t *const results[])
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(print(f, args, results), 0);
+	fclose(f);
+	return buf;
+}
+
+/* Each of lines (NULL-terminated) is somewhere in out. */
+static inline void
+fx_expect_lines(const char *out, const char *const lines[])
+{
+	for (size_t i = 0; lines[i] != NULL; i++)
+		if (strstr(out, lines[i]) == NULL)
+			fail_msg("no line '%s' in:\n%s", lines[i], out);
 }
 
 #endif

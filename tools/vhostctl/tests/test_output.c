@@ -13,42 +13,27 @@
 #include "table.h"
 #include "vhostctl.h"
 
-typedef int (*printer)(FILE *f, const json_t *args, json_t *const results[]);
-
 /* The printer's output for one result (and args as JSON text, or NULL). */
 static char *
-render(printer print, const char *result, const char *args_text)
+render(fx_printer print, const char *result, const char *args_text)
 {
 	json_t *res[VCTL_MAX_REQUESTS] = { fx_load(result) };
 	json_t *args = args_text ? fx_load(args_text) : json_object();
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *buf = fx_print(print, args, res);
 
-	assert_non_null(f);
-	assert_int_equal(print(f, args, res), 0);
-	fclose(f);
 	json_decref(res[0]);
 	json_decref(args);
 	return buf;
 }
 
 static void
-expect_output(printer print, const char *result, const char *args, const char *expected)
+expect_output(fx_printer print, const char *result, const char *args, const char *expected)
 {
 	char *out = render(print, result, args);
 
 	if (strcmp(out, expected) != 0)
 		fail_msg("output:\n%s\nexpected:\n%s", out, expected);
 	free(out);
-}
-
-static void
-expect_lines(const char *out, const char *const lines[])
-{
-	for (size_t i = 0; lines[i] != NULL; i++)
-		if (strstr(out, lines[i]) == NULL)
-			fail_msg("no line '%s' in:\n%s", lines[i], out);
 }
 
 static void
@@ -244,7 +229,7 @@ test_guest_show_running(void **state)
 	char *out = render(vctl_print_guest_show, fx_guest_show, NULL);
 
 	(void)state;
-	expect_lines(out, lines);
+	fx_expect_lines(out, lines);
 	free(out);
 }
 
@@ -267,7 +252,7 @@ test_guest_show_waiting(void **state)
 	char *out = render(vctl_print_guest_show, fx_guest_waiting, NULL);
 
 	(void)state;
-	expect_lines(out, lines);
+	fx_expect_lines(out, lines);
 	assert_null(strstr(out, "drops"));
 	free(out);
 }
@@ -313,7 +298,7 @@ test_robust(void **state)
 		"{\"guests\": {\"vm1\": {\"queues\": 1, \"total\": {\"drops\": {\"x\": \"y\"}}}}}",
 		"{\"events\": [1, null, {\"kind\": [], \"reason\": 3}], \"dropped\": \"x\"}",
 	};
-	const printer printers[] = {
+	const fx_printer printers[] = {
 		vctl_print_version, vctl_print_guest_list, vctl_print_guest_show,
 		vctl_print_guest_add, vctl_print_guest_del, vctl_print_uplink_list,
 		vctl_print_uplink_show, vctl_print_stats, vctl_print_workers, vctl_print_log_level,
