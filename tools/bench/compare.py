@@ -56,6 +56,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # use them as compare.Fail, compare.wait_for).
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 from harness import Fail, wait_for  # noqa: E402,F401
+import scenarios as search  # noqa: E402  (the search scenarios: NDR, v2v, lat, 2w4g)
 OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 
@@ -560,8 +561,7 @@ def measure(args, system, sc, rundir):
     try:
         socks = be.start(sc)
         if sc.search():
-            import scenarios
-            return scenarios.measure(args, system, sc, rundir, be, socks, idle)
+            return search.measure(args, system, sc, rundir, be, socks, idle, Guest)
         guest = Guest(args, rundir, sc, socks)
         be_tid = wait_for(lambda: find_thread(be.pid(), be.thread), 10, "backend thread")
         g_tid = wait_for(lambda: find_thread(guest.pid(), r"rte-worker-"), 10, "guest thread")
@@ -655,8 +655,6 @@ def main():
     ap.add_argument("--summarize", metavar="DIR",
                     help="only recompute the summary, table and plot of an earlier run")
     args = ap.parse_args()
-    # tools/bench/scenarios.py imports this script as "compare".
-    sys.modules.setdefault("compare", sys.modules[__name__])
 
     scenarios = all_scenarios()
     if args.summarize:
@@ -664,7 +662,8 @@ def main():
             meta = json.load(f)
         by_name = {sc.name: sc for sc in scenarios + ndr_scenarios()}
         write_outputs(os.path.abspath(args.summarize), load_runs(args.summarize),
-                      [by_name[n] for n in meta["scenarios"]], meta["systems"], meta)
+                      [by_name[n] for n in meta["scenarios"]], meta["systems"], meta,
+                      more=search.write_outputs)
         return 0
     if args.list:
         for sc in scenarios + ndr_scenarios():
@@ -751,7 +750,7 @@ def main():
     csvf.close()
     remove_runtime_dirs()
 
-    write_outputs(resdir, runs, scenarios, systems, meta)
+    write_outputs(resdir, runs, scenarios, systems, meta, more=search.write_outputs)
     return 130 if stopping else 0
 
 

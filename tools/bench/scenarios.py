@@ -20,7 +20,8 @@ rate is the path's throughput with loss allowed (thr_mpps).
 import json
 import os
 
-import compare as C     # compare.py registers itself under this name
+from harness import Fail    # tests/integration (compare.py puts it on the path)
+from summary import METRICS, SEARCH_METRICS, log, ratio
 
 LAT_SHARES = (0.1, 0.5, 0.9)
 LAT_PCTS = ("p50", "p99", "p999")
@@ -29,7 +30,7 @@ LAT_WARMUP_S = 0.5
 # Per share, per percentile: lat10_p50_us, ..., lat90_p999_us (compare.py
 # keeps them in runs.csv and takes their medians).
 LAT_METRICS = ["lat%d_%s_us" % (round(f * 100), p) for f in LAT_SHARES for p in LAT_PCTS]
-assert set(LAT_METRICS) <= set(C.SEARCH_METRICS)
+assert set(LAT_METRICS) <= set(SEARCH_METRICS)
 
 
 def run_search(args, guest, sc):
@@ -50,7 +51,7 @@ def latency_at(args, guest, rate):
                  "show latency; show stats; stop" % (rate, LAT_WARMUP_S, args.lat_duration))
     lat = guest.wait_for_type("latency", LAT_WARMUP_S + args.lat_duration + 30)
     if not lat["samples"]:
-        raise C.Fail("no latency samples at %.4f Mpps" % rate)
+        raise Fail("no latency samples at %.4f Mpps" % rate)
     # What the guest offered: less than asked when its thread was off its
     # CPU longer than the pacer's slack (a loaded machine).
     lat["offered_mpps"] = guest.wait_for_type("stats", 20)["total"]["tx_mpps"]
@@ -65,10 +66,10 @@ def throughput(obj):
     return t["received"] / t["secs"] / 1e6
 
 
-def measure(args, system, sc, rundir, be, socks, idle):
+def measure(args, system, sc, rundir, be, socks, idle, guest_cls):
     """One run of a search scenario on a started backend."""
     ctl = getattr(be, "ctl_socket", None)   # loss by place: vhostd only
-    guest = C.Guest(args, rundir, sc, socks, ["--vhostd-ctl", ctl()] if ctl else [])
+    guest = guest_cls(args, rundir, sc, socks, ["--vhostd-ctl", ctl()] if ctl else [])
     try:
         obj = run_search(args, guest, sc)
         os.makedirs(os.path.join(args.results_dir, "ndr"), exist_ok=True)
@@ -76,7 +77,7 @@ def measure(args, system, sc, rundir, be, socks, idle):
                   "w") as f:
             json.dump(obj, f, indent=1)
         if obj["status"] != "found":
-            raise C.Fail("%s search: %s" % (obj["type"], obj["status"]))
+            raise Fail("%s search: %s" % (obj["type"], obj["status"]))
         r = dict(system=system, scenario=sc.name, mpps=obj["rate_mpps"],
                  pkts=sum(t["sent"] for t in obj["trials"]), ndr_trials=obj["nb_trials"],
                  ndr_lost=sum(t["lost"] for t in obj["trials"]), loadavg=os.getloadavg()[0],
@@ -89,7 +90,7 @@ def measure(args, system, sc, rundir, be, socks, idle):
                 r["lat%d_offered_mpps" % round(share * 100)] = lat["offered_mpps"]
     finally:
         guest.quit()
-    for m in C.METRICS:
+    for m in METRICS:
         r.setdefault(m, None)
     return r
 
@@ -119,7 +120,7 @@ def text_table(summary, scenarios, systems):
             rat = {}
             for o in ("testpmd", "ovs"):
                 ro = next((x for x in rows if x["system"] == o), None)
-                rat[o] = (C.ratio(v["mpps"], ro["mpps"]) if v is not None and ro is not None
+                rat[o] = (ratio(v["mpps"], ro["mpps"]) if v is not None and ro is not None
                           and r["system"] == "vhostd" else None)
             lines.append("%-18s %-8s %4d %8s %13s %8s %9s %9s" % (
                 sc.name, r["system"], r["runs"], fmt(r["mpps"], "%.3f"),
@@ -148,7 +149,7 @@ def plot(resdir, sc, rows):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        C.log("compare: python3-matplotlib is not installed (tools/setup-host.sh): no plot")
+        log("compare: python3-matplotlib is not installed (tools/setup-host.sh): no plot")
         return None
     systems = [r["system"] for r in rows]
     if sc.direction == "lat":

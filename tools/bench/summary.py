@@ -183,7 +183,9 @@ set multiplot layout 3,1 title "vhostd vs dpdk-testpmd (vhost PMD, io) vs OVS-DP
     return png
 
 
-def write_outputs(resdir, runs, scenarios, systems, meta):
+def write_outputs(resdir, runs, scenarios, systems, meta, more=None):
+    """The campaign's table, CSVs, JSON and plot; more(resdir, summary, runs,
+    scenarios, systems, meta) adds its own outputs and returns their table."""
     summary = summarize(runs, scenarios, systems)
     rat = ratios(summary, scenarios)
     table = text_table(summary, rat, meta)
@@ -203,8 +205,8 @@ def write_outputs(resdir, runs, scenarios, systems, meta):
             cw.writeheader()
             cw.writerows(rat)
     png = plot(resdir, summary, scenarios, systems)
-    import scenarios as search      # the search scenarios' tables and plots
-    table += search.write_outputs(resdir, summary, runs, scenarios, systems, meta)
+    if more is not None:
+        table += more(resdir, summary, runs, scenarios, systems, meta)
     print(table)
     log("compare: results in %s%s" % (resdir, " (plot: %s)" % png if png else ""))
 
