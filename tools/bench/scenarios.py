@@ -141,7 +141,7 @@ def text_table(summary, scenarios, systems):
     return "\n".join(lines) + "\n"
 
 
-def plot(resdir, sc, rows):
+def plot(resdir, sc, rows, load):
     """One PNG per scenario: NDR (and unpaced throughput) per system, or
     the latency percentiles at each share of the NDR."""
     try:
@@ -184,7 +184,7 @@ def plot(resdir, sc, rows):
         ax.set_ylabel("Mpps")
         ax.grid(axis="y", alpha=0.4)
         ax.legend()
-    fig.suptitle("%s (loaded 2-vCPU VM, medians)" % sc.name)
+    fig.suptitle("%s (%d-CPU host, load average %.1f, medians)" % (sc.name, os.cpu_count(), load))
     fig.tight_layout()
     png = os.path.join(resdir, "%s.png" % sc.name)
     fig.savefig(png, dpi=80)
@@ -199,7 +199,8 @@ def write_outputs(resdir, summary, runs, scenarios, systems, meta):
         return ""
     for sc in mine:
         rows = _rows(summary, sc, systems)
-        png = plot(resdir, sc, rows)
+        loads = [r["loadavg"] for r in runs if r["scenario"] == sc.name and r.get("loadavg")]
+        png = plot(resdir, sc, rows, sum(loads) / len(loads) if loads else 0.0)
         with open(os.path.join(resdir, "%s.json" % sc.name), "w") as f:
             json.dump(dict(scenario=sc.name, meta=meta, summary=rows, plot=png,
                            runs=[r for r in runs if r["scenario"] == sc.name]), f, indent=1)
