@@ -5,6 +5,8 @@
  * (vhostctl workers) see the queues in the same order, through the same
  * record (struct queue_place).
  */
+#include <rte_lcore.h>
+
 #include "control/vhostd.h"
 
 struct place_iter
@@ -70,4 +72,12 @@ place_next(struct place_iter *it)
 		it->q = 0;
 	}
 	return next_guest(it);
+}
+
+void
+place_topology(const struct vhostd *d, struct placement_topo *t)
+{
+	t->nb_workers = d->nb_workers;
+	for (unsigned int w = 0; w < d->nb_workers; w++)
+		t->node[w] = (int)rte_lcore_to_socket_id(d->workers[w].lcore);
 }

@@ -52,6 +52,8 @@ struct place_iter {
 
 struct place_iter place_iter_init(struct vhostd *d, unsigned int flags);
 bool place_next(struct place_iter *it);
+/* The workers and their NUMA nodes, as placement.c sees them. */
+void place_topology(const struct vhostd *d, struct placement_topo *t);
 /* Caller holds d->lock. */
 #define PLACE_FOREACH(it, d, flags) \
 	for (struct place_iter it = place_iter_init((d), (flags)); place_next(&it);)

@@ -19,15 +19,6 @@
 #include "ports/uplink.h"
 #include "vhostd/placement.h"
 
-/* The NUMA node of every worker (lcore id = CPU id). */
-static void
-topology(const struct vhostd *d, struct placement_topo *t)
-{
-	t->nb_workers = d->nb_workers;
-	for (unsigned int w = 0; w < d->nb_workers; w++)
-		t->node[w] = (int)rte_lcore_to_socket_id(d->workers[w].lcore);
-}
-
 /* queue-affinity names CPUs: the worker on that CPU, if any. */
 static uint16_t
 pin_of(const struct vhostd *d, const struct config_affinity *a, unsigned int q)
@@ -56,7 +47,7 @@ place_queues(struct vhostd *d)
 	const char *warned = NULL;
 	unsigned int n = 0;
 
-	topology(d, &t);
+	place_topology(d, &t);
 	PLACE_FOREACH(it, d, PLACE_SLOTS) {
 		if (!it.ref.served) {
 			it.ref.p->worker = NO_WORKER;	/* released */

@@ -52,9 +52,7 @@ rebalance(struct vhostd *d)
 	unsigned int n, nb;
 	int ret;
 
-	t.nb_workers = d->nb_workers;
-	for (unsigned int w = 0; w < d->nb_workers; w++)
-		t.node[w] = (int)rte_lcore_to_socket_id(d->workers[w].lcore);
+	place_topology(d, &t);
 	nb = collect(d, pq, ref);
 	n = placement_rebalance(&t, d->balance.busy_last, d->balance.interval, pq, nb,
 				d->cfg.daemon.rebalance_margin, moves, MAX_MOVES);
