@@ -44,6 +44,7 @@ struct config_daemon {
 	unsigned int max_queue_pairs;	/* cap on every guest's queues */
 	unsigned int idle_threshold_us;	/* adaptive: idle time before a worker sleeps */
 	unsigned int idle_backoff_max_us;	/* cap on a sleep that nothing can end */
+	unsigned int guest_ring_wait_us;	/* frames wait for room in a guest's RX ring */
 	unsigned int rebalance_interval;	/* seconds between load checks, 0 = no moves */
 	unsigned int rebalance_margin;	/* percent the busiest worker must gain */
 };

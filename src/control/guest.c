@@ -122,7 +122,9 @@ guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 	place_reset(g->place, VHOSTD_MAX_QUEUES);
 	g->numa = -1;
 	g->kicks_read = guest_workers_kicks(d, g->index);	/* the slot's last guest's */
-	g->stats = rte_zmalloc("guest_stats", d->nb_workers * sizeof(*g->stats),
+	/* One block per worker, and one the main thread writes when it frees
+	 * a retired list that still held frames for g (publish.c). */
+	g->stats = rte_zmalloc("guest_stats", (d->nb_workers + 1) * sizeof(*g->stats),
 			       RTE_CACHE_LINE_SIZE);
 	if (g->stats == NULL)
 		return -ENOMEM;
@@ -277,14 +279,14 @@ guest_served_pairs(const struct guest *g)
 void
 guest_counters(struct vhostd *d, struct guest *g, struct port_stats *out)
 {
-	stats_sum(g->stats, d->nb_workers, out);
+	stats_sum(g->stats, d->nb_workers + 1, out);
 	stats_sub(out, &g->base);
 }
 
 void
 guest_counters_reset(struct vhostd *d, struct guest *g)
 {
-	stats_sum(g->stats, d->nb_workers, &g->base);
+	stats_sum(g->stats, d->nb_workers + 1, &g->base);
 }
 
 void

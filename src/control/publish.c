@@ -175,6 +175,7 @@ dp_worker_free(struct dp_worker *dp)
 {
 	if (dp == NULL)
 		return;
+	dp_worker_drop_held(dp, true);
 	for (unsigned int i = 0; i < dp->nb_rxq; i++)
 		if (dp->rxq[i].kind == DP_RXQ_GUEST && dp->rxq[i].fd >= 0)
 			close(dp->rxq[i].fd);
@@ -292,6 +293,7 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		memcpy(dg->mac, g->cfg.mac, 6);
 		dg->uplink = g->uplink;
 		dg->stats = &g->stats[w];
+		dg->stats_main = &g->stats[d->nb_workers];
 		dg->capture = g->capture;
 		dg->pool = g->pool != NULL ? g->pool : d->uplinks[g->uplink].pool;
 		if (meter_limits(&g->cfg.tx_limit) || meter_limits(&g->cfg.rx_limit)) {
@@ -310,6 +312,7 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 				.kind = it.ref.g != NULL ? DP_RXQ_GUEST : DP_RXQ_UPLINK,
 				.obj = it.ref.obj, .q = it.ref.q, .load = &it.ref.p->load };
 	notify_setup(d, dp);
+	dp->ring_wait = rte_get_tsc_hz() / 1000000 * d->cfg.daemon.guest_ring_wait_us;
 	return dp;
 }
 

@@ -425,7 +425,7 @@ to_guest_burst(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src
 
 	q = (uint16_t)(q % g->nb_pairs);
 	if (b->n != 0 && (g->buf_q != q || b->n + n > DP_BUF))
-		dest_flush_guest(g);
+		dest_guest_room(w, g, q);
 	flush_later(w, g);
 	g->buf_q = q;
 	for (uint16_t i = 0; i < n; i++) {
@@ -434,8 +434,11 @@ to_guest_burst(struct dp_worker *w, struct dp_guest *g, const struct dp_src *src
 		bytes += m->pkt_len;
 		if (guest_offload_work(g, m)) {
 			dest_guest_push_offload(w, g, src, m, q);
-			if (b->n + (n - i - 1) > DP_BUF)
-				dest_flush_guest(g);
+			continue;
+		}
+		/* Full only after segments, or while g's ring is full. */
+		if (unlikely(b->n == DP_BUF) && dest_guest_room(w, g, q) == 0) {
+			drop(&g->stats->q[q], DROP_GUEST_RING_FULL, m);
 			continue;
 		}
 		b->bytes += m->pkt_len;
@@ -522,7 +525,7 @@ static __rte_always_inline unsigned int
 poll_queues(struct dp_worker *w, uint64_t *tsc, bool quiet)
 {
 	struct rte_mbuf *pkts[DP_BURST];
-	unsigned int total = 0;
+	unsigned int total = 0, keep;
 	uint64_t t0 = *tsc, t1;
 
 	for (unsigned int i = 0; i < w->nb_rxq; i++) {
@@ -562,18 +565,25 @@ poll_queues(struct dp_worker *w, uint64_t *tsc, bool quiet)
 		}
 		total += n;
 	}
-	if (total == 0)
+	if (total == 0 && likely(w->nb_to_flush == 0))
 		return 0;
 	/* The guests that got frames, not every guest: with hundreds of them
-	 * a scan would touch a cache line each per busy poll. */
+	 * a scan would touch a cache line each per busy poll.  One whose ring
+	 * is full stays listed while its frames wait (dest.c). */
+	keep = 0;
 	for (unsigned int i = 0; i < w->nb_to_flush; i++) {
-		struct dp_guest *g = &w->guests[w->to_flush[i]];
+		uint16_t k = w->to_flush[i];
+		struct dp_guest *g = &w->guests[k];
 
-		g->to_flush = false;
+		g->stalled = false;	/* one more try this loop */
 		if (g->buf.n != 0)
-			dest_flush_guest(g);
+			dest_flush_guest(w, g);
+		if (unlikely(g->buf.n != 0))
+			w->to_flush[keep++] = k;
+		else
+			g->to_flush = false;
 	}
-	w->nb_to_flush = 0;
+	w->nb_to_flush = keep;
 	for (unsigned int i = 0; i < w->nb_uplinks; i++)
 		if (w->uplinks[i].buf.n != 0)
 			dest_flush_uplink(&w->uplinks[i]);

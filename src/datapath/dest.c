@@ -14,24 +14,101 @@
 
 #include "datapath/dest.h"
 
-void
-dest_flush_guest(struct dp_guest *g)
+/* What g's buffer holds, dropped and counted on qs (guest_ring_full). */
+static void
+drop_held(struct dp_guest *g, struct queue_stats *qs)
+{
+	struct dp_buf *b = &g->buf;
+
+	qs->drops[DROP_GUEST_RING_FULL] += b->n;
+	rte_pktmbuf_free_bulk(b->pkts, b->n);
+	b->n = 0;
+	b->bytes = 0;
+	g->held_since = 0;
+	g->stalled = false;
+}
+
+/*
+ * g's ring took `sent` of its buffer's frames.  The rest wait at the
+ * front of the buffer for the next loop's try: a driver is often only a
+ * moment late in emptying its ring (its vCPU preempted, a host tick), and
+ * a frame dropped there is lost for good.  They wait while g takes
+ * something at least every w->ring_wait cycles, then go as
+ * guest_ring_full: a guest that stopped reading costs its worker one
+ * failed enqueue a loop for ring_wait, and never holds more than its
+ * buffer (DP_BUF mbufs, which the pools are sized for) nor delays another
+ * guest's frames (each guest has its own buffer).
+ */
+static void __rte_noinline
+guest_ring_full(const struct dp_worker *w, struct dp_guest *g, uint16_t sent)
 {
 	struct dp_buf *b = &g->buf;
 	struct queue_stats *qs = &g->stats->q[g->buf_q];
-	uint64_t bytes = b->bytes;
+	uint64_t left = bytes_of(b->pkts, sent, b->n), now;
+
+	qs->rx_pkts += sent;
+	qs->rx_bytes += b->bytes - left;
+	b->n = (uint16_t)(b->n - sent);
+	b->bytes = left;
+	memmove(b->pkts, &b->pkts[sent], b->n * sizeof(b->pkts[0]));
+	if (w->ring_wait == 0) {
+		drop_held(g, qs);
+		return;
+	}
+	now = rte_rdtsc();
+	g->stalled = sent == 0;
+	if (sent != 0 || g->held_since == 0)
+		g->held_since = now;
+	else if (now - g->held_since > w->ring_wait)
+		drop_held(g, qs);
+}
+
+void
+dest_flush_guest(const struct dp_worker *w, struct dp_guest *g)
+{
+	struct dp_buf *b = &g->buf;
+	struct queue_stats *qs = &g->stats->q[g->buf_q];
 	uint16_t sent;
 
 	sent = g->ops->tx(g->id, g->buf_q, b->pkts, b->n);
 	if (unlikely(sent < b->n)) {
-		bytes -= bytes_of(b->pkts, sent, b->n);
-		qs->drops[DROP_GUEST_RING_FULL] += b->n - sent;
-		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+		guest_ring_full(w, g, sent);
+		return;
 	}
 	qs->rx_pkts += sent;
-	qs->rx_bytes += bytes;
+	qs->rx_bytes += b->bytes;
 	b->n = 0;
 	b->bytes = 0;
+	g->held_since = 0;
+	g->stalled = false;
+}
+
+uint16_t
+dest_guest_room(const struct dp_worker *w, struct dp_guest *g, uint16_t q)
+{
+	struct dp_buf *b = &g->buf;
+
+	if (b->n != 0) {
+		if (!g->stalled || g->buf_q != q)
+			dest_flush_guest(w, g);
+		if (b->n != 0 && g->buf_q != q)
+			drop_held(g, &g->stats->q[g->buf_q]);
+	}
+	g->buf_q = q;
+	return (uint16_t)(DP_BUF - b->n);
+}
+
+void
+dp_worker_drop_held(struct dp_worker *w, bool main_thread)
+{
+	for (unsigned int i = 0; i < w->nb_guests; i++) {
+		struct dp_guest *g = &w->guests[i];
+
+		if (g->buf.n != 0)
+			drop_held(g, &(main_thread ? g->stats_main : g->stats)->q[g->buf_q]);
+		g->to_flush = false;
+	}
+	w->nb_to_flush = 0;
 }
 
 /*

@@ -21,9 +21,15 @@
 #include "datapath/poll_list.h"
 #include "vhostd/features.h"
 
-/* Send g's buffer to its pair buf_q; what the ring refuses is dropped and
- * counted (guest_ring_full). */
-void dest_flush_guest(struct dp_guest *g);
+/* Send g's buffer to its pair buf_q.  What the ring refuses waits in the
+ * buffer for the next try while the guest keeps taking frames within
+ * w->ring_wait; then it is dropped and counted (guest_ring_full). */
+void dest_flush_guest(const struct dp_worker *w, struct dp_guest *g);
+
+/* g's buffer flushed for frames to pair q (what still waits for another
+ * pair is dropped: the buffer serves one pair at a time).  Returns the
+ * room left in it: 0 while g's ring and its buffer are both full. */
+uint16_t dest_guest_room(const struct dp_worker *w, struct dp_guest *g, uint16_t q);
 
 /* Prepare (ops->prepare) and send u's buffer; what the device refuses is
  * dropped and counted (uplink_tx_full). */
@@ -101,8 +107,11 @@ flush_later(struct dp_worker *w, struct dp_guest *g)
 static inline void
 guest_push(struct dp_worker *w, struct dp_guest *g, struct rte_mbuf *m, uint16_t q)
 {
-	if (unlikely(g->buf.n == DP_BUF || (g->buf.n != 0 && g->buf_q != q)))
-		dest_flush_guest(g);
+	if (unlikely(g->buf.n == DP_BUF || (g->buf.n != 0 && g->buf_q != q)) &&
+	    dest_guest_room(w, g, q) == 0) {
+		drop(&g->stats->q[q], DROP_GUEST_RING_FULL, m);
+		return;
+	}
 	flush_later(w, g);
 	g->buf_q = q;
 	g->buf.bytes += m->pkt_len;

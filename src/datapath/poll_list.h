@@ -63,7 +63,17 @@ struct dp_guest {
 	struct dp_capture *capture;	/* packet capture, or NULL (the usual case) */
 	struct rte_mempool *pool;	/* dequeue into: the guest's own (guest.c) */
 	struct dp_meters *meter;	/* rate limits, or NULL (the usual case) */
-	bool to_flush;			/* in dp_worker.to_flush this poll */
+	bool to_flush;			/* in dp_worker.to_flush */
+	/* Its RX ring was full: buf holds what it did not take, retried every
+	 * loop (dest.c).  TSC of the last time it took any; 0: none held. */
+	uint64_t held_since;
+	/* Its ring took nothing at this loop's last try: no other try until
+	 * the end-of-loop flush, so a guest that stopped reading costs its
+	 * worker one enqueue attempt a loop, not one per frame sent to it. */
+	bool stalled;
+	/* Written by the main thread only: frames a retired list still held
+	 * for this guest, counted when the list is freed (dp_worker_drop_held). */
+	struct port_stats *stats_main;
 	struct dp_buf buf;
 };
 
@@ -129,6 +139,9 @@ struct dp_worker {
 	uint64_t gen;			/* publish number: tells lists at one address apart */
 	uint64_t idle_threshold;	/* TSC cycles idle before sleeping (NOTIFY_NEVER) */
 	bool backoff;			/* a queue in rxq[] cannot notify (fd -1) */
+	/* TSC cycles frames for a guest wait for room in its full RX ring
+	 * ([daemon] guest-ring-wait-us); 0: dropped at once. */
+	uint64_t ring_wait;
 	unsigned int backoff_max_us;	/* its sleeps' cap ([daemon] idle-backoff-max-us) */
 	unsigned int nb_rxq;
 	unsigned int nb_guests;
@@ -137,7 +150,8 @@ struct dp_worker {
 	struct dp_guest *guests;
 	struct dp_uplink *uplinks;
 	/* Guests given frames since the last flush, each once (nb_guests
-	 * entries): the flush visits these, not every guest. */
+	 * entries): the flush visits these, not every guest.  A guest whose
+	 * ring is full stays listed while its buffer waits (ring_wait). */
 	unsigned int nb_to_flush;
 	uint16_t *to_flush;
 };
@@ -159,5 +173,11 @@ unsigned int dp_poll_quiet(struct dp_worker *w);
 
 /* Free a list built by publish.c (closes its kick fds). */
 void dp_worker_free(struct dp_worker *w);
+
+/* Drop what w's guests' buffers still hold for their full rings, counted
+ * as guest_ring_full: by the worker as it stops (its own blocks), or by
+ * the main thread freeing a retired list (main_thread: the stats_main
+ * blocks, which no worker writes). */
+void dp_worker_drop_held(struct dp_worker *w, bool main_thread);
 
 #endif

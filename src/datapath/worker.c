@@ -240,7 +240,7 @@ worker_main(void *arg)
 
 	uint64_t t0 = rte_rdtsc();
 
-	while (!__atomic_load_n(&wk->stop, __ATOMIC_RELAXED)) {
+	for (bool stop = false; !stop;) {
 		struct dp_worker *dp = __atomic_load_n(&wk->dp, __ATOMIC_ACQUIRE);
 		uint64_t t1 = t0;
 		unsigned int n = dp != NULL ? dp_poll_tsc(dp, &t1) : 0;
@@ -259,6 +259,7 @@ worker_main(void *arg)
 		t0 = t1;
 		wk->loops++;
 		if (unlikely(dp == NULL)) {
+			stop = __atomic_load_n(&wk->stop, __ATOMIC_RELAXED);
 			rte_rcu_qsbr_quiescent(wk->qsv, wk->index);
 			continue;
 		}
@@ -267,8 +268,10 @@ worker_main(void *arg)
 					 dp->backoff_max_us);
 			seen_gen = dp->gen;
 		}
-		/* Before the quiescent report: the sleep path uses dp. */
-		if (n != 0) {
+		/* Before the quiescent report: the sleep path uses dp.  Not
+		 * idle while frames wait for a guest's full ring: they are
+		 * retried every loop, for [daemon] guest-ring-wait-us at most. */
+		if (n != 0 || dp->nb_to_flush != 0) {
 			wk->notify.idle_since = 0;
 		} else {
 			struct sleeper s = { .wk = wk, .dp = dp };
@@ -282,6 +285,11 @@ worker_main(void *arg)
 				wk->pkts += got;
 			}
 		}
+		/* Stopping: what waits for a full ring is dropped and counted
+		 * now, while dp is still ours, so the final counters add up. */
+		stop = __atomic_load_n(&wk->stop, __ATOMIC_RELAXED);
+		if (unlikely(stop))
+			dp_worker_drop_held(dp, false);
 		rte_rcu_qsbr_quiescent(wk->qsv, wk->index);
 	}
 

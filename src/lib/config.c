@@ -123,7 +123,7 @@ static int
 unknown_key(struct parser *p, const char *key)
 {
 	const struct section_desc *desc = p->cur->desc;
-	char list[256];
+	char list[512];
 	size_t used = 0;
 
 	list[0] = '\0';

@@ -33,6 +33,11 @@
 /* Longest sleep of a worker polling an uplink without RX interrupts: the
  * worst wait of a frame from it, and 1000 wake-ups/s when idle. */
 #define DEFAULT_IDLE_BACKOFF_MAX_US 1000
+/* How long frames for a guest wait for room in its full RX ring before
+ * they are dropped: longer than a vCPU's usual short absence (a host
+ * tick, a preemption), short enough that a stopped guest costs nothing
+ * after it (docs/configuration.md). */
+#define DEFAULT_GUEST_RING_WAIT_US 1000
 /* Rebalancing: look every 10 s; move only for a 25 % lighter busiest
  * worker (OVS's pmd-auto-lb-improvement-threshold is 25 too). */
 #define DEFAULT_REBALANCE_INTERVAL 10
@@ -223,6 +228,7 @@ static const struct uint_range max_guests_range = { 1, VHOSTD_MAX_GUESTS, false,
 static const struct uint_range desc_range = { 64, 4096, false, true, NULL };
 static const struct uint_range mtu_range = { 68, 9600, true, false, NULL };
 static const struct uint_range idle_range = { 0, 1000000, false, false, "microseconds" };
+static const struct uint_range ring_wait_range = { 0, 1000000, false, false, "microseconds" };
 static const struct uint_range backoff_range = { NOTIFY_BACKOFF_MIN_US, 100000, false, false,
 						  "microseconds" };
 static const struct uint_range guest_mbufs_range = { 512, 1048576, true, false, NULL };
@@ -267,6 +273,8 @@ static const struct key_desc daemon_keys[] = {
 	  .range = &idle_range },
 	{ .name = "idle-backoff-max-us", .set = set_uint, .offset = DAEMON(idle_backoff_max_us),
 	  .range = &backoff_range },
+	{ .name = "guest-ring-wait-us", .set = set_uint, .offset = DAEMON(guest_ring_wait_us),
+	  .range = &ring_wait_range },
 	{ .name = "rebalance-interval", .set = set_uint, .offset = DAEMON(rebalance_interval),
 	  .range = &rebalance_range },
 	{ .name = "rebalance-margin", .set = set_uint, .offset = DAEMON(rebalance_margin),
@@ -362,6 +370,7 @@ config_init(struct config *cfg)
 	d->max_queue_pairs = VHOSTD_MAX_QUEUES;
 	d->idle_threshold_us = DEFAULT_IDLE_THRESHOLD_US;
 	d->idle_backoff_max_us = DEFAULT_IDLE_BACKOFF_MAX_US;
+	d->guest_ring_wait_us = DEFAULT_GUEST_RING_WAIT_US;
 	d->rebalance_interval = DEFAULT_REBALANCE_INTERVAL;
 	d->rebalance_margin = DEFAULT_REBALANCE_MARGIN;
 	d->log_level = DEFAULT_LOG_LEVEL;

@@ -14,7 +14,13 @@ mbuf-isolation  guest A floods a loopback uplink (net_ring) faster than it
                 drop_no_mbuf on A.
 pool-lifecycle  guest.add with limits and a pool size; the pool exists while
                 the guest does, survives connects and disconnects with all
-                its mbufs back, and is freed by guest.del."""
+                its mbufs back, and is freed by guest.del.
+guest-ring-wait a guest whose driver stops reading for a moment (a paused
+                vCPU): what finds its RX ring full waits in vhostd
+                ([daemon] guest-ring-wait-us) and arrives when it reads
+                again; beyond the wait buffer, or past the wait, it is
+                dropped and counted, and a guest sharing the worker keeps
+                its traffic."""
 import json
 import os
 import re
@@ -27,6 +33,7 @@ from harness import VHOSTD, Testpmd, Vhostd, check, daemon_conf, run, wait_for
 
 MAC_A = "52:54:00:00:0c:01"
 MAC_B = "52:54:00:00:0c:02"
+MAC_C = "52:54:00:00:0c:03"
 
 VHOSTCTL = os.environ.get("VHOSTCTL", "vhostctl")
 VHOST_BENCH = os.environ.get("VHOST_BENCH") or os.path.join(
@@ -332,11 +339,106 @@ def pool_lifecycle(ctx):
     vd.stop()
 
 
+def settled(c, name, key="tx_pkts"):
+    """name's counter once it stopped moving (sampled every 50 ms)."""
+    last = None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        _, st = c.stats()
+        now = total(st, "guest", name)[key]
+        if now == last:
+            return now
+        last = now
+        time.sleep(0.05)
+    raise harness.Fail("%s's %s never settled" % (name, key))
+
+
+def guest_ring_wait(ctx):
+    # B: a testpmd guest whose forwarding is stopped: its driver does not
+    # read its RX ring, as a paused vCPU would not.  A: vhost-bench sending
+    # to B at a fixed rate, once per round.  C loops frames through the
+    # uplink on the same worker all along and must lose none.
+    wait_us = 1000000
+    vd = Vhostd(ctx, guest_conf(ctx, [dict(name="a", mac=MAC_A), dict(name="b", mac=MAC_B),
+                                      dict(name="c", mac=MAC_C)],
+                                uplink="net_ring0", extra="guest-ring-wait-us = %d" % wait_us))
+    c = control(ctx)
+    b = Testpmd(ctx, "b", ctx.sock("b"), mac=MAC_B, fwd="rxonly")
+    wait_for(lambda: c.ok("guest.show", name="b")["pairs"] == 1, 10, "b's queue pair")
+
+    def bench_bg(name, mac, script):
+        cmd = [VHOST_BENCH, "--no-huge", "-m", "256", "--json", "--link-timeout", "10",
+               "--file-prefix", "vb-%s-%d" % (name, os.getpid()), "-s", ctx.sock(name[0]),
+               "--mac", mac, "set pktlen 64"] + script
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        ctx.procs.append(p)
+        return p
+
+    def counts():
+        _, st = c.stats()
+        gb = total(st, "guest", "b")
+        return total(st, "guest", "a")["tx_pkts"], gb["rx_pkts"], gb["drops"]["guest_ring_full"]
+
+    # C first: a connection republishes the workers' lists, which drops
+    # (and counts) what a retired list still held.
+    cc = bench_bg("c", MAC_C, ["set dstmac self", "set rate 0.005", "start loopback",
+                               "sleep 14", "stop", "sleep 0.5", "show stats"])
+    wait_for(lambda: total(c.stats()[1], "guest", "c")["tx_pkts"] > 0, 20, "c's traffic")
+
+    # Round 1: far more than B's ring holds, then B stays paused past the wait.
+    a = bench_bg("a1", MAC_A, ["set dstmac %s" % MAC_B, "set rate 0.02", "start txonly",
+                               "sleep 0.08", "stop", "sleep 2.5"])
+    wait_for(lambda: counts()[0] > 0, 20, "a's first frames")
+    sent = settled(c, "a")
+    _, ring, dropped = counts()
+    check(sent > ring + 64, "a sent only %d frames (b's ring takes %d)" % (sent, ring))
+    # What B's ring took, 64 waiting (the buffer), the rest dropped at once...
+    check(dropped == sent - ring - 64, "a sent %d with b paused: %d in b's ring, %d dropped "
+          "at once; want %d dropped (64 waiting)" % (sent, ring, dropped, sent - ring - 64))
+    # ... and the 64 dropped after guest-ring-wait-us, not delivered later.
+    time.sleep(1.5 * wait_us / 1e6)
+    _, ring2, dropped2 = counts()
+    print("  round 1: a sent %d: %d into b's ring, %d dropped at once, %d after the wait" %
+          (sent, ring, dropped, dropped2 - dropped))
+    check(ring2 == ring and dropped2 - dropped == 64, "after the wait: %d more delivered, %d "
+          "more dropped; want 0 and 64" % (ring2 - ring, dropped2 - dropped))
+    b.cmd("start")
+    b.cmd("stop")
+    a.communicate(timeout=30)
+    # Round 2: B's ring and 32 more, B reads again 0.2 s later: nothing lost.
+    n = ring + 32
+    base = counts()
+    a = bench_bg("a2", MAC_A, ["set dstmac %s" % MAC_B, "set rate 0.005", "start txonly",
+                               "sleep %.4f" % (n / 5000.0), "stop", "sleep 3"])
+    wait_for(lambda: counts()[0] > base[0], 20, "a's second round")
+    sent2 = settled(c, "a") - base[0]
+    time.sleep(0.2)
+    b.cmd("start")
+    got2 = settled(c, "b", "rx_pkts") - base[1]
+    lost2 = counts()[2] - base[2]
+    print("  round 2: a sent %d (b's ring %d), b got %d, %d dropped" % (sent2, ring, got2, lost2))
+    want = min(sent2, ring + 64)
+    check(got2 == want and lost2 == sent2 - want, "a sent %d with b paused 0.2 s: b got %d, "
+          "%d dropped; want %d, %d" % (sent2, got2, lost2, want, sent2 - want))
+    check(sent2 > ring, "round 2 sent %d, no more than b's ring (%d): it did not tell waiting "
+          "from dropping" % (sent2, ring))
+    a.communicate(timeout=30)
+    out, _ = cc.communicate(timeout=30)
+    stats = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    gc = [o for o in stats if o.get("type") == "stats"][-1]["guests"][0]
+    print("  c sent %d, got back %d" % (gc["tx_pkts"], gc["rx_pkts"]))
+    check(gc["tx_pkts"] > 1000 and gc["rx_pkts"] == gc["tx_pkts"],
+          "c, on the same worker, sent %d and got back %d" % (gc["tx_pkts"], gc["rx_pkts"]))
+    b.quit()
+    vd.stop()
+
+
 TESTS = {
     "rate-limit-tx": rate_limit_tx,
     "rate-limit-rx": rate_limit_rx,
     "mbuf-isolation": mbuf_isolation,
     "pool-lifecycle": pool_lifecycle,
+    "guest-ring-wait": guest_ring_wait,
 }
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ parse_ok(const char *text)
 
 #define DAEMON_KEYS "cores, memory, hugepages, huge-dir, file-prefix, log-level, " \
 	"control-socket, control-group, state-dir, mbufs, stats-interval, vring-stats, " \
-	"max-guests, max-queue-pairs, idle-threshold-us, idle-backoff-max-us, " \
+	"max-guests, max-queue-pairs, idle-threshold-us, idle-backoff-max-us, guest-ring-wait-us, " \
 	"rebalance-interval, rebalance-margin"
 #define GUEST_KEYS "socket, mode, uplink, mac, mac-check, queues, features, " \
 	"socket-owner, socket-group, socket-mode, notify, tx-rate, tx-pps, tx-burst, " \

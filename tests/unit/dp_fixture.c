@@ -50,6 +50,7 @@ fake_tx(uint16_t id, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	struct fake_port *p = &ports[id];
 	uint16_t k;
 
+	p->tx_calls++;
 	for (k = 0; k < n && p->tx_room > 0; k++, p->tx_room--) {
 		memcpy(p->tx_dst[p->nb_tx], rte_pktmbuf_mtod(pkts[k], uint8_t *), 6);
 		p->tx_q[p->nb_tx] = q;
@@ -122,6 +123,7 @@ setup_fixture(unsigned int nb_guests)
 		g->name = i == 0 ? "vm0" : "vm1";
 		g->log = &fx.glog[i];
 		g->stats = &fx.gstats[i];
+		g->stats_main = &fx.gmain[i];
 		g->pool = pool;		/* the uplink's: no pool of its own */
 		fwd_table_add(&fx.fwd, (uint16_t)i, g->mac);
 		ports[i].copies = true;

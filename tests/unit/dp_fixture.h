@@ -27,6 +27,7 @@ struct fake_port {
 	unsigned int nb_rx;
 	unsigned int tx_room;		/* how many tx accepts before "full" */
 	unsigned int nb_tx;
+	unsigned int tx_calls;
 	uint8_t tx_dst[256][6];		/* what it sent: destination MACs */
 	uint16_t tx_q[256];		/* ... and on which queue pair */
 	bool copies;			/* guest: copy and free; uplink: keep */
@@ -39,7 +40,7 @@ struct fake_port {
 /* Ports: 0 = guest 0, 1 = guest 1, 2 = uplink. */
 struct fixture {
 	struct fwd_table fwd;
-	struct port_stats gstats[2], ustats;
+	struct port_stats gstats[2], gmain[2], ustats;
 	struct ratelimit glog[2];
 	struct dp_guest guests[2];
 	struct dp_uplink uplink;
