@@ -224,9 +224,10 @@ class Vhostd:
     name = "vhostd"
     thread = r"rte-worker-"
 
-    def __init__(self, args, rundir):
+    def __init__(self, args, rundir, daemon_extra=()):
         self.args = args
         self.dir = rundir
+        self.daemon_extra = ["%s = %s" % tuple(kv.split("=", 1)) for kv in daemon_extra]
 
     def start(self, sc):
         socks = [os.path.join(self.dir, "vm%d.sock" % i) for i in range(sc.guests)]
@@ -236,7 +237,7 @@ class Vhostd:
                  "memory = 256", "log-level = info", "file-prefix = %s-vhostd" % PREFIX,
                  "control-socket = %s" % os.path.join(self.dir, "vhostd-control.sock"),
                  "state-dir = %s" % os.path.join(self.dir, "vhostd-state")]
-        lines += getattr(self.args, "vhostd_daemon", None) or []
+        lines += (getattr(self.args, "vhostd_daemon", None) or []) + self.daemon_extra
         # net_ring returns TX queue i on RX queue i, and each worker sends
         # on its own TX queue: poll as many RX queues as there are workers.
         # (A NIC's TX queues all reach the wire; a ring's do not.)
@@ -469,6 +470,14 @@ class Ovs:
 SYSTEMS = {"vhostd": Vhostd, "testpmd": Testpmd, "ovs": Ovs}
 
 
+def backend(args, system, rundir):
+    """The backend a --systems name stands for.  "vhostd+KEY=VALUE[+...]"
+    is vhostd with those [daemon] keys: a setting measured against the
+    defaults side by side, in one run."""
+    base, *keys = system.split("+")
+    return SYSTEMS[base](args, rundir, keys) if keys else SYSTEMS[base](args, rundir)
+
+
 # ---- the guest ----------------------------------------------------------------
 
 class Guest:
@@ -556,7 +565,7 @@ def wait_idle(args):
 def measure(args, system, sc, rundir):
     os.makedirs(rundir, exist_ok=True)
     idle = wait_idle(args)
-    be = SYSTEMS[system](args, rundir)
+    be = backend(args, system, rundir)
     guest = None
     try:
         socks = be.start(sc)
@@ -630,7 +639,8 @@ def main():
     ap.add_argument("--duration", type=float, default=5.0, help="measurement window, seconds")
     ap.add_argument("--warmup", type=float, default=2.0, help="seconds before the window")
     ap.add_argument("--systems", default="vhostd,testpmd,ovs",
-                    help="comma-separated subset of vhostd,testpmd,ovs")
+                    help="comma-separated subset of vhostd,testpmd,ovs; vhostd+KEY=VALUE "
+                    "(+KEY=VALUE...) is vhostd with those [daemon] keys")
     ap.add_argument("--scenarios", default="all",
                     help="comma-separated scenario names (see --list), or all")
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
@@ -678,8 +688,10 @@ def main():
         scenarios = [sc for sc in known if sc.name in want]
     systems = [s for s in args.systems.split(",") if s]
     for s in systems:
-        if s not in SYSTEMS:
-            ap.error("unknown system %s" % s)
+        base, *keys = s.split("+")
+        if base not in SYSTEMS or (keys and base != "vhostd") or \
+                not all("=" in k for k in keys):
+            ap.error("unknown system %s (vhostd, testpmd, ovs, vhostd+KEY=VALUE)" % s)
     if "ovs" in systems and not os.path.exists(OVS_VSWITCHD):
         log("compare: %s is not installed (compare.sh --install-ovs): OVS skipped" % OVS_VSWITCHD)
         systems.remove("ovs")
