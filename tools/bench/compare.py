@@ -741,7 +741,9 @@ def main():
                 if stopping:
                     break
                 done += 1
-                rundir = os.path.join(resdir, "runs", "%s-%s-%d" % (sc.name, sy, rep))
+                # No "=" or "," in socket paths: virtio-user's devargs.
+                rundir = os.path.join(resdir, "runs", "%s-%s-%d" % (
+                    sc.name, re.sub(r"[^\w.+-]", "_", sy), rep))
                 t0 = time.monotonic()
                 try:
                     r = measure(args, sy, sc, rundir)
