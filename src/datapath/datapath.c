@@ -248,19 +248,26 @@ load_u64(const uint8_t *p)
 	return v;
 }
 
-/* Not 0 when m is a runt, has offload flags or (check) a source MAC
- * other than mac.  Branch-free: a data_len under 14 wraps to a value with
- * its top bit set; the source MAC and the type field come in one load,
- * which for a runt (dropped anyway) stays inside its mbuf's data room. */
-static __rte_always_inline uint64_t
-frame_bad(const struct rte_mbuf *m, bool check, uint64_t mac)
-{
-	uint64_t bad = (m->ol_flags & OFFLOAD_FLAGS) |
-		       (((uint64_t)m->data_len - FWD_ETH_HLEN) & (1ULL << 63));
+/*
+ * What burst_clean() gathers over a burst, one accumulator per check so
+ * each mask is applied once per burst, not per frame ((a & M) | (b & M) is
+ * (a | b) & M): the OR of the offload flags, of data_len - 14 (a runt
+ * wraps to a value with its top bit set) and of the source MAC and type
+ * field XOR the guest's MAC (one load; for a runt, dropped anyway, it
+ * stays inside its mbuf's data room).
+ */
+struct burst_acc {
+	uint64_t ol, len, mac, bytes;
+};
 
+static __rte_always_inline void
+frame_acc(struct burst_acc *a, const struct rte_mbuf *m, bool check, uint64_t mac)
+{
+	a->ol |= m->ol_flags;
+	a->len |= (uint64_t)m->data_len - FWD_ETH_HLEN;
+	a->bytes += m->pkt_len;
 	if (check)
-		bad |= (load_u64(rte_pktmbuf_mtod(m, const uint8_t *) + 6) ^ mac) & FWD_MAC_MASK;
-	return bad;
+		a->mac |= load_u64(rte_pktmbuf_mtod(m, const uint8_t *) + 6) ^ mac;
 }
 
 /*
@@ -275,21 +282,19 @@ static __rte_always_inline bool
 burst_clean(struct rte_mbuf **pkts, uint16_t n, bool check, uint64_t mac, bool pf,
 	    uint64_t *bytes)
 {
-	uint64_t bad = 0, sum = 0;
+	struct burst_acc a = { 0, 0, 0, 0 };
 	unsigned int i;
 
 	for (i = 0; i + 1 < n; i += 2) {
 		prefetch_ahead(pf, pkts, i, n);
 		prefetch_ahead(pf, pkts, i + 1, n);
-		sum += pkts[i]->pkt_len + pkts[i + 1]->pkt_len;
-		bad |= frame_bad(pkts[i], check, mac) | frame_bad(pkts[i + 1], check, mac);
+		frame_acc(&a, pkts[i], check, mac);
+		frame_acc(&a, pkts[i + 1], check, mac);
 	}
-	if (i < n) {
-		sum += pkts[i]->pkt_len;
-		bad |= frame_bad(pkts[i], check, mac);
-	}
-	*bytes = sum;
-	return bad == 0;
+	if (i < n)
+		frame_acc(&a, pkts[i], check, mac);
+	*bytes = a.bytes;
+	return ((a.ol & OFFLOAD_FLAGS) | (a.len & (1ULL << 63)) | (a.mac & FWD_MAC_MASK)) == 0;
 }
 
 /* A burst burst_clean() refused: each frame checked on its own, a bad one
