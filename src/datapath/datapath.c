@@ -527,6 +527,7 @@ static __rte_always_inline unsigned int
 poll_queues(struct dp_worker *w, uint64_t *tsc, bool quiet)
 {
 	struct rte_mbuf *pkts[DP_BURST];
+	struct dp_rxq *fed = NULL;	/* the last queue that received */
 	unsigned int total = 0;
 	uint64_t t0 = *tsc, t1;
 
@@ -564,6 +565,7 @@ poll_queues(struct dp_worker *w, uint64_t *tsc, bool quiet)
 			rxq->load->busy_cycles += t1 - t0;
 			rxq->load->pkts += n;
 			t0 = t1;
+			fed = rxq;
 		}
 		total += n;
 	}
@@ -586,11 +588,16 @@ poll_queues(struct dp_worker *w, uint64_t *tsc, bool quiet)
 	 * its memory): shared among the queues that fed it, by packets. */
 	*tsc = rte_rdtsc();
 	t1 = *tsc - t0;
+	/* The usual case, one queue fed it all: no pass over the queues. */
+	if (fed->n == total) {
+		fed->load->busy_cycles += t1;
+		return total;
+	}
 	for (unsigned int i = 0; i < w->nb_rxq; i++) {
 		uint16_t n = w->rxq[i].n;
 
-		if (n != 0)	/* no division in the usual case: one queue fed it all */
-			w->rxq[i].load->busy_cycles += n == total ? t1 : t1 * n / total;
+		if (n != 0)
+			w->rxq[i].load->busy_cycles += t1 * n / total;
 	}
 	return total;
 }
