@@ -298,13 +298,17 @@ burst_clean(struct rte_mbuf **pkts, uint16_t n, bool check, uint64_t mac, bool p
 }
 
 /* A burst burst_clean() refused: each frame checked on its own, a bad one
- * dropped and counted, one with offload flags finished for the uplink. */
+ * dropped and counted, one with offload flags finished for the uplink.
+ * in may be the uplink's buffer itself (guest_rx_array): the frames are
+ * taken from a copy, as one with offload flags may become several. */
 static void __rte_noinline
 from_guest_frames(struct dp_worker *w, struct dp_uplink *u, const struct dp_src *src,
-		  bool check, uint64_t mac, struct rte_mbuf **pkts, uint16_t n)
+		  bool check, uint64_t mac, struct rte_mbuf **in, uint16_t n)
 {
 	struct dp_buf *b = &u->buf;
+	struct rte_mbuf *pkts[DP_BURST];
 
+	memcpy(pkts, in, n * sizeof(pkts[0]));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -353,7 +357,10 @@ from_guest_alone(struct dp_worker *w, struct dp_guest *g, struct dp_uplink *u,
 		clean = check ? burst_clean(pkts, n, true, mac, false, &bytes) :
 				burst_clean(pkts, n, false, 0, false, &bytes);
 	if (likely(clean)) {
-		memcpy(&b->pkts[b->n], pkts, n * sizeof(pkts[0]));
+		/* Dequeued into the buffer (guest_rx_array): nothing to copy,
+		 * unless uplink_from() dropped frames before them. */
+		if (pkts != &b->pkts[b->n])
+			memmove(&b->pkts[b->n], pkts, n * sizeof(pkts[0]));
 		b->n = (uint16_t)(b->n + n);
 		b->bytes += bytes;
 	} else {
@@ -361,6 +368,31 @@ from_guest_alone(struct dp_worker *w, struct dp_guest *g, struct dp_uplink *u,
 	}
 	src->qs->tx_pkts += n;
 	src->qs->tx_bytes += bytes;
+}
+
+/* A guest alone on its uplink (the VF case) whose frames need no lookup,
+ * capture or MAC announcement: from_guest_alone() takes its bursts.  Asked
+ * once per list, at a queue's first poll (dp_rxq.alone). */
+static bool
+guest_alone(const struct dp_guest *g, const struct dp_uplink *u)
+{
+	return u->fwd->nb_guests <= 1 && g->capture == NULL && g->mac_owner;
+}
+
+/*
+ * Where to dequeue a guest queue's frames: a lone guest's into its
+ * uplink's buffer, where from_guest_alone() leaves a clean burst as it is
+ * (no copy of the pointers; tx_police() compacts in place); else into pkts.
+ */
+static inline struct rte_mbuf **
+guest_rx_array(struct dp_worker *w, const struct dp_rxq *rxq, const struct dp_guest *g,
+	       struct rte_mbuf **pkts)
+{
+	struct dp_buf *b = &w->uplinks[g->uplink].buf;
+
+	if (rxq->alone && b->n <= DP_BUF - DP_BURST)
+		return &b->pkts[b->n];
+	return pkts;
 }
 
 static void
@@ -377,7 +409,7 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
 		n = tx_police(g, qs, pkts, n);
 	pf = prefetch_burst(pkts, n);
 	uplink_from(u, &src);
-	if (likely(u->fwd->nb_guests <= 1 && g->capture == NULL && g->mac_owner)) {
+	if (likely(rxq->alone)) {
 		from_guest_alone(w, g, u, &src, pkts, n, pf);
 		return;
 	}
@@ -539,13 +571,17 @@ poll_queues(struct dp_worker *w, uint64_t *tsc, bool quiet)
 			continue;
 		if (rxq->kind == DP_RXQ_GUEST) {
 			struct dp_guest *g = &w->guests[rxq->obj];
+			struct rte_mbuf **rx;
 
-			if (unlikely(!rxq->started))
+			if (unlikely(!rxq->started)) {
 				rxq->started = g->ops->poll_start == NULL ||
 					       g->ops->poll_start(g->id, rxq->q) == 0;
-			n = g->ops->rx(g->id, rxq->q, g->pool, pkts, DP_BURST);
+				rxq->alone = guest_alone(g, &w->uplinks[g->uplink]);
+			}
+			rx = guest_rx_array(w, rxq, g, pkts);
+			n = g->ops->rx(g->id, rxq->q, g->pool, rx, DP_BURST);
 			if (n != 0)
-				from_guest(w, rxq, pkts, n);
+				from_guest(w, rxq, rx, n);
 			if (n < DP_BURST && pool_short(w, g))
 				n += drop_no_mbuf(w, rxq);
 		} else {

@@ -122,6 +122,8 @@ struct dp_rxq {
 					 * guest: our dup of the TX vring's kick
 					 * eventfd (closed with the list); uplink:
 					 * its RX interrupt fd; -1: none */
+	bool alone;			/* a guest's, alone on its uplink (guest_alone):
+					 * set at its first poll of this list */
 };
 
 struct dp_worker {
