@@ -272,7 +272,8 @@ frame_acc(struct burst_acc *a, const struct rte_mbuf *m, bool check, uint64_t ma
 
 /*
  * The checks of a whole burst from a guest alone on its uplink, OR-ed
- * together with no branch per frame, two frames a turn, and its bytes
+ * together with no branch per frame, four frames a turn (12.5 instructions
+ * a frame with the MAC check: objdump of from_guest), and its bytes
  * summed in the same pass.  True when every frame is a plain frame from
  * the guest's own MAC: the usual case, where the burst joins the uplink's
  * buffer as it is.  check and pf are constants at each call: each variant
@@ -285,13 +286,15 @@ burst_clean(struct rte_mbuf **pkts, uint16_t n, bool check, uint64_t mac, bool p
 	struct burst_acc a = { 0, 0, 0, 0 };
 	unsigned int i;
 
-	for (i = 0; i + 1 < n; i += 2) {
-		prefetch_ahead(pf, pkts, i, n);
-		prefetch_ahead(pf, pkts, i + 1, n);
+	for (i = 0; i + 3 < n; i += 4) {
+		for (unsigned int j = i; j < i + 4; j++)
+			prefetch_ahead(pf, pkts, j, n);
 		frame_acc(&a, pkts[i], check, mac);
 		frame_acc(&a, pkts[i + 1], check, mac);
+		frame_acc(&a, pkts[i + 2], check, mac);
+		frame_acc(&a, pkts[i + 3], check, mac);
 	}
-	if (i < n)
+	for (; i < n; i++)
 		frame_acc(&a, pkts[i], check, mac);
 	*bytes = a.bytes;
 	return ((a.ol & OFFLOAD_FLAGS) | (a.len & (1ULL << 63)) | (a.mac & FWD_MAC_MASK)) == 0;
