@@ -113,6 +113,7 @@ test_ring_full_and_not_ready(void **state)
 	inject(1, macx, mac1, 60);
 	dp_poll(&fx.w);
 	assert_int_equal(fx.ustats.q[0].tx_pkts, 1);
+	assert_int_equal(fx.ustats.q[0].tx_bytes, 60);	/* the dropped frame's not */
 	assert_int_equal(fx.ustats.q[0].drops[DROP_UPLINK_TX_FULL], 1);
 	assert_no_leak();
 }
