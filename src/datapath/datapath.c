@@ -342,12 +342,12 @@ from_guest_frames(struct dp_worker *w, struct dp_uplink *u, const struct dp_src 
  * per burst, not per frame.
  */
 static void
-from_guest_alone(struct dp_worker *w, struct dp_guest *g, struct dp_uplink *u,
+from_guest_alone(struct dp_worker *w, const struct dp_rxq *rxq, struct dp_uplink *u,
 		 const struct dp_src *src, struct rte_mbuf **pkts, uint16_t n, bool pf)
 {
 	struct dp_buf *b = &u->buf;
-	const bool check = g->has_mac && g->mac_check;
-	const uint64_t mac = fwd_mac_key(g->mac);
+	const bool check = rxq->mac_check;
+	const uint64_t mac = rxq->mac_key;
 	uint64_t bytes;
 	bool clean;
 
@@ -413,7 +413,7 @@ from_guest(struct dp_worker *w, struct dp_rxq *rxq, struct rte_mbuf **pkts, uint
 	pf = prefetch_burst(pkts, n);
 	uplink_from(u, &src);
 	if (likely(rxq->alone)) {
-		from_guest_alone(w, g, u, &src, pkts, n, pf);
+		from_guest_alone(w, rxq, u, &src, pkts, n, pf);
 		return;
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -580,6 +580,8 @@ poll_queues(struct dp_worker *w, uint64_t *tsc, bool quiet)
 				rxq->started = g->ops->poll_start == NULL ||
 					       g->ops->poll_start(g->id, rxq->q) == 0;
 				rxq->alone = guest_alone(g, &w->uplinks[g->uplink]);
+				rxq->mac_check = g->has_mac && g->mac_check;
+				rxq->mac_key = fwd_mac_key(g->mac);
 			}
 			rx = guest_rx_array(w, rxq, g, pkts);
 			n = g->ops->rx(g->id, rxq->q, g->pool, rx, DP_BURST);
