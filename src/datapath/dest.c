@@ -159,33 +159,66 @@ dest_uplink_prepare(struct dp_uplink *u)
 	u->prepared = kept;
 }
 
-void
-dest_flush_uplink(struct dp_uplink *u)
+/* The frames from sent on that the uplink's driver did not take: dropped
+ * and counted as uplink_tx_full, out of the buffer. */
+static void __rte_noinline
+uplink_tx_full(struct dp_uplink *u, uint16_t sent)
 {
 	struct dp_buf *b = &u->buf;
-	struct queue_stats *qs = &u->stats->q[u->txq];
-	uint64_t bytes;
+
+	b->bytes -= bytes_of(b->pkts, sent, b->n);
+	u->stats->q[u->txq].drops[DROP_UPLINK_TX_FULL] += b->n - sent;
+	rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	b->n = sent;
+}
+
+/* After the driver took sent of the buffer's frames: counted, the buffer
+ * emptied. */
+static inline void
+uplink_sent(struct dp_uplink *u, uint16_t sent)
+{
+	struct dp_buf *b = &u->buf;
+	struct queue_stats *qs;
+
+	if (unlikely(sent < b->n))
+		uplink_tx_full(u, sent);
+	qs = &u->stats->q[u->txq];
+	qs->tx_pkts += sent;
+	qs->tx_bytes += b->bytes;
+	b->n = 0;
+	b->bytes = 0;
+}
+
+/* An uplink whose driver prepares frames (tx_prepare) or whose TX queue
+ * other workers share (txlock). */
+static void __rte_noinline
+flush_uplink_guarded(struct dp_uplink *u)
+{
+	struct dp_buf *b = &u->buf;
 	uint16_t sent;
 
 	if (u->ops->prepare != NULL) {
 		dest_uplink_prepare(u);
 		u->prepared = 0;
 	}
-	bytes = b->bytes;
 	if (u->txlock != NULL)
 		rte_spinlock_lock(u->txlock);
 	sent = u->ops->tx(u->id, u->txq, b->pkts, b->n);
 	if (u->txlock != NULL)
 		rte_spinlock_unlock(u->txlock);
-	if (unlikely(sent < b->n)) {
-		bytes -= bytes_of(b->pkts, sent, b->n);
-		qs->drops[DROP_UPLINK_TX_FULL] += b->n - sent;
-		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	uplink_sent(u, sent);
+}
+
+/* Once per poll and uplink: the usual uplink (a queue of its own, no
+ * tx_prepare) goes straight to the driver, with few registers to save. */
+void
+dest_flush_uplink(struct dp_uplink *u)
+{
+	if (unlikely(u->ops->prepare != NULL || u->txlock != NULL)) {
+		flush_uplink_guarded(u);
+		return;
 	}
-	qs->tx_pkts += sent;
-	qs->tx_bytes += bytes;
-	b->n = 0;
-	b->bytes = 0;
+	uplink_sent(u, u->ops->tx(u->id, u->txq, u->buf.pkts, u->buf.n));
 }
 
 /*

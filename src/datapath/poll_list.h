@@ -132,6 +132,10 @@ struct dp_rxq {
 					 * guest: our dup of the TX vring's kick
 					 * eventfd (closed with the list); uplink:
 					 * its RX interrupt fd; -1: none */
+	/* Set at a guest queue's first poll of this list (datapath.c): */
+	bool alone;			/* its guest alone on its uplink (guest_alone) */
+	bool mac_check;			/* the source MAC checked: mac_key is the key */
+	uint64_t mac_key;		/* fwd_mac_key() of the guest's MAC */
 };
 
 struct dp_worker {

@@ -113,6 +113,7 @@ test_ring_full_and_not_ready(void **state)
 	inject(1, macx, mac1, 60);
 	dp_poll(&fx.w);
 	assert_int_equal(fx.ustats.q[0].tx_pkts, 1);
+	assert_int_equal(fx.ustats.q[0].tx_bytes, 60);	/* the dropped frame's not */
 	assert_int_equal(fx.ustats.q[0].drops[DROP_UPLINK_TX_FULL], 1);
 	assert_no_leak();
 }
@@ -194,6 +195,45 @@ test_alone_on_uplink(void **state)
 	assert_int_equal(fx.gstats[0].q[0].rx_pkts, 40);
 	assert_int_equal(fx.gstats[0].q[0].rx_bytes, bytes);
 	assert_int_equal(fx.ustats.q[0].rx_bytes, bytes);
+	assert_no_leak();
+}
+
+/* A lone guest's burst is checked four frames a turn and dequeued into
+ * the uplink's buffer: a bad frame among the last n % 4 is still found and
+ * dropped alone, and a rate limit drops from the buffer's own entries. */
+static void
+test_alone_tail_and_limited(void **state)
+{
+	const struct config_rate r = { .bps = 8000, .burst = 2048 };
+	struct dp_meters m;
+
+	(void)state;
+	setup_fixture(1);
+	for (int i = 0; i < 7; i++)
+		inject(0, macx, i == 6 ? macx : mac0, 60);	/* the 7th spoofed */
+	assert_int_equal(dp_poll(&fx.w), 7);
+	assert_int_equal(ports[2].nb_tx, 6);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_SPOOFED], 1);
+	for (int i = 0; i < 6; i++)
+		inject(0, macx, mac0, 60);
+	ports[0].rx[ports[0].nb_rx - 1]->data_len = 10;	/* the 6th a runt */
+	ports[0].rx[ports[0].nb_rx - 1]->pkt_len = 10;
+	assert_int_equal(dp_poll(&fx.w), 6);
+	assert_int_equal(ports[2].nb_tx, 11);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_RUNT], 1);
+	assert_int_equal(fx.ustats.q[0].tx_bytes, 11 * 60);
+	assert_no_leak();
+
+	assert_int_equal(meter_init(&m.tx, &r, 1, 1), 0);
+	assert_int_equal(meter_init(&m.rx, &(struct config_rate){ 0 }, 1, 1), 0);
+	fx.guests[0].meter = &m;
+	for (int i = 0; i < 30; i++)
+		inject(0, macx, mac0, 100);
+	assert_int_equal(dp_poll(&fx.w), 30);
+	assert_int_equal(fx.gstats[0].q[0].tx_pkts, 43);
+	assert_int_equal(fx.gstats[0].q[0].drops[DROP_RATE_LIMITED], 10);
+	assert_int_equal(ports[2].nb_tx, 20);	/* since assert_no_leak() */
+	assert_int_equal(fx.ustats.q[0].tx_bytes, 11 * 60 + 20 * 100);
 	assert_no_leak();
 }
 
@@ -398,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_ring_full_and_not_ready),
 		cmocka_unit_test(test_pipe_and_bursts),
 		cmocka_unit_test(test_alone_on_uplink),
+		cmocka_unit_test(test_alone_tail_and_limited),
 		cmocka_unit_test(test_multiseg_flood),
 		cmocka_unit_test(test_queue_mapping),
 		cmocka_unit_test(test_announce_moves_mac),
