@@ -180,7 +180,9 @@ def plot(resdir, sc, rows, load):
         ax.bar([i + 0.2 for i in x], [r.get("thr_mpps") or 0 for r in rows], 0.4,
                label="unpaced, loss allowed")
         ax.set_xticks(list(x))
-        ax.set_xticklabels(systems)
+        # The rows' own systems (one without a result has no bar); a
+        # variant's keys under its name ("vhostd+KEY=VALUE").
+        ax.set_xticklabels([r["system"].replace("+", "\n+") for r in rows], fontsize=8)
         ax.set_ylabel("Mpps")
         ax.grid(axis="y", alpha=0.4)
         ax.legend()
