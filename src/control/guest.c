@@ -108,6 +108,21 @@ guest_pools_reap(struct vhostd *d, bool force)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* A guest's counter blocks: one per worker, then the main thread's, which
+ * it writes when it frees a retired list that still held frames for the
+ * guest (guest_stats_main). */
+static unsigned int
+stats_blocks(const struct vhostd *d)
+{
+	return d->nb_workers + 1;
+}
+
+struct port_stats *
+guest_stats_main(const struct vhostd *d, struct guest *g)
+{
+	return &g->stats[stats_blocks(d) - 1];
+}
+
 int
 guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 {
@@ -122,9 +137,7 @@ guest_init(struct vhostd *d, struct guest *g, const struct config_guest *cfg)
 	place_reset(g->place, VHOSTD_MAX_QUEUES);
 	g->numa = -1;
 	g->kicks_read = guest_workers_kicks(d, g->index);	/* the slot's last guest's */
-	/* One block per worker, and one the main thread writes when it frees
-	 * a retired list that still held frames for g (publish.c). */
-	g->stats = rte_zmalloc("guest_stats", (d->nb_workers + 1) * sizeof(*g->stats),
+	g->stats = rte_zmalloc("guest_stats", stats_blocks(d) * sizeof(*g->stats),
 			       RTE_CACHE_LINE_SIZE);
 	if (g->stats == NULL)
 		return -ENOMEM;
@@ -279,14 +292,14 @@ guest_served_pairs(const struct guest *g)
 void
 guest_counters(struct vhostd *d, struct guest *g, struct port_stats *out)
 {
-	stats_sum(g->stats, d->nb_workers + 1, out);
+	stats_sum(g->stats, stats_blocks(d), out);
 	stats_sub(out, &g->base);
 }
 
 void
 guest_counters_reset(struct vhostd *d, struct guest *g)
 {
-	stats_sum(g->stats, d->nb_workers + 1, &g->base);
+	stats_sum(g->stats, stats_blocks(d), &g->base);
 }
 
 void

@@ -293,7 +293,7 @@ build_worker(struct vhostd *d, unsigned int w, const struct fwd_table *fwd)
 		memcpy(dg->mac, g->cfg.mac, 6);
 		dg->uplink = g->uplink;
 		dg->stats = &g->stats[w];
-		dg->stats_main = &g->stats[d->nb_workers];
+		dg->stats_main = guest_stats_main(d, g);
 		dg->capture = g->capture;
 		dg->pool = g->pool != NULL ? g->pool : d->uplinks[g->uplink].pool;
 		if (meter_limits(&g->cfg.tx_limit) || meter_limits(&g->cfg.rx_limit)) {

@@ -193,6 +193,8 @@ struct guest *guest_slot_alloc(struct vhostd *d);
 void guest_slot_free(struct vhostd *d, struct guest *g);
 void guest_print_stats(struct vhostd *d, struct guest *g, FILE *f);
 void guest_counters(struct vhostd *d, struct guest *g, struct port_stats *out);
+/* The counter block only the main thread writes (after the workers'). */
+struct port_stats *guest_stats_main(const struct vhostd *d, struct guest *g);
 void guest_counters_reset(struct vhostd *d, struct guest *g);
 const char *guest_state_name(const struct guest *g);
 

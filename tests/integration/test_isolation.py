@@ -182,9 +182,14 @@ def rate_limit_rx(ctx):
                                             g["drop_guest_ring_full"], g["drop_not_ready"]))
 
 
+def bench_cmd(name, args):
+    """vhost-bench with its own file prefix (name), in batch mode."""
+    return [VHOST_BENCH, "--no-huge", "-m", "256", "--json", "--link-timeout", "10",
+            "--file-prefix", "vb-%s-%d" % (name, os.getpid())] + args
+
+
 def bench(ctx, name, args, timeout=60):
-    cmd = [VHOST_BENCH, "--no-huge", "-m", "256", "--json", "--link-timeout", "10",
-           "--file-prefix", "vb-%s-%d" % (name, os.getpid())] + args
+    cmd = bench_cmd(name, args)
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     with open(os.path.join(ctx.dir, "bench-%s.log" % name), "w") as f:
         f.write("$ %s\n--- stdout\n%s--- stderr\n%s" % (" ".join(cmd), r.stdout, r.stderr))
@@ -366,11 +371,10 @@ def guest_ring_wait(ctx):
     b = Testpmd(ctx, "b", ctx.sock("b"), mac=MAC_B, fwd="rxonly")
     wait_for(lambda: c.ok("guest.show", name="b")["pairs"] == 1, 10, "b's queue pair")
 
-    def bench_bg(name, mac, script):
-        cmd = [VHOST_BENCH, "--no-huge", "-m", "256", "--json", "--link-timeout", "10",
-               "--file-prefix", "vb-%s-%d" % (name, os.getpid()), "-s", ctx.sock(name[0]),
-               "--mac", mac, "set pktlen 64"] + script
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    def bench_bg(name, guest, mac, script):
+        p = subprocess.Popen(bench_cmd(name, ["-s", ctx.sock(guest), "--mac", mac,
+                                              "set pktlen 64"] + script),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         ctx.procs.append(p)
         return p
 
@@ -381,12 +385,12 @@ def guest_ring_wait(ctx):
 
     # C first: a connection republishes the workers' lists, which drops
     # (and counts) what a retired list still held.
-    cc = bench_bg("c", MAC_C, ["set dstmac self", "set rate 0.005", "start loopback",
+    cc = bench_bg("c", "c", MAC_C, ["set dstmac self", "set rate 0.005", "start loopback",
                                "sleep 14", "stop", "sleep 0.5", "show stats"])
     wait_for(lambda: total(c.stats()[1], "guest", "c")["tx_pkts"] > 0, 20, "c's traffic")
 
     # Round 1: far more than B's ring holds, then B stays paused past the wait.
-    a = bench_bg("a1", MAC_A, ["set dstmac %s" % MAC_B, "set rate 0.02", "start txonly",
+    a = bench_bg("a1", "a", MAC_A, ["set dstmac %s" % MAC_B, "set rate 0.02", "start txonly",
                                "sleep 0.08", "stop", "sleep 2.5"])
     wait_for(lambda: counts()[0] > 0, 20, "a's first frames")
     sent = settled(c, "a")
@@ -408,7 +412,7 @@ def guest_ring_wait(ctx):
     # Round 2: B's ring and 32 more, B reads again 0.2 s later: nothing lost.
     n = ring + 32
     base = counts()
-    a = bench_bg("a2", MAC_A, ["set dstmac %s" % MAC_B, "set rate 0.005", "start txonly",
+    a = bench_bg("a2", "a", MAC_A, ["set dstmac %s" % MAC_B, "set rate 0.005", "start txonly",
                                "sleep %.4f" % (n / 5000.0), "stop", "sleep 3"])
     wait_for(lambda: counts()[0] > base[0], 20, "a's second round")
     sent2 = settled(c, "a") - base[0]
